@@ -1,0 +1,1 @@
+"""fundtrack: grants and multi-funder budgets for Québec community organisations."""

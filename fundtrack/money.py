@@ -1,0 +1,217 @@
+"""Money: exact Canadian dollars as :class:`~decimal.Decimal`, and the one place that rounds.
+
+- :func:`to_money` takes a value from code or a file and refuses floats and a third decimal.
+- :func:`parse_money` reads what a person typed (``1 234,56 $``, ``1,234.56``...).
+- :func:`format_money` writes it back in French (``1 234,56 $``) or English (``$1,234.56``).
+- :func:`round_half_up` is the only rounding in fundtrack (half up, to the cent by default).
+- :func:`allocate` splits a total over weights by largest remainder: the parts add up.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
+
+from babel.numbers import NumberFormatError, format_currency, get_group_symbol, parse_decimal
+
+from fundtrack.errors import InputError
+from fundtrack.i18n import Lang, current_lang, define
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+_LOCALES: dict[Lang, str] = {"fr": "fr_CA", "en": "en_CA"}
+
+M_FLOAT = define(
+    "money.float",
+    "montant reçu comme nombre à virgule flottante ({value!r}) : donner un texte ou un Decimal",
+    "amount given as a floating-point number ({value!r}): give a string or a Decimal",
+)
+M_DECIMALS = define(
+    "money.decimals",
+    "plus de deux décimales ({value}) : un montant est exact au cent",
+    "more than two decimals ({value}): an amount is exact to the cent",
+)
+M_NOT_NUMBER = define("money.not_number", "« {value} » n'est pas un montant", "'{value}' is not an amount")
+M_AMBIGUOUS = define(
+    "money.ambiguous",
+    "« {value} » est ambigu : écrire 1 234,56 ou 1,234.56",
+    "'{value}' is ambiguous: write 1 234,56 or 1,234.56",
+)
+M_EMPTY = define("money.empty", "montant vide", "empty amount")
+M_WEIGHTS = define(
+    "money.weights",
+    "impossible de répartir : la somme des poids est nulle",
+    "cannot split: the weights add up to zero",
+)
+M_NEGATIVE_WEIGHT = define(
+    "money.negative_weight", "impossible de répartir : poids négatif", "cannot split: negative weight"
+)
+M_NOT_FINITE = define("money.not_finite", "montant non fini ({value})", "amount is not finite ({value})")
+
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
+_DIGITS = re.compile(r"^\d+$")
+
+
+def round_half_up(value: Decimal | Fraction | int, exp: Decimal = CENT) -> Decimal:
+    """Round half up to ``exp`` (the cent by default). The only rounding in fundtrack."""
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
+    return Decimal(value).quantize(exp, rounding=ROUND_HALF_UP)
+
+
+def to_money(value: object, field: str | None = None) -> Decimal:
+    """Return ``value`` as a Decimal with two places, or raise :class:`InputError`.
+
+    Accepts Decimal, int and plain numeric strings (``"1234.5"``). Refuses floats,
+    non-finite values and anything with a non-zero third decimal: a figure is
+    never rounded behind a person's back.
+    """
+    if isinstance(value, bool) or isinstance(value, float):
+        raise InputError(M_FLOAT, field=field, value=value)
+    if isinstance(value, Decimal):
+        dec = value
+    elif isinstance(value, int):
+        dec = Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise InputError(M_EMPTY, field=field)
+        try:
+            dec = Decimal(text)
+        except InvalidOperation:
+            raise InputError(M_NOT_NUMBER, field=field, value=value) from None
+    else:
+        raise InputError(M_NOT_NUMBER, field=field, value=value)
+    if not dec.is_finite():
+        raise InputError(M_NOT_FINITE, field=field, value=value)
+    quantized = dec.quantize(CENT, rounding=ROUND_HALF_UP)
+    if quantized != dec:
+        raise InputError(M_DECIMALS, field=field, value=value)
+    return quantized
+
+
+def cents(value: Decimal) -> int:
+    """Whole cents of an exact money value (``12.34`` → ``1234``)."""
+    return int(to_money(value) * 100)
+
+
+def from_cents(value: int) -> Decimal:
+    return (Decimal(value) / 100).quantize(CENT)
+
+
+def parse_money(text: str, lang: Lang | None = None, field: str | None = None) -> Decimal:
+    """Read an amount as a person writes it, in French or English.
+
+    ``1 234,56 $``, ``1234,56``, ``1,234.56``, ``1234.56 $``, ``$1,234.56`` and a
+    leading minus sign are understood whatever the language. A comma or a point
+    followed by exactly three digits and nothing else (``1,234``, ``1.234``) means
+    a thousand in one language and a fraction in the other: it is refused as
+    ambiguous, as is a mix that fits neither way of writing.
+    """
+    raw = text
+    s = _SPACES.sub(" ", text).strip()
+    if not s:
+        raise InputError(M_EMPTY, field=field)
+    negative = False
+    if s.startswith("-") or s.startswith("\u2212"):
+        negative, s = True, s[1:].strip()
+    s = s.replace("$", "").strip()
+    if s.startswith("-") and not negative:
+        negative, s = True, s[1:].strip()
+    if not s or not s[0].isdigit():
+        raise InputError(M_NOT_NUMBER, field=field, value=raw)
+    locale = _locale_for(s, raw, field, lang)
+    if locale == "fr_CA":
+        s = s.replace(" ", get_group_symbol("fr_CA"))
+    elif " " in s:
+        s = s.replace(" ", ",") if "," not in s else s
+    try:
+        dec = parse_decimal(s, locale=locale, strict=True)
+    except NumberFormatError:
+        raise InputError(M_NOT_NUMBER, field=field, value=raw) from None
+    value = to_money(dec, field)
+    return -value if negative else value
+
+
+def _locale_for(s: str, raw: str, field: str | None, lang: Lang | None) -> str:
+    has_comma, has_point = "," in s, "." in s
+    if has_comma and has_point:
+        # the last separator is the decimal one: 1,234.56 (en) or 1.234,56 (not Canadian)
+        if s.rfind(".") > s.rfind(","):
+            if " " in s:
+                raise InputError(M_AMBIGUOUS, field=field, value=raw)
+            return "en_CA"
+        raise InputError(M_AMBIGUOUS, field=field, value=raw)
+    if has_comma:
+        head, _, tail = s.rpartition(",")
+        if s.count(",") > 1:
+            if " " in s:
+                raise InputError(M_AMBIGUOUS, field=field, value=raw)
+            return "en_CA"
+        if len(tail) == 3 and _DIGITS.match(tail) and " " not in head:
+            raise InputError(M_AMBIGUOUS, field=field, value=raw)
+        return "fr_CA"
+    if has_point:
+        head, _, tail = s.rpartition(".")
+        if s.count(".") > 1:
+            raise InputError(M_AMBIGUOUS, field=field, value=raw)
+        if len(tail) == 3 and _DIGITS.match(tail) and " " not in head:
+            raise InputError(M_AMBIGUOUS, field=field, value=raw)
+        return "en_CA"
+    return _LOCALES[lang or current_lang()]
+
+
+def format_money(value: Decimal, lang: Lang | None = None) -> str:
+    """``1 234,56 $`` in French, ``$1,234.56`` in English (non-breaking spaces in French)."""
+    return format_currency(to_money(value), "CAD", locale=_LOCALES[lang or current_lang()])
+
+
+def format_plain(value: Decimal, lang: Lang | None = None) -> str:
+    """The amount without the currency sign, for aligned tables (``1 234,56`` / ``1,234.56``)."""
+    locale = _LOCALES[lang or current_lang()]
+    return format_currency(to_money(value), "CAD", format="#,##0.00", locale=locale, currency_digits=False)
+
+
+def allocate(total: Decimal, weights: Sequence[Decimal | int | Fraction]) -> list[Decimal]:
+    """Split ``total`` over ``weights`` to the cent by the largest-remainder method.
+
+    Each part is the floor of its exact share in cents; the cents left over go one
+    each to the parts with the largest remainders, the earlier part first on a tie.
+    The parts always add up to ``total`` and each is within a cent of its exact
+    share. Raises :class:`InputError` if the weights are negative or add up to zero.
+    """
+    total_cents = cents(total)
+    fr_weights = [Fraction(w) for w in weights]
+    if any(w < 0 for w in fr_weights):
+        raise InputError(M_NEGATIVE_WEIGHT)
+    weight_sum = sum(fr_weights, Fraction(0))
+    if weight_sum == 0:
+        if total_cents == 0:
+            return [ZERO for _ in fr_weights]
+        raise InputError(M_WEIGHTS)
+    sign = -1 if total_cents < 0 else 1
+    magnitude = abs(total_cents)
+    floors: list[int] = []
+    remainders: list[Fraction] = []
+    for w in fr_weights:
+        exact = magnitude * w / weight_sum
+        fl = exact.numerator // exact.denominator
+        floors.append(fl)
+        remainders.append(exact - fl)
+    left = magnitude - sum(floors)
+    order = sorted(range(len(floors)), key=lambda i: (-remainders[i], i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [from_cents(sign * f) for f in floors]
+
+
+def percent_of(amount: Decimal, rate: Decimal) -> Decimal:
+    """``amount × rate`` rounded half up to the cent (a rate is a fraction: 0.05 for 5 %)."""
+    return round_half_up(amount * rate)
+
+
+def floor_cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_FLOOR)
