@@ -69,7 +69,7 @@ def to_money(value: object, field: str | None = None) -> Decimal:
     non-finite values and anything with a non-zero third decimal: a figure is
     never rounded behind a person's back.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise InputError(M_FLOAT, field=field, value=value)
     if isinstance(value, Decimal):
         dec = value
@@ -98,7 +98,8 @@ def cents(value: Decimal) -> int:
     return int(to_money(value) * 100)
 
 
-def from_cents(value: int) -> Decimal:
+def from_cents(value: int | Decimal) -> Decimal:
+    """Dollars from whole cents (a database SUM may hand back an int or a Decimal)."""
     return (Decimal(value) / 100).quantize(CENT)
 
 
