@@ -1,0 +1,646 @@
+"""Québec payroll projection: what a position costs the employer, month by month.
+
+Pure functions over frozen dataclasses (domain.md 4.3). :func:`project_payroll` takes
+positions (:class:`PositionTerms`), the payroll parameters of each calendar year
+(:class:`RateBook`) and a date range, and returns one :class:`PayrollMonth` per position
+and calendar month: gross, vacation pay, each employer contribution, benefits.
+
+How the figures stay exact:
+
+- Contributions are cumulated per employee from 1 January of each calendar year (even
+  when the range starts later), with that year's parameters and ceilings.
+- Every amount is first computed exactly, as a multiple of ``1 / _SCALE`` of a dollar:
+  ``_SCALE`` is divisible by 12 × the length of every month, so a month's share of an
+  annual figure and a partial month's share of a month are whole multiples, and Decimal
+  arithmetic (at 60 digits) loses nothing.
+- A month's amount is the rounded cumulative total through that month minus the rounded
+  cumulative total through the month before, so the months of a calendar year add up to
+  the year's figure. Rounding goes through :func:`fundtrack.money.round_half_up` only.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import date, timedelta
+from decimal import Context, Decimal, localcontext
+from itertools import pairwise
+from typing import ClassVar
+
+from fundtrack.errors import InputError
+from fundtrack.i18n import Lang, define, translate
+from fundtrack.money import ZERO, allocate, round_half_up, to_money
+from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear, Month, iter_months
+
+# 377,580 is the least common multiple of 28, 29, 30 and 31.
+_SCALE = 12 * 377_580
+_PER_DAY = {dim: _SCALE // (12 * dim) for dim in (28, 29, 30, 31)}
+_EXACT = Context(prec=60)
+_ONE = Decimal(1)
+_WEEKS = Decimal(52)
+
+M_NO_RATES = define(
+    "payroll.no_rates",
+    "aucun paramètre de paie fourni",
+    "no payroll parameters given",
+)
+M_SAME_YEAR = define(
+    "payroll.same_year",
+    "paramètres de paie de {year} donnés deux fois",
+    "payroll parameters for {year} given twice",
+)
+M_YEAR_BORROWED = define(
+    "payroll.year_borrowed",
+    "aucun paramètre de paie pour {year} : ceux de {used} sont appliqués",
+    "no payroll parameters for {year}: those of {used} are used",
+)
+M_CNESST_PLACEHOLDER = define(
+    "payroll.cnesst_placeholder",
+    "taux CNESST de {year} : moyenne provinciale ({rate}), à remplacer par le taux de l'organisme",
+    "{year} CNESST rate: provincial average ({rate}), to be replaced by the organisation's own rate",
+)
+M_RATE_RANGE = define(
+    "payroll.rate_range",
+    "taux {value} invalide : entre 0 et 1 (0,04 pour 4 %)",
+    "invalid rate {value}: between 0 and 1 (0.04 for 4 %)",
+)
+M_NOT_DECIMAL = define(
+    "payroll.not_decimal",
+    "« {value} » n'est pas un nombre exact (donner un texte ou un Decimal)",
+    "'{value}' is not an exact number (give a string or a Decimal)",
+)
+M_NEGATIVE = define("payroll.negative", "valeur négative ({value})", "negative value ({value})")
+M_CEILINGS = define(
+    "payroll.ceilings",
+    "plafonds incohérents : exemption < MGA ≤ MSGA exigé ({exemption}, {mga}, {msga})",
+    "inconsistent ceilings: exemption < MGA ≤ MSGA required ({exemption}, {mga}, {msga})",
+)
+M_PAY_BASIS = define(
+    "payroll.pay_basis",
+    "donner soit un salaire annuel, soit un taux horaire et des heures par semaine",
+    "give either an annual salary or an hourly rate with weekly hours",
+)
+M_HOURS = define(
+    "payroll.hours",
+    "heures par semaine invalides ({value}) : de 0 à 168",
+    "invalid weekly hours ({value}): 0 to 168",
+)
+M_RAISE_DATE = define(
+    "payroll.raise_date",
+    "date d'augmentation invalide ({value}) : un mois et un jour (MM-JJ)",
+    "invalid raise date ({value}): a month and a day (MM-DD)",
+)
+M_EMPTY_KEY = define("payroll.empty_key", "identifiant de poste vide", "empty position key")
+M_SAME_KEY = define("payroll.same_key", "poste « {key} » donné deux fois", "position '{key}' given twice")
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something a reader of a projection must know (a borrowed table, a placeholder rate)."""
+
+    code: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    def message(self, lang: Lang | None = None) -> str:
+        return translate(self.code, lang, **dict(self.params))
+
+
+def exact(value: object, field: str) -> Decimal:
+    """``value`` as a finite Decimal built from a string, a Decimal or an int; never a float."""
+    if isinstance(value, bool | float) or not isinstance(value, Decimal | str | int):
+        raise InputError(M_NOT_DECIMAL, field=field, value=value)
+    try:
+        dec = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
+    except ArithmeticError:
+        raise InputError(M_NOT_DECIMAL, field=field, value=value) from None
+    if not dec.is_finite():
+        raise InputError(M_NOT_DECIMAL, field=field, value=value)
+    return dec
+
+
+def rate(value: object, field: str) -> Decimal:
+    """A rate as a fraction between 0 and 1 (``Decimal("0.04")`` for 4 %)."""
+    dec = exact(value, field)
+    if not ZERO <= dec <= _ONE:
+        raise InputError(M_RATE_RANGE, field=field, value=value)
+    return dec
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameters
+
+
+@dataclass(frozen=True)
+class PayrollRates:
+    """One calendar year's employer payroll parameters (domain.md 4.3). Rates are fractions."""
+
+    year: int
+    rrq_rate: Decimal
+    rrq_exemption: Decimal
+    rrq_mga: Decimal
+    rrq2_rate: Decimal
+    rrq_msga: Decimal
+    rqap_rate: Decimal
+    rqap_max: Decimal
+    ei_rate: Decimal
+    ei_max: Decimal
+    fss_rate: Decimal
+    cnt_rate: Decimal
+    cnesst_rate: Decimal
+    cnesst_placeholder: bool = True
+    sources: tuple[tuple[str, str], ...] = ()
+
+    RATES: ClassVar[tuple[str, ...]] = (
+        "rrq_rate",
+        "rrq2_rate",
+        "rqap_rate",
+        "ei_rate",
+        "fss_rate",
+        "cnt_rate",
+        "cnesst_rate",
+    )
+    AMOUNTS: ClassVar[tuple[str, ...]] = ("rrq_exemption", "rrq_mga", "rrq_msga", "rqap_max", "ei_max")
+
+    def __post_init__(self) -> None:
+        for name in self.RATES:
+            object.__setattr__(self, name, rate(getattr(self, name), name))
+        for name in self.AMOUNTS:
+            value = to_money(getattr(self, name), name)
+            if value < 0:
+                raise InputError(M_NEGATIVE, field=name, value=value)
+            object.__setattr__(self, name, value)
+        if not self.rrq_exemption < self.rrq_mga <= self.rrq_msga:
+            raise InputError(
+                M_CEILINGS, field="rrq_mga", exemption=self.rrq_exemption, mga=self.rrq_mga, msga=self.rrq_msga
+            )
+
+    @property
+    def rrq_max(self) -> Decimal:
+        """The year's maximum employer RRQ (base + first additional)."""
+        return round_half_up(self.rrq_rate * (self.rrq_mga - self.rrq_exemption))
+
+    @property
+    def rrq2_max(self) -> Decimal:
+        return round_half_up(self.rrq2_rate * (self.rrq_msga - self.rrq_mga))
+
+    @property
+    def ei_max_contribution(self) -> Decimal:
+        return round_half_up(self.ei_rate * self.ei_max)
+
+    @property
+    def rqap_max_contribution(self) -> Decimal:
+        return round_half_up(self.rqap_rate * self.rqap_max)
+
+    def with_cnesst(self, cnesst_rate: Decimal) -> PayrollRates:
+        """The same table with the organisation's own CNESST rate instead of the average."""
+        return replace(self, cnesst_rate=rate(cnesst_rate, "cnesst_rate"), cnesst_placeholder=False)
+
+
+@dataclass(frozen=True)
+class RateBook:
+    """Payroll parameters by calendar year; a year without a table borrows another's."""
+
+    tables: tuple[PayrollRates, ...]
+
+    def __post_init__(self) -> None:
+        if not self.tables:
+            raise InputError(M_NO_RATES, field="rates")
+        ordered = tuple(sorted(self.tables, key=lambda t: t.year))
+        for before, after in pairwise(ordered):
+            if before.year == after.year:
+                raise InputError(M_SAME_YEAR, field="rates", year=after.year)
+        object.__setattr__(self, "tables", ordered)
+
+    @classmethod
+    def of(cls, tables: Iterable[PayrollRates] | Mapping[int, PayrollRates]) -> RateBook:
+        return cls(tuple(tables.values() if isinstance(tables, Mapping) else tables))
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return tuple(t.year for t in self.tables)
+
+    def for_year(self, year: int) -> tuple[PayrollRates, Note | None]:
+        """The table for ``year``; else the latest earlier one (the earliest if none), with a note."""
+        chosen = self.tables[0]
+        for table in self.tables:
+            if table.year == year:
+                return table, None
+            if table.year < year:
+                chosen = table
+        return chosen, Note(M_YEAR_BORROWED, (("year", year), ("used", chosen.year)))
+
+    def with_cnesst(self, rates_by_year: Mapping[int, Decimal]) -> RateBook:
+        """The organisation's own CNESST rates where it has them."""
+        return RateBook(
+            tuple(t.with_cnesst(rates_by_year[t.year]) if t.year in rates_by_year else t for t in self.tables)
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Positions
+
+
+@dataclass(frozen=True)
+class PositionTerms:
+    """A position's pay terms, as the projection needs them.
+
+    Pay is either ``annual_salary``, or ``hourly_rate`` × ``weekly_hours`` (× 52 weeks).
+    The pay given is the pay in effect on ``pay_as_of`` (default: ``start``); each year on
+    ``raise_on`` (month, day; default the first day of the organisation's fiscal year) after
+    that date, it rises by ``raise_rate`` and is rounded to the cent, as a pay rate is.
+    ``employee`` groups positions held by one person, whose ceilings are counted together;
+    a position without one is its own employee. Raises :class:`InputError` on bad terms.
+    """
+
+    key: str
+    start: date
+    end: date | None = None
+    annual_salary: Decimal | None = None
+    hourly_rate: Decimal | None = None
+    weekly_hours: Decimal | None = None
+    vacation_rate: Decimal = ZERO
+    benefits_rate: Decimal = ZERO
+    raise_rate: Decimal = ZERO
+    raise_on: tuple[int, int] | None = None
+    pay_as_of: date | None = None
+    employee: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            raise InputError(M_EMPTY_KEY, field="key")
+        if self.end is not None:
+            DateRange.checked(self.start, self.end, "end")
+        hourly = self.hourly_rate is not None or self.weekly_hours is not None
+        if (self.annual_salary is None) == (not hourly) or (
+            hourly and (self.hourly_rate is None or self.weekly_hours is None)
+        ):
+            raise InputError(M_PAY_BASIS, field="annual_salary")
+        for name in ("annual_salary", "hourly_rate"):
+            value = getattr(self, name)
+            if value is not None:
+                money = to_money(value, name)
+                if money < 0:
+                    raise InputError(M_NEGATIVE, field=name, value=value)
+                object.__setattr__(self, name, money)
+        if self.weekly_hours is not None:
+            hours = exact(self.weekly_hours, "weekly_hours")
+            if not ZERO <= hours <= 168:
+                raise InputError(M_HOURS, field="weekly_hours", value=self.weekly_hours)
+            object.__setattr__(self, "weekly_hours", hours)
+        for name in ("vacation_rate", "benefits_rate", "raise_rate"):
+            object.__setattr__(self, name, rate(getattr(self, name), name))
+        if self.raise_on is not None:
+            month, day = self.raise_on
+            if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(2024, month)[1]:
+                raise InputError(M_RAISE_DATE, field="raise_on", value=f"{month:02d}-{day:02d}")
+
+    @property
+    def employee_key(self) -> str:
+        return self.employee if self.employee else f"position:{self.key}"
+
+    @property
+    def is_hourly(self) -> bool:
+        return self.hourly_rate is not None
+
+    def with_(self, **changes: object) -> PositionTerms:
+        """A copy with some terms changed (validated again)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def employed(self) -> DateRange | None:
+        """The dates employed, or None when the position has no end."""
+        return DateRange(self.start, self.end) if self.end is not None else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True)
+class PayrollAmounts:
+    """Amounts of one month or a sum of months: pay, employer contributions, benefits."""
+
+    gross: Decimal
+    vacation: Decimal
+    rrq: Decimal
+    rrq2: Decimal
+    ei: Decimal
+    rqap: Decimal
+    fss: Decimal
+    cnt: Decimal
+    cnesst: Decimal
+    benefits: Decimal
+
+    @property
+    def earnings(self) -> Decimal:
+        """Gross + vacation pay: what contributions are due on."""
+        return self.gross + self.vacation
+
+    @property
+    def contributions(self) -> Decimal:
+        return self.rrq + self.rrq2 + self.ei + self.rqap + self.fss + self.cnt + self.cnesst
+
+    @property
+    def total(self) -> Decimal:
+        """What the month costs the employer."""
+        return self.gross + self.vacation + self.contributions + self.benefits
+
+    @classmethod
+    def zero(cls) -> PayrollAmounts:
+        return cls(*([ZERO] * len(AMOUNT_FIELDS)))
+
+    @classmethod
+    def sum(cls, items: Iterable[PayrollAmounts]) -> PayrollAmounts:
+        totals = [ZERO] * len(AMOUNT_FIELDS)
+        for item in items:
+            for i, name in enumerate(AMOUNT_FIELDS):
+                totals[i] += getattr(item, name)
+        return cls(*totals)
+
+    def amounts(self) -> PayrollAmounts:
+        return PayrollAmounts(*(getattr(self, name) for name in AMOUNT_FIELDS))
+
+
+AMOUNT_FIELDS = tuple(f.name for f in fields(PayrollAmounts))
+CONTRIBUTION_FIELDS = ("rrq", "rrq2", "ei", "rqap", "fss", "cnt", "cnesst")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PayrollMonth(PayrollAmounts):
+    """One position's calendar month."""
+
+    position: str
+    month: Month
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A payroll projection: one line per position and month touched by ``range``."""
+
+    range: DateRange
+    lines: tuple[PayrollMonth, ...]
+    notes: tuple[Note, ...] = ()
+
+    def for_position(self, key: str) -> tuple[PayrollMonth, ...]:
+        return tuple(line for line in self.lines if line.position == key)
+
+    @property
+    def positions(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(line.position for line in self.lines))
+
+    def total(self, position: str | None = None) -> PayrollAmounts:
+        return PayrollAmounts.sum(self._select(position))
+
+    def by_month(self, position: str | None = None) -> dict[Month, PayrollAmounts]:
+        groups: dict[Month, list[PayrollMonth]] = {}
+        for line in self._select(position):
+            groups.setdefault(line.month, []).append(line)
+        return {m: PayrollAmounts.sum(groups[m]) for m in sorted(groups)}
+
+    def by_fiscal_year(
+        self, calendar_: FiscalCalendar, position: str | None = None
+    ) -> dict[FiscalYear, PayrollAmounts]:
+        """Totals per fiscal year of ``calendar_`` (the organisation's or a funder's)."""
+        groups: dict[FiscalYear, list[PayrollMonth]] = {}
+        for line in self._select(position):
+            groups.setdefault(calendar_.year_of(line.month.start), []).append(line)
+        return {y: PayrollAmounts.sum(groups[y]) for y in sorted(groups)}
+
+    def _select(self, position: str | None) -> Iterable[PayrollMonth]:
+        return self.lines if position is None else (x for x in self.lines if x.position == position)
+
+
+# ---------------------------------------------------------------------------------------------
+# The projection
+
+
+def project_payroll(
+    positions: Sequence[PositionTerms],
+    rng: DateRange,
+    rates: RateBook | Iterable[PayrollRates],
+    org_calendar: FiscalCalendar | None = None,
+) -> Projection:
+    """Project ``positions`` month by month over the calendar months ``rng`` touches.
+
+    ``org_calendar`` gives the default raise date (the first day of its fiscal year).
+    Raises :class:`InputError` if two positions share a key. The result's notes say
+    which years borrowed another year's parameters and which CNESST rates are averages.
+    """
+    book = rates if isinstance(rates, RateBook) else RateBook.of(rates)
+    default_raise = ((org_calendar or FiscalCalendar()).start_month, 1)
+    groups: dict[str, list[PositionTerms]] = {}
+    seen: set[str] = set()
+    for terms in positions:
+        if terms.key in seen:
+            raise InputError(M_SAME_KEY, field="key", key=terms.key)
+        seen.add(terms.key)
+        groups.setdefault(terms.employee_key, []).append(terms)
+    first_month = Month.of(rng.start)
+    last_day = Month.of(rng.end).end
+    notes: dict[Note, None] = {}
+    lines: list[PayrollMonth] = []
+    with localcontext(_EXACT):
+        for group in groups.values():
+            lines.extend(_project_employee(group, first_month, last_day, book, default_raise))
+    order = {terms.key: i for i, terms in enumerate(positions)}
+    lines.sort(key=lambda line: (order[line.position], line.month.start))
+    for year in range(rng.start.year, rng.end.year + 1):
+        table, borrowed = book.for_year(year)
+        if borrowed is not None:
+            notes[borrowed] = None
+        if table.cnesst_placeholder:
+            notes[Note(M_CNESST_PLACEHOLDER, (("year", table.year), ("rate", table.cnesst_rate)))] = None
+    return Projection(rng, tuple(lines), tuple(notes))
+
+
+@dataclass
+class _Pay:
+    """A position's pay, worked out once per projection (raised pay cached by number of raises)."""
+
+    terms: PositionTerms
+    raise_on: tuple[int, int]
+    last: date
+    basis_cache: dict[int, Decimal]
+
+    def basis(self, raises: int) -> Decimal:
+        """Annual pay (salary, or rate × hours × 52) after ``raises`` raises."""
+        cached = self.basis_cache.get(raises)
+        if cached is not None:
+            return cached
+        t = self.terms
+        pay = t.annual_salary if t.annual_salary is not None else t.hourly_rate
+        assert pay is not None
+        for _ in range(raises):
+            pay = round_half_up(pay * (_ONE + t.raise_rate))
+        basis = pay if t.annual_salary is not None else pay * t.weekly_hours * _WEEKS  # type: ignore[operator]
+        self.basis_cache[raises] = basis
+        return basis
+
+    def raise_day(self, year: int) -> date:
+        month, day = self.raise_on
+        return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+    def raises_by(self, day: date) -> int:
+        """How many raise dates fall after the pay's reference date, up to ``day`` included."""
+        if not self.terms.raise_rate:
+            return 0
+        as_of = self.terms.pay_as_of or self.terms.start
+        first = as_of.year if self.raise_day(as_of.year) > as_of else as_of.year + 1
+        last = day.year if self.raise_day(day.year) <= day else day.year - 1
+        return max(0, last - first + 1)
+
+    def gross_scaled(self, month: Month, start: date, end: date) -> Decimal:
+        """Gross pay from ``start`` to ``end`` within ``month``, in units of 1/_SCALE dollar."""
+        per_day = _PER_DAY[month.days]
+        if self.terms.raise_rate:
+            pivot = self.raise_day(month.year)
+            if start < pivot <= end:
+                before = (pivot - start).days
+                after = (end - pivot).days + 1
+                return (
+                    self.basis(self.raises_by(start)) * before + self.basis(self.raises_by(pivot)) * after
+                ) * per_day
+        return self.basis(self.raises_by(start)) * ((end - start).days + 1) * per_day
+
+
+@dataclass
+class _Cumul:
+    """Exact running totals of one calendar year, and their rounded values so far."""
+
+    exact: list[Decimal]
+    rounded: list[Decimal]
+
+    @classmethod
+    def fresh(cls, size: int) -> _Cumul:
+        return cls([ZERO] * size, [ZERO] * size)
+
+    def step(self, index: int, value_scaled: Decimal) -> Decimal:
+        """Set total ``index`` to ``value_scaled``; return this month's rounded increment."""
+        self.exact[index] = value_scaled
+        now = round_half_up(value_scaled / _SCALE)
+        delta = now - self.rounded[index]
+        self.rounded[index] = now
+        return delta
+
+
+def _project_employee(
+    group: list[PositionTerms],
+    first_month: Month,
+    last_day: date,
+    book: RateBook,
+    default_raise: tuple[int, int],
+) -> list[PayrollMonth]:
+    begin = max(min(t.start for t in group), date(first_month.year, 1, 1))
+    finish = min(max((t.end or last_day) for t in group), last_day)
+    if begin > finish:
+        return []
+    pays = [_Pay(t, t.raise_on or default_raise, min(t.end or last_day, last_day), {}) for t in group]
+    out: list[PayrollMonth] = []
+    year = 0
+    table, _ = book.for_year(begin.year)
+    employer = _Cumul.fresh(0)
+    personal: list[_Cumul] = []
+    rrq_base = ZERO
+    for month in iter_months(begin, finish):
+        if month.year != year:
+            year = month.year
+            table, _ = book.for_year(year)
+            employer = _Cumul.fresh(len(CONTRIBUTION_FIELDS) + 1)
+            personal = [_Cumul.fresh(3) for _ in pays]
+            rrq_base = ZERO
+        worked = [_days(p, month) for p in pays]
+        if not any(worked):
+            continue
+        per_day = _PER_DAY[month.days]
+        pay_rows: list[tuple[Decimal, Decimal, Decimal]] = []
+        month_earnings = ZERO
+        for pay, span, cum in zip(pays, worked, personal, strict=True):
+            if span is None:
+                pay_rows.append((ZERO, ZERO, ZERO))
+                continue
+            gross = pay.gross_scaled(month, *span)
+            vacation = gross * pay.terms.vacation_rate
+            month_earnings += gross + vacation
+            pay_rows.append(
+                (
+                    cum.step(0, cum.exact[0] + gross),
+                    cum.step(1, cum.exact[1] + vacation),
+                    cum.step(2, cum.exact[2] + gross * pay.terms.benefits_rate),
+                )
+            )
+        exemption = table.rrq_exemption * _days_employed(worked) * per_day
+        rrq_base += max(ZERO, month_earnings - exemption)
+        cumulated = employer.exact[-1] + month_earnings
+        employer.exact[-1] = cumulated
+        increments = _contributions(employer, table, cumulated, rrq_base)
+        if month < first_month:
+            continue
+        active = [i for i, span in enumerate(worked) if span is not None]
+        shares = _share(increments, [pay_rows[i][0] + pay_rows[i][1] for i in active])
+        for j, i in enumerate(active):
+            gross, vacation, benefits = pay_rows[i]
+            rrq, rrq2, ei, rqap, fss, cnt, cnesst = shares[j]
+            out.append(
+                PayrollMonth(
+                    gross,
+                    vacation,
+                    rrq,
+                    rrq2,
+                    ei,
+                    rqap,
+                    fss,
+                    cnt,
+                    cnesst,
+                    benefits,
+                    position=pays[i].terms.key,
+                    month=month,
+                )
+            )
+    return out
+
+
+def _days(pay: _Pay, month: Month) -> tuple[date, date] | None:
+    start = max(pay.terms.start, month.start)
+    end = min(pay.last, month.end)
+    return (start, end) if start <= end else None
+
+
+def _days_employed(spans: list[tuple[date, date] | None]) -> int:
+    """Days of the month on which the employee holds at least one of the positions."""
+    ranges = sorted(s for s in spans if s is not None)
+    total = 0
+    cur_start, cur_end = ranges[0]
+    for start, end in ranges[1:]:
+        if start > cur_end + timedelta(days=1):
+            total += (cur_end - cur_start).days + 1
+            cur_start, cur_end = start, end
+        else:
+            cur_end = max(cur_end, end)
+    return total + (cur_end - cur_start).days + 1
+
+
+def _contributions(cum: _Cumul, t: PayrollRates, earnings: Decimal, rrq_base: Decimal) -> list[Decimal]:
+    """This month's rounded contributions, from the year's exact cumulated earnings (scaled)."""
+    rqap_capped = min(earnings, t.rqap_max * _SCALE)
+    return [
+        cum.step(0, min(t.rrq_rate * rrq_base, t.rrq_rate * (t.rrq_mga - t.rrq_exemption) * _SCALE)),
+        cum.step(
+            1,
+            t.rrq2_rate * min(max(ZERO, earnings - t.rrq_mga * _SCALE), (t.rrq_msga - t.rrq_mga) * _SCALE),
+        ),
+        cum.step(2, t.ei_rate * min(earnings, t.ei_max * _SCALE)),
+        cum.step(3, t.rqap_rate * rqap_capped),
+        cum.step(4, t.fss_rate * earnings),
+        cum.step(5, t.cnt_rate * rqap_capped),
+        cum.step(6, t.cnesst_rate * rqap_capped),
+    ]
+
+
+def _share(increments: list[Decimal], weights: list[Decimal]) -> list[list[Decimal]]:
+    """Each contribution of the month split over the employee's positions by their earnings."""
+    if len(weights) == 1:
+        return [increments]
+    if not any(weights):
+        weights = [_ONE] * len(weights)
+    columns = [allocate(amount, weights) for amount in increments]
+    return [[column[i] for column in columns] for i in range(len(weights))]
