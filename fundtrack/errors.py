@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fundtrack.i18n import Lang, define, translate
 
 define("error.field_prefix", "{field} : {message}", "{field}: {message}")
-define("error.several", "{count} erreurs :", "{count} errors:")
+define("error.several", "{count} erreur(s) :", "{count} error(s):")
 
 
 class FundtrackError(Exception):

@@ -1,0 +1,155 @@
+"""The ``fundtrack`` command group, its shared options and output helpers.
+
+Each area adds its commands in its own module (``fundtrack/cli/ledger.py``...),
+imported by ``fundtrack/cli/__init__.py``. A command body runs inside
+:func:`handle_errors`: a fundtrack error prints its message on stderr in the chosen
+language and exits with status 1; nothing else is caught.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from fundtrack.db import make_engine, session_factory
+from fundtrack.errors import FundtrackError
+from fundtrack.i18n import Lang, check_lang, define, set_lang, translate
+from fundtrack.money import format_plain
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+M_ERROR = define("cli.error", "Erreur : {message}", "Error: {message}")
+
+
+@dataclass
+class CliContext:
+    """What every command gets: the database, the organisation and the language."""
+
+    database: str | None = None
+    organisation: str | None = None
+    lang_option: str | None = None
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.database)
+        return self._engine
+
+    @property
+    def factory(self) -> sessionmaker[Session]:
+        return session_factory(self.engine)
+
+    def resolve_lang(self, org_language: str | None = None) -> Lang:
+        """--lang, else FUNDTRACK_LANG, else the organisation's language, else French."""
+        chosen = self.lang_option or os.environ.get("FUNDTRACK_LANG") or org_language or "fr"
+        lang = check_lang(chosen)
+        set_lang(lang)
+        return lang
+
+
+pass_cli = click.make_pass_decorator(CliContext, ensure=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--database", metavar="URL", help="Database URL (default: $FUNDTRACK_DATABASE_URL or ./fundtrack.sqlite3)"
+)
+@click.option("--organisation", metavar="NAME", help="Organisation, when the database holds several")
+@click.option("--lang", type=click.Choice(["fr", "en"]), help="Language of messages and listings (default: fr)")
+@click.version_option(package_name="fundtrack")
+@click.pass_context
+def main(ctx: click.Context, database: str | None, organisation: str | None, lang: str | None) -> None:
+    """fundtrack: subventions et budgets multi-bailleurs / grants and multi-funder budgets."""
+    ctx.obj = CliContext(database=database, organisation=organisation, lang_option=lang)
+    if lang or os.environ.get("FUNDTRACK_LANG"):
+        ctx.obj.resolve_lang()
+
+
+def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn a fundtrack error into its message on stderr and exit status 1."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except FundtrackError as exc:
+            click.echo(translate(M_ERROR, message=exc.describe()), err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@contextmanager
+def session_for(cli: CliContext) -> Iterator[Session]:
+    """A session in one transaction; committed if the block ends normally."""
+    with cli.factory() as session, session.begin():
+        yield session
+
+
+def to_jsonable(value: Any) -> Any:
+    """Decimal as a string (exact), dates in ISO, enums as their value."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: to_jsonable(getattr(value, k)) for k in value.__dataclass_fields__}
+    return value
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(to_jsonable(data), ensure_ascii=False, indent=2))
+
+
+def cell(value: Any, lang: Lang) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format_plain(value, lang)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return str(value.value)
+    return str(value)
+
+
+def echo_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], lang: Lang, title: str | None = None) -> None:
+    """A plain aligned table; numbers (Decimal) right-aligned, in the language's format."""
+    text_rows = [[cell(v, lang) for v in row] for row in rows]
+    numeric = [
+        any(isinstance(row[i], Decimal | int) and not isinstance(row[i], bool) for row in rows) if rows else False
+        for i in range(len(headers))
+    ]
+    widths = [max([len(h)] + [len(r[i]) for r in text_rows]) for i, h in enumerate(headers)]
+
+    def fmt(values: Sequence[str]) -> str:
+        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)]
+        return "  ".join(parts).rstrip()
+
+    if title:
+        click.echo(click.style(title, bold=True))
+    click.echo(fmt(headers))
+    click.echo("  ".join("-" * w for w in widths))
+    for r in text_rows:
+        click.echo(fmt(r))

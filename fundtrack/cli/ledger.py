@@ -1,0 +1,245 @@
+"""Commands of the funding ledger: init, load, dump, funders, grants, receivables, ledger."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from fundtrack.cli.base import CliContext, echo_json, echo_table, handle_errors, main, pass_cli, session_for
+from fundtrack.db import upgrade
+from fundtrack.errors import ValidationFailed
+from fundtrack.i18n import define, translate
+from fundtrack.money import ZERO, format_money
+from fundtrack.periods import parse_date
+from fundtrack.services import interchange
+from fundtrack.services.grants import list_funders, list_grants
+from fundtrack.services.ledger import ledger_for_year, receivables
+from fundtrack.services.organisation import get_organisation, organisation_scope
+
+for _code, _fr, _en in [
+    ("col.funder", "Bailleur de fonds", "Funder"),
+    ("col.kind", "Type", "Kind"),
+    ("col.fiscal_start", "Début d'exercice", "Fiscal year starts"),
+    ("col.language", "Langue", "Language"),
+    ("col.fee_cap", "Plafond frais adm.", "Admin fee cap"),
+    ("col.reference", "Référence", "Reference"),
+    ("col.title", "Titre", "Title"),
+    ("col.status", "Statut", "Status"),
+    ("col.amount", "Montant", "Amount"),
+    ("col.start", "Début", "Start"),
+    ("col.end", "Fin", "End"),
+    ("col.received", "Reçu", "Received"),
+    ("col.confirmed", "Confirmé", "Confirmed"),
+    ("col.requested", "Demandé", "Requested"),
+    ("col.to_receive", "À recevoir", "To receive"),
+    ("col.expected_date", "Date prévue", "Expected"),
+    ("col.overdue_days", "Jours de retard", "Days overdue"),
+    ("col.total", "Total", "Total"),
+]:
+    define(_code, _fr, _en)
+
+M_INITIALISED = define("cli.initialised", "Base de données prête : {url}", "Database ready: {url}")
+M_LOADED = define(
+    "cli.loaded",
+    "Chargé « {name} » : {counts}",
+    "Loaded '{name}': {counts}",
+)
+M_LEDGER_TITLE = define(
+    "cli.ledger_title", "Financement de l'exercice {year} — {org}", "Funding for fiscal year {year} — {org}"
+)
+M_RECEIVABLES_TITLE = define(
+    "cli.receivables_title", "Versements à recevoir au {date} — {org}", "Instalments receivable as of {date} — {org}"
+)
+M_OVERDUE = define("cli.overdue", "{count} en retard, {amount}", "{count} overdue, {amount}")
+M_LOAD_FAILED = define(
+    "cli.load_failed", "Rien n'a été écrit. {count} erreur(s) :", "Nothing was written. {count} error(s):"
+)
+
+
+@main.command()
+@pass_cli
+@handle_errors
+def init(cli: CliContext) -> None:
+    """Create or upgrade the database schema (migrations)."""
+    cli.resolve_lang()
+    upgrade(cli.engine)
+    click.echo(translate(M_INITIALISED, url=cli.engine.url.render_as_string(hide_password=True)))
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@pass_cli
+@handle_errors
+def load(cli: CliContext, file: Path) -> None:
+    """Load an interchange file (JSON or YAML): all or nothing."""
+    cli.resolve_lang()
+    upgrade(cli.engine)
+    document = interchange.read_file(file)
+    try:
+        with session_for(cli) as session:
+            org = interchange.load_document(session, document)
+            counts = {key: len(document.get(key) or []) for key in [s.key for s in interchange.sections()]}
+            name = org.name
+    except ValidationFailed as exc:
+        click.echo(translate(M_LOAD_FAILED, count=len(exc.errors)), err=True)
+        for line in interchange.error_lines(exc):
+            click.echo("  " + line, err=True)
+        sys.exit(1)
+    summary = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+    click.echo(translate(M_LOADED, name=name, counts=summary))
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default: stdout)")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), help="Default: from the file name, else YAML")
+@pass_cli
+@handle_errors
+def dump(cli: CliContext, output: Path | None, fmt: str | None) -> None:
+    """Write the whole dataset as an interchange file."""
+    with session_for(cli) as session:
+        org = get_organisation(session, cli.organisation)
+        cli.resolve_lang(org.language.value)
+        document = interchange.dump_document(session, org)
+    fmt = fmt or ("json" if output and output.suffix == ".json" else "yaml")
+    text = interchange.to_json(document) if fmt == "json" else interchange.to_yaml(document)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
+@pass_cli
+@handle_errors
+def funders(cli: CliContext, as_json: bool) -> None:
+    """List the funders."""
+    with session_for(cli) as session:
+        org = get_organisation(session, cli.organisation)
+        lang = cli.resolve_lang(org.language.value)
+        items = list_funders(session, organisation_scope(session, cli.organisation))
+        if as_json:
+            echo_json(
+                [
+                    {
+                        "name": f.name,
+                        "kind": f.kind,
+                        "fiscal_start_month": f.fiscal_start_month,
+                        "language": f.language,
+                        "fee_cap": f.fee_cap,
+                    }
+                    for f in items
+                ]
+            )
+            return
+        headers = [translate(c) for c in ("col.funder", "col.kind", "col.fiscal_start", "col.language", "col.fee_cap")]
+        rows = [
+            [
+                f.name,
+                translate(f"funder_kind.{f.kind.value}"),
+                f.fiscal_start_month,
+                f.language.value,
+                f"{f.fee_cap * 100:.2f} %" if f.fee_cap is not None else "",
+            ]
+            for f in items
+        ]
+        echo_table(headers, rows, lang)
+
+
+@main.command()
+@click.option("--funder", help="Only this funder's grants")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
+@pass_cli
+@handle_errors
+def grants(cli: CliContext, funder: str | None, as_json: bool) -> None:
+    """List the grant agreements."""
+    from fundtrack.services.grants import funder_by_name
+
+    with session_for(cli) as session:
+        org = get_organisation(session, cli.organisation)
+        lang = cli.resolve_lang(org.language.value)
+        scope = organisation_scope(session, cli.organisation)
+        funder_id = funder_by_name(session, scope, funder).id if funder else None
+        items = list_grants(session, scope, funder_id=funder_id)
+        received = {g.id: sum((i.received_amount or ZERO for i in g.instalments), ZERO) for g in items}
+        if as_json:
+            echo_json(
+                [
+                    {
+                        "reference": g.reference,
+                        "funder": g.funder.name,
+                        "title": g.title,
+                        "status": g.status,
+                        "amount": g.amount,
+                        "start_date": g.start_date,
+                        "end_date": g.end_date,
+                        "received": received[g.id],
+                    }
+                    for g in items
+                ]
+            )
+            return
+        cols = ("col.reference", "col.funder", "col.status", "col.amount", "col.received", "col.start", "col.end")
+        rows = [
+            [
+                g.reference,
+                g.funder.name,
+                translate(f"grant_status.{g.status.value}"),
+                g.amount,
+                received[g.id],
+                g.start_date,
+                g.end_date,
+            ]
+            for g in items
+        ]
+        echo_table([translate(c) for c in cols], rows, lang)
+
+
+@main.command("receivables")
+@click.option("--as-of", "as_of", help="Date (YYYY-MM-DD), default today")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
+@pass_cli
+@handle_errors
+def receivables_cmd(cli: CliContext, as_of: str | None, as_json: bool) -> None:
+    """Instalments expected and not received; overdue ones flagged."""
+    day = parse_date(as_of, "--as-of") if as_of else date.today()
+    with session_for(cli) as session:
+        org = get_organisation(session, cli.organisation)
+        lang = cli.resolve_lang(org.language.value)
+        items = receivables(session, organisation_scope(session, cli.organisation), day)
+        if as_json:
+            echo_json([{**r.__dict__, "overdue": r.overdue} for r in items])
+            return
+        cols = ("col.funder", "col.reference", "col.expected_date", "col.amount", "col.overdue_days")
+        rows = [[r.funder, r.reference, r.expected_date, r.amount, r.overdue_days or ""] for r in items]
+        echo_table([translate(c) for c in cols], rows, lang, translate(M_RECEIVABLES_TITLE, date=day, org=org.name))
+        late = [r for r in items if r.overdue]
+        if late:
+            click.echo(
+                translate(M_OVERDUE, count=len(late), amount=format_money(sum((r.amount for r in late), ZERO), lang))
+            )
+
+
+@main.command("ledger")
+@click.option("--fiscal-year", "fiscal_year", help="e.g. 2025-2026 (default: the current one)")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
+@pass_cli
+@handle_errors
+def ledger_cmd(cli: CliContext, fiscal_year: str | None, as_json: bool) -> None:
+    """The funding ledger of one fiscal year: confirmed, requested, received, to receive."""
+    with session_for(cli) as session:
+        org = get_organisation(session, cli.organisation)
+        lang = cli.resolve_lang(org.language.value)
+        label = fiscal_year or org.calendar.year_of(date.today()).label
+        ledger = ledger_for_year(session, organisation_scope(session, cli.organisation), label)
+    if as_json:
+        echo_json({"fiscal_year": ledger.label, "rows": ledger.rows, "total": ledger.total})
+        return
+    cols = ("col.funder", "col.confirmed", "col.requested", "col.received", "col.to_receive")
+    rows: list[list[object]] = [[r.funder, r.confirmed, r.requested, r.received, r.to_receive] for r in ledger.rows]
+    t = ledger.total
+    rows.append([translate("col.total"), t.confirmed, t.requested, t.received, t.to_receive])
+    echo_table([translate(c) for c in cols], rows, lang, translate(M_LEDGER_TITLE, year=ledger.label, org=org.name))

@@ -1,0 +1,351 @@
+"""The funding ledger: the organisation, its funders, projects, grants and instalments."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fundtrack.i18n import define
+from fundtrack.models.base import Base, MoneyType, RateType
+from fundtrack.periods import DateRange, FiscalCalendar
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Language(enum.StrEnum):
+    FR = "fr"
+    EN = "en"
+
+
+class FunderKind(enum.StrEnum):
+    CENTRAIDE = "centraide"
+    BOROUGH = "borough"
+    CITY = "city"
+    QUEBEC = "quebec"
+    CANADA = "canada"
+    FOUNDATION = "foundation"
+    DONOR = "donor"
+    SPONSOR = "sponsor"
+    OTHER = "other"
+
+
+for _code, _fr, _en in [
+    ("centraide", "Centraide", "Centraide"),
+    ("borough", "Arrondissement", "Borough"),
+    ("city", "Ville", "City"),
+    ("quebec", "Gouvernement du Québec", "Government of Québec"),
+    ("canada", "Gouvernement du Canada", "Government of Canada"),
+    ("foundation", "Fondation", "Foundation"),
+    ("donor", "Donateur", "Donor"),
+    ("sponsor", "Commanditaire", "Sponsor"),
+    ("other", "Autre", "Other"),
+]:
+    define(f"funder_kind.{_code}", _fr, _en)
+
+
+class GrantStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    CLOSED = "closed"
+
+
+for _code, _fr, _en in [
+    ("requested", "demandée", "requested"),
+    ("confirmed", "confirmée", "confirmed"),
+    ("declined", "refusée", "declined"),
+    ("closed", "fermée", "closed"),
+]:
+    define(f"grant_status.{_code}", _fr, _en)
+
+
+class ScheduleBasis(enum.StrEnum):
+    """How a grant's amount falls in periods: by days (default), explicit years, or instalments."""
+
+    DAYS = "days"
+    YEARS = "years"
+    INSTALMENTS = "instalments"
+
+
+class MatchingBasis(enum.StrEnum):
+    GRANT = "grant"
+    PROJECT = "project"
+
+
+class DesiredChange(enum.StrEnum):
+    """The five desired changes (changements souhaités) collective projects serve."""
+
+    HOUSING = "housing"
+    FOOD = "food"
+    YOUTH = "youth"
+    INTEGRATION = "integration"
+    SERVICES = "services"
+
+
+for _code, _fr, _en in [
+    ("housing", "Logement de qualité abordable et accessible", "Affordable, accessible quality housing"),
+    ("food", "Sécurité alimentaire", "Food security"),
+    ("youth", "Soutien aux enfants et aux jeunes", "Support for children and youth"),
+    ("integration", "Cheminement d'intégration des citoyens", "Citizens' integration pathways"),
+    ("services", "Connaissance et usage des services", "Knowing and using services"),
+]:
+    define(f"desired_change.{_code}", _fr, _en)
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    __table_args__ = (
+        CheckConstraint("fiscal_start_month BETWEEN 1 AND 12", name="fiscal_start_month"),
+        CheckConstraint("gst_rebate_rate >= 0 AND gst_rebate_rate <= 1", name="gst_rebate_rate"),
+        CheckConstraint("qst_rebate_rate >= 0 AND qst_rebate_rate <= 1", name="qst_rebate_rate"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    fiscal_start_month: Mapped[int] = mapped_column(Integer, default=4)
+    gst_rebate_rate: Mapped[Decimal] = mapped_column(RateType(), default=Decimal("0.5"))
+    qst_rebate_rate: Mapped[Decimal] = mapped_column(RateType(), default=Decimal("0.5"))
+    language: Mapped[Language] = mapped_column(_enum(Language, "organisation_language"), default=Language.FR)
+    cnesst_rate: Mapped[Decimal | None] = mapped_column(RateType())
+    address: Mapped[str | None] = mapped_column(Text)
+
+    funders: Mapped[list[Funder]] = relationship(back_populates="organisation", order_by="Funder.name")
+    projects: Mapped[list[Project]] = relationship(back_populates="organisation", order_by="Project.name")
+
+    @property
+    def calendar(self) -> FiscalCalendar:
+        return FiscalCalendar(self.fiscal_start_month)
+
+
+class BudgetCategory(Base):
+    """A budget category (salaries, translation, room rental...), with bilingual labels."""
+
+    __tablename__ = "budget_categories"
+    __table_args__ = (UniqueConstraint("organisation_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(50))
+    label_fr: Mapped[str] = mapped_column(String(200))
+    label_en: Mapped[str] = mapped_column(String(200))
+    administrative: Mapped[bool] = mapped_column(Boolean, default=False)
+    standard: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" else self.label_fr
+
+
+class Funder(Base):
+    __tablename__ = "funders"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "name"),
+        CheckConstraint("fiscal_start_month BETWEEN 1 AND 12", name="fiscal_start_month"),
+        CheckConstraint("fee_cap IS NULL OR (fee_cap >= 0 AND fee_cap <= 1)", name="fee_cap"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[FunderKind] = mapped_column(_enum(FunderKind, "funder_kind"))
+    fiscal_start_month: Mapped[int] = mapped_column(Integer, default=4)
+    language: Mapped[Language] = mapped_column(_enum(Language, "funder_language"), default=Language.FR)
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    fee_cap: Mapped[Decimal | None] = mapped_column(RateType())
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="funders")
+    grants: Mapped[list[Grant]] = relationship(back_populates="funder", order_by="Grant.start_date")
+
+    @property
+    def calendar(self) -> FiscalCalendar:
+        return FiscalCalendar(self.fiscal_start_month)
+
+
+class Project(Base):
+    """A project; the organisation's own operations are a project too."""
+
+    __tablename__ = "projects"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "name"),
+        CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    desired_changes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    operations: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="projects")
+    grants: Mapped[list[Grant]] = relationship(secondary="grant_projects", back_populates="projects")
+
+
+grant_projects = Table(
+    "grant_projects",
+    Base.metadata,
+    Column("grant_id", ForeignKey("grants.id", ondelete="CASCADE"), primary_key=True),
+    Column("project_id", ForeignKey("projects.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+grant_eligible_categories = Table(
+    "grant_eligible_categories",
+    Base.metadata,
+    Column("grant_id", ForeignKey("grants.id", ondelete="CASCADE"), primary_key=True),
+    Column("category_id", ForeignKey("budget_categories.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+
+class Grant(Base):
+    """A grant agreement: one commitment from one funder (entente de financement)."""
+
+    __tablename__ = "grants"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "reference"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("end_date >= start_date", name="dates"),
+        CheckConstraint("fee_cap IS NULL OR (fee_cap >= 0 AND fee_cap <= 1)", name="fee_cap"),
+        CheckConstraint("matching_rate IS NULL OR matching_rate >= 0", name="matching_rate"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    funder_id: Mapped[int] = mapped_column(ForeignKey("funders.id", ondelete="RESTRICT"), index=True)
+    reference: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[GrantStatus] = mapped_column(_enum(GrantStatus, "grant_status"), index=True)
+    amount: Mapped[Decimal] = mapped_column(MoneyType())
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    fee_cap: Mapped[Decimal | None] = mapped_column(RateType())
+    schedule_basis: Mapped[ScheduleBasis] = mapped_column(
+        _enum(ScheduleBasis, "schedule_basis"), default=ScheduleBasis.DAYS
+    )
+    matching_rate: Mapped[Decimal | None] = mapped_column(RateType())
+    matching_basis: Mapped[MatchingBasis | None] = mapped_column(_enum(MatchingBasis, "matching_basis"))
+    no_combination: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    funder: Mapped[Funder] = relationship(back_populates="grants")
+    projects: Mapped[list[Project]] = relationship(
+        secondary=grant_projects, back_populates="grants", order_by="Project.name"
+    )
+    eligible_categories: Mapped[list[BudgetCategory]] = relationship(
+        secondary=grant_eligible_categories, order_by="BudgetCategory.position"
+    )
+    schedule: Mapped[list[GrantScheduleEntry]] = relationship(
+        back_populates="grant", cascade="all, delete-orphan", order_by="GrantScheduleEntry.period_start"
+    )
+    instalments: Mapped[list[Instalment]] = relationship(
+        back_populates="grant", cascade="all, delete-orphan", order_by="Instalment.expected_date"
+    )
+    report_dues: Mapped[list[ReportDue]] = relationship(
+        back_populates="grant", cascade="all, delete-orphan", order_by="ReportDue.due_date"
+    )
+
+    @property
+    def period(self) -> DateRange:
+        return DateRange(self.start_date, self.end_date)
+
+    @property
+    def effective_fee_cap(self) -> Decimal | None:
+        return self.fee_cap if self.fee_cap is not None else self.funder.fee_cap
+
+
+class GrantScheduleEntry(Base):
+    """An explicit amount of a grant for one period (usually one of the organisation's fiscal years)."""
+
+    __tablename__ = "grant_schedule"
+    __table_args__ = (
+        UniqueConstraint("grant_id", "period_start"),
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        CheckConstraint("period_end >= period_start", name="dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(MoneyType())
+
+    grant: Mapped[Grant] = relationship(back_populates="schedule")
+
+    @property
+    def period(self) -> DateRange:
+        return DateRange(self.period_start, self.period_end)
+
+
+class Instalment(Base):
+    """One scheduled payment of a grant (versement): expected, then received."""
+
+    __tablename__ = "instalments"
+    __table_args__ = (
+        CheckConstraint("expected_amount > 0", name="expected_positive"),
+        CheckConstraint("received_amount IS NULL OR received_amount >= 0", name="received_not_negative"),
+        CheckConstraint("(received_date IS NULL) = (received_amount IS NULL)", name="received_both"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"), index=True)
+    expected_date: Mapped[date] = mapped_column(Date, index=True)
+    expected_amount: Mapped[Decimal] = mapped_column(MoneyType())
+    received_date: Mapped[date | None] = mapped_column(Date)
+    received_amount: Mapped[Decimal | None] = mapped_column(MoneyType())
+    note: Mapped[str | None] = mapped_column(Text)
+
+    grant: Mapped[Grant] = relationship(back_populates="instalments")
+
+    @property
+    def received(self) -> bool:
+        return self.received_date is not None
+
+
+class ReportDue(Base):
+    """A report the funder requires (reddition de comptes), with its due date."""
+
+    __tablename__ = "report_dues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"), index=True)
+    due_date: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(300))
+    submitted_on: Mapped[date | None] = mapped_column(Date)
+
+    grant: Mapped[Grant] = relationship(back_populates="report_dues")
+
+
+def enum_values(cls: type[enum.Enum]) -> list[Any]:
+    return [m.value for m in cls]

@@ -1,0 +1,216 @@
+"""The interchange file: the whole dataset of one organisation as JSON or YAML.
+
+The file is a mapping with ``format: fundtrack``, ``version``, ``organisation`` and one
+list per section (``funders``, ``projects``, ``grants``, and what later areas add).
+Each section is a :class:`Section` registered here by the module that owns it; the
+loader validates every record with the section's marshmallow schema, then writes
+the sections in order inside one transaction. Any error anywhere and nothing is
+written: every error is reported with its path (``grants[3].amount: ...``).
+
+Amounts are written as strings (``"1234.56"``) so that no reader turns them into
+floats; a JSON number or a YAML number is read exactly too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from marshmallow import Schema
+from sqlalchemy.orm import Session
+
+from fundtrack.errors import FieldError, InputError, ValidationFailed
+from fundtrack.i18n import define, translate
+from fundtrack.models import Organisation
+from fundtrack.schemas.common import flatten_errors
+from fundtrack.schemas.interchange import FORMAT_NAME, FORMAT_VERSION, OrganisationSchema
+
+M_NOT_JSON = define("interchange.not_json", "fichier JSON invalide : {detail}", "invalid JSON file: {detail}")
+M_NOT_YAML = define("interchange.not_yaml", "fichier YAML invalide : {detail}", "invalid YAML file: {detail}")
+M_NOT_MAPPING = define(
+    "interchange.not_mapping",
+    "le fichier doit contenir un objet avec « format: fundtrack »",
+    "the file must hold an object with 'format: fundtrack'",
+)
+M_BAD_FORMAT = define(
+    "interchange.bad_format",
+    "format « {value} » inconnu : ce fichier n'est pas un fichier fundtrack version {version}",
+    "unknown format '{value}': this is not a fundtrack version {version} file",
+)
+M_UNKNOWN_SECTION = define(
+    "interchange.unknown_section",
+    "section inconnue (sections connues : {known})",
+    "unknown section (known sections: {known})",
+)
+M_NOT_LIST = define("interchange.not_list", "liste d'enregistrements attendue", "list of records expected")
+M_UNREADABLE = define(
+    "interchange.unreadable", "lecture impossible de « {path} » : {detail}", "cannot read '{path}': {detail}"
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One list of the interchange file and how to write and read it.
+
+    ``write(session, organisation, record)`` writes one validated record (the
+    schema's ``load`` result) and raises :class:`InputError` naming the field;
+    ``dump(session, organisation)`` returns the section's records, ready for JSON.
+    """
+
+    key: str
+    order: int
+    schema: Callable[[], Schema]
+    write: Callable[[Session, Organisation, Any], object]
+    dump: Callable[[Session, Organisation], list[dict[str, Any]]]
+
+
+_SECTIONS: dict[str, Section] = {}
+
+
+def register(section: Section) -> Section:
+    _SECTIONS[section.key] = section
+    return section
+
+
+def sections() -> list[Section]:
+    _ensure_registered()
+    return sorted(_SECTIONS.values(), key=lambda s: s.order)
+
+
+def _ensure_registered() -> None:
+    # the modules that own sections register them when imported
+    import fundtrack.services.ledger_interchange  # noqa: F401
+
+    for name in ("budgets_interchange", "staffing_interchange"):
+        try:
+            __import__(f"fundtrack.services.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"fundtrack.services.{name}":
+                raise
+
+
+class _DecimalLoader(yaml.SafeLoader):
+    """YAML without floats (numbers with a point become Decimal) and with dates kept as text."""
+
+
+def _decimal_constructor(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
+    value = loader.construct_scalar(node)  # type: ignore[arg-type]
+    return Decimal(str(value).replace("_", ""))
+
+
+_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal_constructor)
+_DecimalLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def parse_text(text: str, filename: str = "") -> Any:
+    """Parse JSON (``.json`` or text starting with ``{``) or YAML, numbers read exactly."""
+    stripped = text.lstrip()
+    if filename.endswith(".json") or stripped.startswith("{"):
+        try:
+            return json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError as exc:
+            raise InputError(M_NOT_JSON, detail=f"{exc.msg} (ligne/line {exc.lineno}, col {exc.colno})") from None
+    try:
+        return yaml.load(text, Loader=_DecimalLoader)
+    except yaml.YAMLError as exc:
+        raise InputError(M_NOT_YAML, detail=str(exc).replace("\n", " ")) from None
+
+
+def read_file(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(M_UNREADABLE, path=str(path), detail=str(exc)) from None
+    return parse_text(text, path.name)
+
+
+def validate(document: Any) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """Validate a parsed document; return the organisation and each section's records.
+
+    Raises :class:`ValidationFailed` with every error found, each with its path.
+    """
+    if not isinstance(document, dict):
+        raise ValidationFailed([FieldError("", M_NOT_MAPPING)])
+    errors: list[FieldError] = []
+    if document.get("format") != FORMAT_NAME or document.get("version") != FORMAT_VERSION:
+        value = f"{document.get('format')} {document.get('version')}"
+        errors.append(FieldError("format", M_BAD_FORMAT, (("value", value), ("version", FORMAT_VERSION))))
+    known = {s.key: s for s in sections()}
+    for key in document:
+        if key not in known and key not in ("format", "version", "organisation"):
+            errors.append(FieldError(str(key), M_UNKNOWN_SECTION, (("known", ", ".join(known)),)))
+    organisation: dict[str, Any] = {}
+    try:
+        organisation = OrganisationSchema().load(document.get("organisation") or {})
+    except Exception as exc:  # marshmallow.ValidationError
+        errors.extend(flatten_errors(getattr(exc, "messages", str(exc)), "organisation"))
+    records: dict[str, list[Any]] = {}
+    for key, section in known.items():
+        raw = document.get(key, [])
+        if raw is None:
+            raw = []
+        if not isinstance(raw, list):
+            errors.append(FieldError(key, M_NOT_LIST))
+            continue
+        try:
+            records[key] = section.schema().load(raw, many=True)
+        except Exception as exc:  # marshmallow.ValidationError
+            errors.extend(flatten_errors(getattr(exc, "messages", str(exc)), key))
+    if errors:
+        raise ValidationFailed(errors)
+    return organisation, records
+
+
+def load_document(session: Session, document: Any) -> Organisation:
+    """Write a whole document into ``session`` (the caller's transaction).
+
+    All or nothing is the caller's transaction: on :class:`ValidationFailed` the caller
+    rolls back. Every record is tried so that every error is listed at once.
+    """
+    from fundtrack.services.ledger_interchange import create_organisation_from
+
+    organisation_data, records = validate(document)
+    org = create_organisation_from(session, organisation_data)
+    errors: list[FieldError] = []
+    for section in sections():
+        for index, record in enumerate(records.get(section.key, [])):
+            try:
+                with session.begin_nested():
+                    section.write(session, org, record)
+            except InputError as exc:
+                errors.extend(ValidationFailed.from_errors([exc], f"{section.key}[{index}]").errors)
+    if errors:
+        raise ValidationFailed(errors)
+    session.flush()
+    return org
+
+
+def dump_document(session: Session, org: Organisation) -> dict[str, Any]:
+    """The organisation's whole dataset, in the interchange format."""
+    from fundtrack.services.ledger_interchange import dump_organisation
+
+    document: dict[str, Any] = {"format": FORMAT_NAME, "version": FORMAT_VERSION}
+    document["organisation"] = dump_organisation(org)
+    for section in sections():
+        document[section.key] = section.dump(session, org)
+    return document
+
+
+def to_yaml(document: dict[str, Any]) -> str:
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+
+
+def to_json(document: dict[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def error_lines(exc: ValidationFailed) -> list[str]:
+    return [translate("error.field_prefix", field=e.path, message=e.message()) for e in exc.errors]
