@@ -1,0 +1,48 @@
+# The README's commands. Everything sets itself up from a bare Python 3.11+.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DEMO_DB ?= demo.sqlite3
+EXAMPLE ?= examples/parc-extension.yaml
+
+.PHONY: demo test check lint typecheck imports unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## make demo: a fresh SQLite database with the Parc-Extension example, then its funding ledger
+demo: $(STAMP)
+	rm -f $(DEMO_DB)
+	$(BIN)/fundtrack --database sqlite:///$(DEMO_DB) init
+	$(BIN)/fundtrack --database sqlite:///$(DEMO_DB) load $(EXAMPLE)
+	$(BIN)/fundtrack --database sqlite:///$(DEMO_DB) ledger
+
+## make test: every check CI runs
+test: check
+	$(BIN)/pytest
+
+check: lint typecheck imports
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit
+
+## make bench: each figure as a ratio to a baseline measured in the same run
+bench: $(STAMP)
+	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) $(DEMO_DB) .pytest_cache .mypy_cache .ruff_cache .hypothesis
