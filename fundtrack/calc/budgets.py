@@ -1,0 +1,181 @@
+"""Budget amounts over time: from amounts per fiscal year to months, and back to any period.
+
+A budget line (or a grant's allocation to it) has an amount per fiscal year. Its
+months share that amount evenly unless a monthly profile (one weight per month of
+the year) is given; cents are shared by largest remainder so that the months add up
+exactly to the year. The amount of any period is the sum of its months, a month
+that the period only partly covers counting for its share of days.
+
+Also here: scaling a version by a factor and comparing two versions line by line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from fundtrack.errors import InputError
+from fundtrack.i18n import define
+from fundtrack.money import ZERO, allocate, round_half_up, to_money
+from fundtrack.periods import DateRange, Month
+
+M_PROFILE_LENGTH = define(
+    "budget.profile_length",
+    "le profil mensuel a {given} valeurs ; la période {period} compte {months} mois",
+    "the monthly profile has {given} values; the period {period} has {months} months",
+)
+M_PROFILE_WEIGHT = define(
+    "budget.profile_weight",
+    "profil mensuel invalide : poids négatifs ou tous nuls",
+    "invalid monthly profile: negative weights or all zero",
+)
+M_BAD_FACTOR = define(
+    "budget.bad_factor",
+    "facteur d'échelle invalide ({value}) : un nombre positif (1,03 pour +3 %)",
+    "invalid scaling factor ({value}): a positive number (1.03 for +3 %)",
+)
+
+MonthlyAmounts = dict[Month, Decimal]
+
+
+def monthly_amounts(amounts: Mapping[DateRange, Decimal], profile: Sequence[Decimal] | None = None) -> MonthlyAmounts:
+    """Each month's share of amounts given per period (usually per fiscal year).
+
+    ``profile`` gives one weight per month of each period (12 for a fiscal year),
+    in order; without it the months share evenly. Months add up exactly to each
+    period's amount. Raises :class:`InputError` if the profile does not fit.
+    """
+    out: MonthlyAmounts = {}
+    for period, amount in sorted(amounts.items()):
+        months = period.months()
+        weights: Sequence[Decimal | int]
+        if profile is None:
+            weights = [1] * len(months)
+        else:
+            if len(profile) != len(months):
+                raise InputError(
+                    M_PROFILE_LENGTH, field="profile", given=len(profile), period=period, months=len(months)
+                )
+            if any(w < 0 for w in profile) or not any(profile):
+                raise InputError(M_PROFILE_WEIGHT, field="profile")
+            weights = profile
+        for month, part in zip(months, allocate(to_money(amount), weights), strict=True):
+            out[month] = out.get(month, ZERO) + part
+    return out
+
+
+def amount_in(monthly: Mapping[Month, Decimal], period: DateRange) -> Decimal:
+    """The part of monthly amounts that falls in ``period``.
+
+    Whole months count in full; a month the period covers in part counts for its
+    share of days, cut so that the parts of a month add up exactly to it.
+    """
+    return sum(months_in(monthly, period).values(), ZERO)
+
+
+def months_in(monthly: Mapping[Month, Decimal], period: DateRange) -> MonthlyAmounts:
+    """The months of ``monthly`` that ``period`` touches, partial months cut by days."""
+    out: MonthlyAmounts = {}
+    for month, amount in sorted(monthly.items()):
+        part = month.overlap(period)
+        if part is None:
+            continue
+        if part.days == month.days:
+            out[month] = amount
+        else:
+            first = (part.start - month.start).days
+            last = (part.end - month.start).days + 1
+            out[month] = _first_days(amount, last, month.days) - _first_days(amount, first, month.days)
+    return out
+
+
+def _first_days(amount: Decimal, days: int, month_days: int) -> Decimal:
+    """The share of a month's amount in its first ``days`` days.
+
+    Shares of consecutive stretches are differences of these, so that the parts of
+    a month cut anywhere add up exactly to the month.
+    """
+    if days <= 0:
+        return ZERO
+    if days >= month_days:
+        return amount
+    return allocate(amount, [days, month_days - days])[0]
+
+
+def check_factor(factor: Decimal) -> Decimal:
+    if not isinstance(factor, Decimal) or not factor.is_finite() or factor <= 0:
+        raise InputError(M_BAD_FACTOR, field="factor", value=factor)
+    return factor
+
+
+def scale(amount: Decimal, factor: Decimal) -> Decimal:
+    """``amount × factor`` rounded half up to the cent (a version copied with +3 %: 1.03)."""
+    return round_half_up(amount * check_factor(factor))
+
+
+@dataclass(frozen=True)
+class LineAmounts:
+    """A budget line as a version comparison sees it: its key and its amount per period."""
+
+    category: str
+    description: str
+    amounts: Mapping[DateRange, Decimal]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.category, self.description.strip().casefold())
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.amounts.values(), ZERO)
+
+
+@dataclass(frozen=True)
+class LineComparison:
+    """One line of two versions side by side (``None`` where a version has no such line)."""
+
+    category: str
+    description: str
+    period: DateRange
+    before: Decimal | None
+    after: Decimal | None
+
+    @property
+    def difference(self) -> Decimal:
+        return (self.after or ZERO) - (self.before or ZERO)
+
+    @property
+    def change(self) -> str:
+        if self.before is None:
+            return "added"
+        if self.after is None:
+            return "removed"
+        return "changed" if self.before != self.after else "same"
+
+
+def compare_versions(before: Iterable[LineAmounts], after: Iterable[LineAmounts]) -> list[LineComparison]:
+    """Match the lines of two versions by category and description, period by period.
+
+    Lines are listed in the order of ``before``, then the lines only ``after`` has.
+    """
+    first = {line.key: line for line in before}
+    second = {line.key: line for line in after}
+    keys = list(first) + [k for k in second if k not in first]
+    out: list[LineComparison] = []
+    for key in keys:
+        a, b = first.get(key), second.get(key)
+        shown = b if a is None else a
+        assert shown is not None
+        periods = sorted(set(a.amounts if a else ()) | set(b.amounts if b else ()))
+        for period in periods:
+            out.append(
+                LineComparison(
+                    category=shown.category,
+                    description=shown.description,
+                    period=period,
+                    before=a.amounts.get(period) if a else None,
+                    after=b.amounts.get(period) if b else None,
+                )
+            )
+    return out

@@ -1,0 +1,239 @@
+"""Charging an expense to grants: checking an explicit split, or splitting automatically.
+
+domain.md 4.5: an expense is charged to one or more grants, by a split that adds up
+exactly to its net cost, or left to the organisation's own funds. Charging to a grant
+outside the grant's period, to a category a restricted grant does not fund, or beyond
+what remains of the grant, is refused with a message that names the rule and the grant.
+
+The automatic split takes the grants allocated to the expense's budget line (the
+caller passes them), restricted grants first, those that expire earliest first, each
+up to what remains of it; what no grant takes is left to own funds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from fundtrack.errors import InputError, RuleViolation
+from fundtrack.i18n import define
+from fundtrack.money import ZERO, to_money
+from fundtrack.periods import DateRange
+
+M_SPLIT_TOTAL = define(
+    "charging.split_total",
+    "la répartition totalise {total} (subventions {charged} + fonds propres {own}) "
+    "au lieu du coût net {net_cost} : elle doit l'égaler exactement",
+    "the split adds up to {total} (grants {charged} + own funds {own}) instead of the net cost "
+    "{net_cost}: it must equal it exactly",
+)
+M_OUTSIDE_PERIOD = define(
+    "charging.outside_period",
+    "la dépense du {day} est hors de la période de la subvention {grant} ({start} – {end})",
+    "the expense of {day} is outside the period of grant {grant} ({start} – {end})",
+)
+M_INELIGIBLE = define(
+    "charging.ineligible_category",
+    "la subvention {grant} est affectée et ne finance pas la catégorie « {category} »",
+    "grant {grant} is restricted and does not fund the category '{category}'",
+)
+M_BEYOND_REMAINING = define(
+    "charging.beyond_remaining",
+    "{amount} dépasse ce qui reste de la subvention {grant} ({remaining})",
+    "{amount} is more than what remains of grant {grant} ({remaining})",
+)
+M_NOT_CONFIRMED = define(
+    "charging.not_confirmed",
+    "la subvention {grant} n'est pas confirmée ({status}) : on ne peut pas y imputer de dépense",
+    "grant {grant} is not confirmed ({status}): no expense can be charged to it",
+)
+M_NOT_POSITIVE = define(
+    "charging.not_positive",
+    "montant imputé à {grant} invalide ({amount}) : il doit être positif",
+    "amount charged to {grant} is invalid ({amount}): it must be positive",
+)
+M_OWN_NEGATIVE = define(
+    "charging.own_negative",
+    "part des fonds propres négative ({amount})",
+    "negative own-funds share ({amount})",
+)
+M_TWICE = define(
+    "charging.twice",
+    "la subvention {grant} apparaît deux fois dans la répartition",
+    "grant {grant} appears twice in the split",
+)
+M_UNKNOWN_GRANT = define(
+    "charging.unknown_grant",
+    "subvention inconnue ({grant})",
+    "unknown grant ({grant})",
+)
+M_NEGATIVE_COST = define(
+    "charging.negative_cost",
+    "coût net négatif ({net_cost}) : une correction passe par une écriture de contrepassation",
+    "negative net cost ({net_cost}): a correction is made with a reversing entry",
+)
+
+
+@dataclass(frozen=True)
+class GrantFunds:
+    """What charging needs to know about a grant.
+
+    ``remaining`` is the grant's amount less what is already charged to it (not
+    counting the expense being charged). ``eligible_categories`` matters only when
+    ``restricted``. ``label`` names the grant in messages (its reference).
+    """
+
+    grant_id: int
+    label: str
+    period: DateRange
+    remaining: Decimal
+    restricted: bool = False
+    eligible_categories: frozenset[str] = frozenset()
+    confirmed: bool = True
+    status: str = "confirmed"
+
+    def funds_category(self, category: str) -> bool:
+        return not self.restricted or category in self.eligible_categories
+
+
+@dataclass(frozen=True)
+class ExpenseToCharge:
+    """The expense as charging sees it: its date, category code and net cost."""
+
+    day: date
+    category: str
+    net_cost: Decimal
+
+
+@dataclass(frozen=True)
+class Charge:
+    grant_id: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ChargePlan:
+    """Who pays an expense: each grant's part and what is left to own funds."""
+
+    charges: tuple[Charge, ...]
+    own_funds: Decimal
+
+    @property
+    def charged(self) -> Decimal:
+        return sum((c.amount for c in self.charges), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return self.charged + self.own_funds
+
+
+def check_charge(expense: ExpenseToCharge, grant: GrantFunds, amount: Decimal, field: str | None = None) -> None:
+    """Raise :class:`RuleViolation` if ``amount`` of ``expense`` may not go to ``grant``.
+
+    The rules, in the order they are checked: the amount is positive, the grant is
+    confirmed, its period contains the expense's date, it funds the expense's
+    category (if restricted), and ``amount`` is within what remains of it.
+    """
+    if amount <= 0:
+        raise RuleViolation(M_NOT_POSITIVE, field=field, grant=grant.label, amount=amount)
+    if not grant.confirmed:
+        raise RuleViolation(M_NOT_CONFIRMED, field=field, grant=grant.label, status=grant.status)
+    if expense.day not in grant.period:
+        raise RuleViolation(
+            M_OUTSIDE_PERIOD,
+            field=field,
+            day=expense.day,
+            grant=grant.label,
+            start=grant.period.start,
+            end=grant.period.end,
+        )
+    if not grant.funds_category(expense.category):
+        raise RuleViolation(M_INELIGIBLE, field=field, grant=grant.label, category=expense.category)
+    if amount > grant.remaining:
+        raise RuleViolation(
+            M_BEYOND_REMAINING, field=field, grant=grant.label, amount=amount, remaining=grant.remaining
+        )
+
+
+def validate_split(
+    expense: ExpenseToCharge,
+    split: Sequence[Charge],
+    grants: Iterable[GrantFunds],
+    own_funds: Decimal = ZERO,
+) -> ChargePlan:
+    """Check an explicit split and return it as a plan.
+
+    The grants' parts plus ``own_funds`` must add up exactly to the expense's net
+    cost, each grant at most once, and every part must pass :func:`check_charge`.
+    Raises :class:`RuleViolation` (or :class:`InputError` for a malformed amount)
+    naming the rule and the grant.
+    """
+    net_cost = _net_cost(expense)
+    own = to_money(own_funds, "own_funds")
+    if own < 0:
+        raise RuleViolation(M_OWN_NEGATIVE, field="own_funds", amount=own)
+    known = {g.grant_id: g for g in grants}
+    seen: set[int] = set()
+    charges: list[Charge] = []
+    for i, charge in enumerate(split):
+        field = f"charges[{i}]"
+        grant = known.get(charge.grant_id)
+        if grant is None:
+            raise InputError(M_UNKNOWN_GRANT, field=f"{field}.grant", grant=charge.grant_id)
+        if charge.grant_id in seen:
+            raise RuleViolation(M_TWICE, field=f"{field}.grant", grant=grant.label)
+        seen.add(charge.grant_id)
+        amount = to_money(charge.amount, f"{field}.amount")
+        check_charge(expense, grant, amount, f"{field}.amount")
+        charges.append(Charge(charge.grant_id, amount))
+    charged = sum((c.amount for c in charges), ZERO)
+    if charged + own != net_cost:
+        raise RuleViolation(
+            M_SPLIT_TOTAL, field="charges", total=charged + own, charged=charged, own=own, net_cost=net_cost
+        )
+    return ChargePlan(tuple(charges), own)
+
+
+def charging_order(grants: Iterable[GrantFunds]) -> list[GrantFunds]:
+    """Restricted grants first, then those that expire earliest; ties by id."""
+    return sorted(grants, key=lambda g: (not g.restricted, g.period.end, g.grant_id))
+
+
+def can_take(expense: ExpenseToCharge, grant: GrantFunds) -> bool:
+    """Whether ``grant`` could take any part of ``expense`` (every rule but the amount)."""
+    return (
+        grant.confirmed
+        and expense.day in grant.period
+        and grant.funds_category(expense.category)
+        and grant.remaining > 0
+    )
+
+
+def auto_split(expense: ExpenseToCharge, candidates: Iterable[GrantFunds]) -> ChargePlan:
+    """Split the expense's net cost over ``candidates`` (the grants allocated to its line).
+
+    Grants that cannot take it (not confirmed, outside their period, ineligible
+    category, nothing left) are passed over; the others take, in
+    :func:`charging_order`, as much as remains of them. What is left goes to own
+    funds. The plan always adds up to the net cost and never exceeds a remainder.
+    """
+    left = _net_cost(expense)
+    charges: list[Charge] = []
+    for grant in charging_order(candidates):
+        if left == 0:
+            break
+        if not can_take(expense, grant):
+            continue
+        part = min(left, grant.remaining)
+        charges.append(Charge(grant.grant_id, part))
+        left -= part
+    return ChargePlan(tuple(charges), left)
+
+
+def _net_cost(expense: ExpenseToCharge) -> Decimal:
+    net_cost = to_money(expense.net_cost, "net_cost")
+    if net_cost < 0:
+        raise RuleViolation(M_NEGATIVE_COST, field="net_cost", net_cost=net_cost)
+    return net_cost
