@@ -243,3 +243,18 @@ def ledger_cmd(cli: CliContext, fiscal_year: str | None, as_json: bool) -> None:
     t = ledger.total
     rows.append([translate("col.total"), t.confirmed, t.requested, t.received, t.to_receive])
     echo_table([translate(c) for c in cols], rows, lang, translate(M_LEDGER_TITLE, year=ledger.label, org=org.name))
+
+
+@main.command("schema")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default: stdout)")
+def schema_cmd(output: Path | None) -> None:
+    """Print the JSON Schema of the interchange file."""
+    import json
+
+    from fundtrack.schemas.jsonschema import interchange_json_schema
+
+    text = json.dumps(interchange_json_schema(), ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
