@@ -251,9 +251,7 @@ def schema_cmd(output: Path | None) -> None:
     """Print the JSON Schema of the interchange file."""
     import json
 
-    from fundtrack.schemas.jsonschema import interchange_json_schema
-
-    text = json.dumps(interchange_json_schema(), ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(interchange.json_schema(), ensure_ascii=False, indent=2) + "\n"
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -63,18 +63,17 @@ def object_schema(schema: Schema) -> dict[str, Any]:
     return out
 
 
-def interchange_json_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of a whole interchange file."""
+def interchange_json_schema(sections: list[tuple[str, Schema]]) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a whole interchange file with these sections."""
     from fundtrack.schemas.interchange import FORMAT_NAME, FORMAT_VERSION, OrganisationSchema
-    from fundtrack.services.interchange import sections
 
     properties: dict[str, Any] = {
         "format": {"const": FORMAT_NAME},
         "version": {"const": FORMAT_VERSION},
         "organisation": object_schema(OrganisationSchema()),
     }
-    for section in sections():
-        properties[section.key] = {"type": "array", "items": object_schema(section.schema())}
+    for key, schema in sections:
+        properties[key] = {"type": "array", "items": object_schema(schema)}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://fundtrack.example/interchange.schema.json",

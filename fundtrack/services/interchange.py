@@ -214,3 +214,10 @@ def to_json(document: dict[str, Any]) -> str:
 
 def error_lines(exc: ValidationFailed) -> list[str]:
     return [translate("error.field_prefix", field=e.path, message=e.message()) for e in exc.errors]
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the interchange file, every registered section included."""
+    from fundtrack.schemas.jsonschema import interchange_json_schema
+
+    return interchange_json_schema([(s.key, s.schema()) for s in sections()])
