@@ -21,11 +21,12 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 import click
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fundtrack.db import make_engine, session_factory
-from fundtrack.errors import FundtrackError
+from fundtrack.errors import FundtrackError, InputError
 from fundtrack.i18n import Lang, check_lang, define, set_lang, translate
 from fundtrack.money import format_plain
 
@@ -33,6 +34,14 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 M_ERROR = define("cli.error", "Erreur : {message}", "Error: {message}")
+M_NO_SCHEMA = define(
+    "cli.no_schema",
+    "la base {url} est vide : lancer « fundtrack init » puis « fundtrack load FICHIER »",
+    "database {url} is empty: run 'fundtrack init' then 'fundtrack load FILE'",
+)
+M_DB_UNREACHABLE = define(
+    "cli.db_unreachable", "base de données inaccessible : {detail}", "cannot reach the database: {detail}"
+)
 
 
 @dataclass
@@ -90,6 +99,10 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
         except FundtrackError as exc:
             click.echo(translate(M_ERROR, message=exc.describe()), err=True)
             sys.exit(1)
+        except OperationalError as exc:
+            detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            click.echo(translate(M_ERROR, message=translate(M_DB_UNREACHABLE, detail=detail)), err=True)
+            sys.exit(1)
 
     return wrapper
 
@@ -97,6 +110,9 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
 @contextmanager
 def session_for(cli: CliContext) -> Iterator[Session]:
     """A session in one transaction; committed if the block ends normally."""
+    engine = cli.engine
+    if not inspect(engine).has_table("organisations"):
+        raise InputError(M_NO_SCHEMA, url=engine.url.render_as_string(hide_password=True))
     with cli.factory() as session, session.begin():
         yield session
 
