@@ -21,11 +21,12 @@ How the figures stay exact:
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from decimal import Context, Decimal, localcontext
 from itertools import pairwise
+from operator import attrgetter
 from typing import ClassVar
 
 from fundtrack.errors import InputError
@@ -125,6 +126,19 @@ def rate(value: object, field: str) -> Decimal:
     if not ZERO <= dec <= _ONE:
         raise InputError(M_RATE_RANGE, field=field, value=value)
     return dec
+
+
+def fiscal_year_finder(calendar_: FiscalCalendar) -> Callable[[Month], FiscalYear]:
+    """``calendar_.year_of`` for months, remembered: a projection asks for the same months often."""
+    found: dict[date, FiscalYear] = {}
+
+    def year_of(month: Month) -> FiscalYear:
+        year = found.get(month.start)
+        if year is None:
+            year = found[month.start] = calendar_.year_of(month.start)
+        return year
+
+    return year_of
 
 
 # ---------------------------------------------------------------------------------------------
@@ -351,17 +365,17 @@ class PayrollAmounts:
 
     @classmethod
     def sum(cls, items: Iterable[PayrollAmounts]) -> PayrollAmounts:
-        totals = [ZERO] * len(AMOUNT_FIELDS)
-        for item in items:
-            for i, name in enumerate(AMOUNT_FIELDS):
-                totals[i] += getattr(item, name)
-        return cls(*totals)
+        rows = [_AMOUNTS_OF(item) for item in items]
+        if not rows:
+            return cls.zero()
+        return cls(*(sum(column, ZERO) for column in zip(*rows, strict=True)))
 
     def amounts(self) -> PayrollAmounts:
         return PayrollAmounts(*(getattr(self, name) for name in AMOUNT_FIELDS))
 
 
 AMOUNT_FIELDS = tuple(f.name for f in fields(PayrollAmounts))
+_AMOUNTS_OF = attrgetter(*AMOUNT_FIELDS)
 CONTRIBUTION_FIELDS = ("rrq", "rrq2", "ei", "rqap", "fss", "cnt", "cnesst")
 
 
@@ -402,8 +416,9 @@ class Projection:
     ) -> dict[FiscalYear, PayrollAmounts]:
         """Totals per fiscal year of ``calendar_`` (the organisation's or a funder's)."""
         groups: dict[FiscalYear, list[PayrollMonth]] = {}
+        year_of = fiscal_year_finder(calendar_)
         for line in self._select(position):
-            groups.setdefault(calendar_.year_of(line.month.start), []).append(line)
+            groups.setdefault(year_of(line.month), []).append(line)
         return {y: PayrollAmounts.sum(groups[y]) for y in sorted(groups)}
 
     def _select(self, position: str | None) -> Iterable[PayrollMonth]:
@@ -460,7 +475,8 @@ class _Pay:
     terms: PositionTerms
     raise_on: tuple[int, int]
     last: date
-    basis_cache: dict[int, Decimal]
+    basis_cache: dict[int, Decimal] = field(default_factory=dict)
+    raise_days: dict[int, date] = field(default_factory=dict)
 
     def basis(self, raises: int) -> Decimal:
         """Annual pay (salary, or rate × hours × 52) after ``raises`` raises."""
@@ -477,8 +493,11 @@ class _Pay:
         return basis
 
     def raise_day(self, year: int) -> date:
-        month, day = self.raise_on
-        return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+        found = self.raise_days.get(year)
+        if found is None:
+            month, day = self.raise_on
+            found = self.raise_days[year] = date(year, month, min(day, calendar.monthrange(year, month)[1]))
+        return found
 
     def raises_by(self, day: date) -> int:
         """How many raise dates fall after the pay's reference date, up to ``day`` included."""
@@ -514,13 +533,19 @@ class _Cumul:
     def fresh(cls, size: int) -> _Cumul:
         return cls([ZERO] * size, [ZERO] * size)
 
-    def step(self, index: int, value_scaled: Decimal) -> Decimal:
-        """Set total ``index`` to ``value_scaled``; return this month's rounded increment."""
-        self.exact[index] = value_scaled
-        now = round_half_up(value_scaled / _SCALE)
-        delta = now - self.rounded[index]
-        self.rounded[index] = now
-        return delta
+    def advance(self, totals: list[Decimal]) -> list[Decimal]:
+        """Set the exact totals (scaled); return this month's rounded increments."""
+        out = []
+        exact, rounded = self.exact, self.rounded
+        for i, value in enumerate(totals):
+            if value == exact[i]:
+                out.append(ZERO)  # a total at its ceiling, or a month without pay
+                continue
+            exact[i] = value
+            now = round_half_up(value / _SCALE)
+            out.append(now - rounded[i])
+            rounded[i] = now
+        return out
 
 
 def _project_employee(
@@ -534,20 +559,20 @@ def _project_employee(
     finish = min(max((t.end or last_day) for t in group), last_day)
     if begin > finish:
         return []
-    pays = [_Pay(t, t.raise_on or default_raise, min(t.end or last_day, last_day), {}) for t in group]
+    pays = [_Pay(t, t.raise_on or default_raise, min(t.end or last_day, last_day)) for t in group]
     out: list[PayrollMonth] = []
     year = 0
     table, _ = book.for_year(begin.year)
     employer = _Cumul.fresh(0)
     personal: list[_Cumul] = []
-    rrq_base = ZERO
+    rrq_base = cumulated = ZERO
     for month in iter_months(begin, finish):
         if month.year != year:
             year = month.year
             table, _ = book.for_year(year)
-            employer = _Cumul.fresh(len(CONTRIBUTION_FIELDS) + 1)
+            employer = _Cumul.fresh(len(CONTRIBUTION_FIELDS))
             personal = [_Cumul.fresh(3) for _ in pays]
-            rrq_base = ZERO
+            rrq_base = cumulated = ZERO
         worked = [_days(p, month) for p in pays]
         if not any(worked):
             continue
@@ -561,18 +586,13 @@ def _project_employee(
             gross = pay.gross_scaled(month, *span)
             vacation = gross * pay.terms.vacation_rate
             month_earnings += gross + vacation
-            pay_rows.append(
-                (
-                    cum.step(0, cum.exact[0] + gross),
-                    cum.step(1, cum.exact[1] + vacation),
-                    cum.step(2, cum.exact[2] + gross * pay.terms.benefits_rate),
-                )
-            )
+            exact = cum.exact
+            row = cum.advance([exact[0] + gross, exact[1] + vacation, exact[2] + gross * pay.terms.benefits_rate])
+            pay_rows.append((row[0], row[1], row[2]))
         exemption = table.rrq_exemption * _days_employed(worked) * per_day
         rrq_base += max(ZERO, month_earnings - exemption)
-        cumulated = employer.exact[-1] + month_earnings
-        employer.exact[-1] = cumulated
-        increments = _contributions(employer, table, cumulated, rrq_base)
+        cumulated += month_earnings
+        increments = employer.advance(_contributions(table, cumulated, rrq_base))
         if month < first_month:
             continue
         active = [i for i, span in enumerate(worked) if span is not None]
@@ -619,20 +639,17 @@ def _days_employed(spans: list[tuple[date, date] | None]) -> int:
     return total + (cur_end - cur_start).days + 1
 
 
-def _contributions(cum: _Cumul, t: PayrollRates, earnings: Decimal, rrq_base: Decimal) -> list[Decimal]:
-    """This month's rounded contributions, from the year's exact cumulated earnings (scaled)."""
+def _contributions(t: PayrollRates, earnings: Decimal, rrq_base: Decimal) -> list[Decimal]:
+    """The year's exact contributions so far (scaled), from its cumulated earnings."""
     rqap_capped = min(earnings, t.rqap_max * _SCALE)
     return [
-        cum.step(0, min(t.rrq_rate * rrq_base, t.rrq_rate * (t.rrq_mga - t.rrq_exemption) * _SCALE)),
-        cum.step(
-            1,
-            t.rrq2_rate * min(max(ZERO, earnings - t.rrq_mga * _SCALE), (t.rrq_msga - t.rrq_mga) * _SCALE),
-        ),
-        cum.step(2, t.ei_rate * min(earnings, t.ei_max * _SCALE)),
-        cum.step(3, t.rqap_rate * rqap_capped),
-        cum.step(4, t.fss_rate * earnings),
-        cum.step(5, t.cnt_rate * rqap_capped),
-        cum.step(6, t.cnesst_rate * rqap_capped),
+        min(t.rrq_rate * rrq_base, t.rrq_rate * (t.rrq_mga - t.rrq_exemption) * _SCALE),
+        t.rrq2_rate * min(max(ZERO, earnings - t.rrq_mga * _SCALE), (t.rrq_msga - t.rrq_mga) * _SCALE),
+        t.ei_rate * min(earnings, t.ei_max * _SCALE),
+        t.rqap_rate * rqap_capped,
+        t.fss_rate * earnings,
+        t.cnt_rate * rqap_capped,
+        t.cnesst_rate * rqap_capped,
     ]
 
 

@@ -21,7 +21,15 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from fundtrack.calc.payroll import PayrollAmounts, PositionTerms, Projection, RateBook, project_payroll, rate
+from fundtrack.calc.payroll import (
+    PayrollAmounts,
+    PositionTerms,
+    Projection,
+    RateBook,
+    fiscal_year_finder,
+    project_payroll,
+    rate,
+)
 from fundtrack.errors import InputError, NotFound
 from fundtrack.i18n import define
 from fundtrack.money import ZERO, percent_of, to_money
@@ -143,10 +151,23 @@ class Coverage:
 
     def gap_by_year(self, calendar_: FiscalCalendar) -> dict[FiscalYear, Decimal]:
         out: dict[FiscalYear, Decimal] = {}
+        year_of = fiscal_year_finder(calendar_)
         for c in self.months:
-            year = calendar_.year_of(c.month.start)
+            year = year_of(c.month)
             out[year] = out.get(year, ZERO) + c.gap
         return out
+
+    def only(self, status: FundingStatus) -> Coverage:
+        """The same months paid by the lines of ``status`` alone.
+
+        Exact for confirmed money: confirmed lines are spent before requested ones, so
+        what they pay does not depend on the requests.
+        """
+        months = []
+        for c in self.months:
+            paid = tuple((i, a) for i, a in c.paid if self.lines[i].status is status)
+            months.append(MonthCover(c.position, c.month, c.cost, paid, c.cost - sum((a for _, a in paid), ZERO)))
+        return Coverage(self.lines, tuple(months))
 
 
 def cover(costs: Iterable[tuple[str, Month, Decimal]], lines: Sequence[FundingLine]) -> Coverage:
@@ -239,14 +260,14 @@ def simulate(
     """
     projection = project_payroll(positions, rng, rates, calendar_)
     costs = [(line.position, line.month, line.total) for line in projection.lines]
-    confirmed_lines = [line for line in funding if line.status is FundingStatus.CONFIRMED]
-    confirmed = cover(costs, confirmed_lines)
     granted = cover(costs, funding)
+    confirmed = granted.only(FundingStatus.CONFIRMED)
     gaps_confirmed = confirmed.gap_by_year(calendar_)
     gaps_granted = granted.gap_by_year(calendar_)
     paid: dict[FiscalYear, dict[tuple[FundingStatus, str], Decimal]] = {}
+    year_of = fiscal_year_finder(calendar_)
     for c in granted.months:
-        year_paid = paid.setdefault(calendar_.year_of(c.month.start), {})
+        year_paid = paid.setdefault(year_of(c.month), {})
         for i, amount in c.paid:
             line = granted.lines[i]
             key = (line.status, line.funder)
