@@ -2,6 +2,7 @@
 importing it registers them on :data:`main`."""
 
 import fundtrack.cli.ledger  # noqa: F401
+from fundtrack.cli import reports  # noqa: F401
 from fundtrack.cli.base import main
 
 __all__ = ["main"]

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
+import fundtrack.models  # noqa: F401  (registers every table)
+from fundtrack.db import make_engine, session_factory
+from fundtrack.models.base import Base
 from fundtrack.reports.recalc import find_soffice
+from fundtrack.services import interchange
+from fundtrack.services.organisation import organisation_scope
+from fundtrack.services.scope import Scope
 
 REQUIRE_ENV = "FUNDTRACK_REQUIRE_LIBREOFFICE"
 SKIP_MESSAGE = (
@@ -37,3 +46,33 @@ def load(path: Path, *, values: bool = False) -> Any:
     from openpyxl import load_workbook
 
     return load_workbook(path, data_only=values)
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "parc-extension.yaml"
+TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture(scope="session")
+def example_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
+    """The Parc-Extension example loaded once, with the interchange loader, into SQLite."""
+    path = tmp_path_factory.mktemp("example") / "parc-extension.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine)
+    factory = session_factory(engine)
+    with factory() as session, session.begin():
+        interchange.load_document(session, interchange.read_file(EXAMPLE))
+    yield factory
+    engine.dispose()
+
+
+@pytest.fixture
+def example(example_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A read-only look at the example (rolled back at the end)."""
+    with example_factory() as session:
+        yield session
+        session.rollback()
+
+
+@pytest.fixture
+def org_scope(example: Session) -> Scope:
+    return organisation_scope(example)

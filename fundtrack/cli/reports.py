@@ -1,0 +1,82 @@
+"""``fundtrack report ...``: the Excel reports for funders, the board and the coordinator."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import click
+
+from fundtrack.cli.base import CliContext, handle_errors, main, pass_cli, session_for
+from fundtrack.i18n import Lang, check_lang, define, translate
+from fundtrack.periods import parse_date, parse_range
+from fundtrack.reports.funder import funder_report
+from fundtrack.reports.funder_xlsx import write_funder_report
+from fundtrack.services.grants import funder_by_name
+from fundtrack.services.organisation import get_organisation, organisation_scope
+
+M_WRITTEN = define("cli.report.written", "Rapport écrit : {path}", "Report written: {path}")
+M_WRITING = define("cli.report.writing", "Écriture du rapport", "Writing the report")
+
+LANG_CHOICE = click.Choice(["fr", "en"])
+OUTPUT = click.option(
+    "-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False), help="The .xlsx file to write"
+)
+AS_OF = click.option("--as-of", metavar="YYYY-MM-DD", help="The report's date (default: today)")
+
+
+def _as_of(value: str | None) -> date:
+    return parse_date(value, "as_of") if value else date.today()
+
+
+@contextmanager
+def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr, advanced by the number of rows written (on a terminal only)."""
+    if not sys.stderr.isatty():
+        yield lambda rows: None
+        return
+    with click.progressbar(length=max(total, 1), label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+@main.group()
+def report() -> None:
+    """Excel reports: for a funder, the budget workbook, the hiring simulation."""
+
+
+@report.command("funder")
+@click.argument("funder")
+@click.option("--grant", "grant_reference", metavar="REF", help="Only this grant of the funder")
+@click.option("--period", metavar="START:END", help="2026-04-01:2027-03-31 or a fiscal year (default: the funder's)")
+@click.option("--lang", "report_lang", type=LANG_CHOICE, help="Language of the report (default: the funder's)")
+@AS_OF
+@OUTPUT
+@pass_cli
+@handle_errors
+def funder_command(
+    cli: CliContext,
+    funder: str,
+    grant_reference: str | None,
+    period: str | None,
+    report_lang: str | None,
+    as_of: str | None,
+    output: Path,
+) -> None:
+    """The report for FUNDER: its grants, instalments and reports due, in its language."""
+    with session_for(cli) as session:
+        org = get_organisation(session, cli.organisation)
+        cli.resolve_lang(org.language.value)
+        scope = organisation_scope(session, cli.organisation)
+        calendar = funder_by_name(session, scope, funder).calendar
+        rng = parse_range(period, calendar, "period") if period else None
+        lang: Lang | None = check_lang(report_lang) if report_lang else None
+        data = funder_report(
+            session, scope, funder, as_of=_as_of(as_of), grant_reference=grant_reference, period=rng, lang=lang
+        )
+    rows = len(data.grants) + len(data.report_dues) + len(data.instalments)
+    with progress_bar(rows, translate(M_WRITING)) as advance:
+        write_funder_report(data, output, progress=advance)
+    click.echo(translate(M_WRITTEN, path=output))
