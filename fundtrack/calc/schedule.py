@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from fundtrack.money import ZERO, allocate
+from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear, Month, spread_by_days
 
 
@@ -76,8 +76,10 @@ def amounts_by_month(terms: GrantTerms) -> dict[Month, Decimal]:
 def amount_in(terms: GrantTerms, rng: DateRange) -> Decimal:
     """The part of the grant that falls in ``rng``, by days within each piece.
 
-    Exact when ``rng`` is made of whole periods the pieces were given in; otherwise
-    each piece's share is split from the rest by largest remainder.
+    For a fiscal year or a month, each piece is split over the years of that calendar
+    (or over months) exactly as :func:`amounts_by_year` and :func:`amounts_by_month`
+    split it, so that the parts in consecutive years add up to the grant. For any
+    other range, a piece is split over the days before, in and after ``rng``.
     """
     total = ZERO
     for piece, amount in _pieces(terms):
@@ -85,5 +87,26 @@ def amount_in(terms: GrantTerms, rng: DateRange) -> Decimal:
         if inside == piece.days:
             total += amount
         elif inside:
-            total += allocate(amount, [inside, piece.days - inside])[0]
+            periods = _grid(piece, rng)
+            parts = spread_by_days(amount, piece, periods)
+            total += next(p for period, p in zip(periods, parts, strict=True) if period.start == rng.start)
     return total
+
+
+def _grid(piece: DateRange, rng: DateRange) -> list[DateRange]:
+    """The periods ``piece`` is split over when asking for its part in ``rng`` (one starts with ``rng``)."""
+    if isinstance(rng, FiscalYear):
+        calendar = FiscalCalendar(rng.start.month)
+        if calendar.starting(rng.start.year) == rng:
+            return list(calendar.years(piece))
+    if isinstance(rng, Month):
+        return list(piece.months())
+    inside = piece.overlap(rng)
+    assert inside is not None
+    grid: list[DateRange] = []
+    if piece.start < inside.start:
+        grid.append(DateRange(piece.start, inside.start - timedelta(days=1)))
+    grid.append(DateRange(rng.start, inside.end) if rng.start <= piece.start else inside)
+    if inside.end < piece.end:
+        grid.append(DateRange(inside.end + timedelta(days=1), piece.end))
+    return grid
