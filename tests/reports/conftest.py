@@ -53,15 +53,21 @@ TODAY = date(2026, 11, 25)
 
 
 @pytest.fixture(scope="session")
-def example_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
-    """The Parc-Extension example loaded once, with the interchange loader, into SQLite."""
+def example_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file holding the Parc-Extension example, loaded once with the interchange loader."""
     path = tmp_path_factory.mktemp("example") / "parc-extension.sqlite3"
     engine = make_engine(f"sqlite:///{path}")
     Base.metadata.create_all(engine)
-    factory = session_factory(engine)
-    with factory() as session, session.begin():
+    with session_factory(engine)() as session, session.begin():
         interchange.load_document(session, interchange.read_file(EXAMPLE))
-    yield factory
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def example_factory(example_db: Path) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(f"sqlite:///{example_db}")
+    yield session_factory(engine)
     engine.dispose()
 
 
