@@ -77,6 +77,7 @@ def funder_command(
             session, scope, funder, as_of=_as_of(as_of), grant_reference=grant_reference, period=rng, lang=lang
         )
     rows = len(data.grants) + len(data.report_dues) + len(data.instalments)
+    rows += data.expenses.count if data.expenses is not None else 0
     with progress_bar(rows, translate(M_WRITING)) as advance:
         write_funder_report(data, output, progress=advance)
     click.echo(translate(M_WRITTEN, path=output))

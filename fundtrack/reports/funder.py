@@ -9,6 +9,7 @@ renders it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -92,6 +93,28 @@ class ReportDueLine:
 
 
 @dataclass(frozen=True)
+class ExpenseLine:
+    """One expense charged to the funder's grants: its net cost and the part charged to them."""
+
+    expense_date: date
+    payee: str
+    description: str
+    category: str
+    net_cost: Decimal
+    charged: Decimal
+    receipt: str
+    grant: str = ""
+
+
+@dataclass(frozen=True)
+class ExpenseStream:
+    """The expense detail, read row by row when the sheet is written (never held in memory)."""
+
+    count: int
+    rows: Callable[[], Iterator[ExpenseLine]]
+
+
+@dataclass(frozen=True)
 class FunderReport:
     """Everything the funder report shows, in plain values."""
 
@@ -106,6 +129,7 @@ class FunderReport:
     grants: tuple[GrantSummary, ...]
     instalments: tuple[InstalmentLine, ...]
     report_dues: tuple[ReportDueLine, ...]
+    expenses: ExpenseStream | None = None
     notes: tuple[str, ...] = field(default=())
 
     @property

@@ -14,7 +14,7 @@ from typing import IO
 
 from fundtrack.i18n import Lang, define, translate
 from fundtrack.models import GrantStatus
-from fundtrack.reports.funder import FunderReport
+from fundtrack.reports.funder import ExpenseStream, FunderReport
 from fundtrack.reports.tables import Column, Table, TableTotals
 from fundtrack.reports.xlsx import Formula, ReportSheet, ReportWorkbook
 
@@ -24,6 +24,17 @@ for _code, _fr, _en in [
     ("report.funder.title", "Rapport au bailleur de fonds", "Report to the funder"),
     ("report.funder.sheet.summary", "Sommaire", "Summary"),
     ("report.funder.sheet.instalments", "Versements", "Instalments"),
+    ("report.funder.sheet.expenses", "Dépenses", "Expenses"),
+    ("report.funder.expenses", "Détail des dépenses imputées", "Detail of the expenses charged"),
+    ("report.col.date", "Date", "Date"),
+    ("report.col.payee", "Bénéficiaire", "Payee"),
+    ("report.col.description", "Description", "Description"),
+    ("report.col.category", "Catégorie", "Category"),
+    ("report.col.net_cost", "Coût net", "Net cost"),
+    ("report.col.charged", "Imputé à ce bailleur", "Charged to this funder"),
+    ("report.col.receipt", "Pièce justificative", "Receipt"),
+    ("report.name.expenses_net", "Depenses_cout_net", "Expenses_net_cost"),
+    ("report.name.expenses_charged", "Depenses_imputees", "Expenses_charged"),
     ("report.funder.organisation", "Organisme", "Organisation"),
     ("report.funder.funder", "Bailleur de fonds", "Funder"),
     ("report.funder.period", "Période", "Period"),
@@ -82,6 +93,18 @@ DUE_COLUMNS = [
     Column("submitted", "report.col.submitted_on", "date", 11),
 ]
 
+EXPENSE_COLUMNS = [
+    Column("date", "report.col.date", "date", 11),
+    Column("grant", "report.col.reference", "text", 16),
+    Column("payee", "report.col.payee", "text", 28),
+    Column("description", "report.col.description", "text", 40),
+    Column("category", "report.col.category", "text", 22),
+    Column("net", "report.col.net_cost", "money", 14, total="sum"),
+    Column("charged", "report.col.charged", "money", 14, total="sum"),
+    Column("receipt", "report.col.receipt", "text", 14),
+]
+PROGRESS_EVERY = 1000
+
 INSTALMENT_COLUMNS = [
     Column("reference", "report.col.reference", "text", 18),
     Column("expected_date", "report.col.expected_date", "date", 12),
@@ -97,7 +120,7 @@ INSTALMENT_COLUMNS = [
 def funder_names(lang: Lang) -> dict[str, str]:
     """The defined names of the key totals, in ``lang``."""
     keys = ["grants_amount", "grants_in_period", "grants_received", "grants_to_receive"]
-    keys += ["instalments_expected", "instalments_received"]
+    keys += ["instalments_expected", "instalments_received", "expenses_net", "expenses_charged"]
     return {key: translate(f"report.name.{key}", lang) for key in keys}
 
 
@@ -126,6 +149,9 @@ def write_funder_report(
         instalments = book.add_sheet("report.funder.sheet.instalments", footer=footer)
         _write_instalments(instalments, report, names)
         _tick(progress, len(report.instalments))
+        if report.expenses is not None:
+            expenses = book.add_sheet("report.funder.sheet.expenses", footer=footer)
+            _write_expenses(expenses, report, report.expenses, names, progress)
 
 
 def _tick(progress: Progress | None, rows: int) -> None:
@@ -218,3 +244,27 @@ def _write_instalments(sheet: ReportSheet, report: FunderReport, names: dict[str
             ]
         )
     return table.finish(names={"expected": names["instalments_expected"], "received": names["instalments_received"]})
+
+
+def _write_expenses(
+    sheet: ReportSheet,
+    report: FunderReport,
+    stream: ExpenseStream,
+    names: dict[str, str],
+    progress: Progress | None,
+) -> TableTotals:
+    """The expense detail, streamed: each row is written as it is read, then flushed."""
+    book = sheet.workbook
+    sheet.title(book.t("report.funder.expenses"))
+    sheet.title(f"{report.funder} — {report.period_label}", "subtitle")
+    table = Table(sheet, EXPENSE_COLUMNS, freeze=True, repeat=True, autofilter=True)
+    add = table.add
+    pending = 0
+    for e in stream.rows():
+        add((e.expense_date, e.grant, e.payee, e.description, e.category, e.net_cost, e.charged, e.receipt))
+        pending += 1
+        if pending == PROGRESS_EVERY:
+            _tick(progress, pending)
+            pending = 0
+    _tick(progress, pending)
+    return table.finish(names={"net": names["expenses_net"], "charged": names["expenses_charged"]})

@@ -219,3 +219,42 @@ def test_the_command_writes_the_report_in_the_asked_language(tmp_path: Path, exa
                                    str(tmp_path / "x.xlsx")])  # fmt: skip
     assert unknown.exit_code == 1
     assert "Nobody" in unknown.stderr and not (tmp_path / "x.xlsx").exists()
+
+
+def test_the_expense_detail_streams_and_totals_what_was_charged(
+    tmp_path: Path, example: Session, org_scope: Scope
+) -> None:
+    from dataclasses import replace
+
+    from fundtrack.reports.funder import ExpenseLine, ExpenseStream
+
+    base = funder_report(example, org_scope, CENTRAIDE, as_of=TODAY)
+    read: list[int] = []
+
+    def rows() -> Any:
+        for i in range(2500):
+            read.append(i)
+            yield ExpenseLine(
+                date(2026, 4, 1),
+                "@SUM(A1)" if i == 0 else "Traiteur du Parc",
+                "=1+1" if i == 1 else f"Repas {i}",
+                "Traiteur",
+                Decimal("1074.87"),
+                Decimal("537.44"),
+                f"R-{i}",
+                "PIC-2025-2028",
+            )
+
+    report = replace(base, expenses=ExpenseStream(2500, rows))
+    ticks: list[int] = []
+    path = tmp_path / "expenses.xlsx"
+    write_funder_report(report, path, progress=ticks.append)
+    assert len(read) == 2500 and sum(ticks) == len(report.grants) + len(report.report_dues) + 12 + 2500
+    book = load(path, values=True)
+    ws = book.worksheets[2]
+    assert ws.title == "Dépenses" and ws.freeze_panes == "A4"
+    assert ws["C4"].value == "@SUM(A1)" and ws["D5"].value == "=1+1"
+    total = ws.max_row
+    assert dec(ws.cell(total, 6).value) == Decimal("1074.87") * 2500
+    assert dec(ws.cell(total, 7).value) == Decimal("537.44") * 2500
+    assert load(path).worksheets[2].cell(total, 7).value == f"=SUM(G4:G{total - 1})"
