@@ -1,6 +1,18 @@
 """SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
 
 from fundtrack.models.base import Base, MoneyType, RateType
+from fundtrack.models.budgets import Allocation as Allocation
+from fundtrack.models.budgets import Budget as Budget
+from fundtrack.models.budgets import BudgetLine as BudgetLine
+from fundtrack.models.budgets import BudgetLineAmount as BudgetLineAmount
+from fundtrack.models.budgets import BudgetVersion as BudgetVersion
+from fundtrack.models.budgets import InKindContribution as InKindContribution
+from fundtrack.models.budgets import OwnFunds as OwnFunds
+from fundtrack.models.budgets import VersionKind as VersionKind
+from fundtrack.models.expenses import AuditLog as AuditLog
+from fundtrack.models.expenses import Expense as Expense
+from fundtrack.models.expenses import ExpenseCharge as ExpenseCharge
+from fundtrack.models.expenses import PaymentMethod as PaymentMethod
 from fundtrack.models.ledger import (
     BudgetCategory,
     DesiredChange,
@@ -17,6 +29,7 @@ from fundtrack.models.ledger import (
     ReportDue,
     ScheduleBasis,
 )
+from fundtrack.models.staffing import Position as Position
 
 __all__ = [
     "Base",

@@ -35,6 +35,7 @@ from fundtrack.models import (
 )
 from fundtrack.money import ZERO, format_money
 from fundtrack.periods import DateRange
+from fundtrack.services.audit import record_change
 from fundtrack.services.organisation import category_by_code
 from fundtrack.services.scope import Scope
 
@@ -252,6 +253,7 @@ def create_grant(session: Session, org: Organisation, data: dict[str, Any]) -> G
         _apply_grant(session, org, grant, data)
     session.add(grant)
     session.flush()
+    record_change(session, org.id, "create", "grant", grant.id, grant.reference, None, grant_data(grant))
     return grant
 
 
@@ -259,6 +261,7 @@ def update_grant(session: Session, scope: Scope, reference: str, data: dict[str,
     """Change a grant; ``data`` holds the fields to change, checked like a new grant."""
     grant = grant_by_reference(session, scope, reference, field="reference")
     org = session.get_one(Organisation, scope.organisation_id)
+    before = grant_data(grant)
     merged = {**grant_data(grant), **data}
     if merged["reference"] != reference:
         exists = session.scalar(
@@ -271,6 +274,7 @@ def update_grant(session: Session, scope: Scope, reference: str, data: dict[str,
     with session.no_autoflush:
         _apply_grant(session, org, grant, merged)
     session.flush()
+    record_change(session, org.id, "update", "grant", grant.id, grant.reference, before, grant_data(grant))
     return grant
 
 
@@ -378,6 +382,16 @@ def record_instalment_received(
             instalment.received_date = received_date
             instalment.received_amount = amount
             session.flush()
+            record_change(
+                session,
+                grant.organisation_id,
+                "receive",
+                "instalment",
+                instalment.id,
+                f"{reference} {expected_date}",
+                {"expected_date": expected_date, "expected_amount": instalment.expected_amount},
+                {"received_date": received_date, "received_amount": amount},
+            )
             return instalment
     raise NotFound(M_UNKNOWN_INSTALMENT, field="expected_date", date=expected_date, reference=reference)
 

@@ -1,0 +1,123 @@
+"""Expenses with their sales taxes, how they are charged to grants, and the audit log.
+
+An expense records its pre-tax amount, GST, QST, the rebates and the net cost (the
+figure charged to budget lines and grants, domain.md 4.4). Its charges split the net
+cost over grants; what they leave is the organisation's own funds. A recorded expense
+is corrected by a reversing expense (every amount negated, charges too) linked to it.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Date, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fundtrack.i18n import define
+from fundtrack.models.base import Base, MoneyType, UTCDateTime, utcnow
+from fundtrack.models.budgets import BudgetLine
+from fundtrack.models.ledger import BudgetCategory, Grant, Project
+
+
+class PaymentMethod(enum.StrEnum):
+    CHEQUE = "cheque"
+    TRANSFER = "transfer"
+    CARD = "card"
+    DEBIT = "debit"
+    CASH = "cash"
+    OTHER = "other"
+
+
+for _code, _fr, _en in [
+    ("cheque", "chèque", "cheque"),
+    ("transfer", "virement", "transfer"),
+    ("card", "carte de crédit", "credit card"),
+    ("debit", "prélèvement / débit", "debit"),
+    ("cash", "comptant", "cash"),
+    ("other", "autre", "other"),
+]:
+    define(f"payment_method.{_code}", _fr, _en)
+
+
+class Expense(Base):
+    __tablename__ = "expenses"
+    __table_args__ = (
+        CheckConstraint("net_cost = pre_tax + gst + qst - gst_rebate - qst_rebate", name="net_cost"),
+        Index("ix_expenses_org_date", "organisation_id", "expense_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("budget_categories.id", ondelete="RESTRICT"))
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("budget_lines.id", ondelete="SET NULL"), index=True)
+    expense_date: Mapped[date] = mapped_column(Date)
+    payee: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(300))
+    pre_tax: Mapped[Decimal] = mapped_column(MoneyType())
+    gst: Mapped[Decimal] = mapped_column(MoneyType())
+    qst: Mapped[Decimal] = mapped_column(MoneyType())
+    gst_rebate: Mapped[Decimal] = mapped_column(MoneyType())
+    qst_rebate: Mapped[Decimal] = mapped_column(MoneyType())
+    net_cost: Mapped[Decimal] = mapped_column(MoneyType())
+    payment_method: Mapped[PaymentMethod | None] = mapped_column(
+        Enum(
+            PaymentMethod,
+            name="payment_method",
+            native_enum=False,
+            create_constraint=True,
+            validate_strings=True,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    receipt_reference: Mapped[str | None] = mapped_column(String(100))
+    attachment: Mapped[str | None] = mapped_column(String(500))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("expenses.id", ondelete="RESTRICT"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    project: Mapped[Project] = relationship()
+    category: Mapped[BudgetCategory] = relationship()
+    line: Mapped[BudgetLine | None] = relationship()
+    charges: Mapped[list[ExpenseCharge]] = relationship(
+        back_populates="expense", cascade="all, delete-orphan", order_by="ExpenseCharge.id"
+    )
+
+
+class ExpenseCharge(Base):
+    """The part of an expense's net cost charged to one grant."""
+
+    __tablename__ = "expense_charges"
+    __table_args__ = (
+        UniqueConstraint("expense_id", "grant_id"),
+        CheckConstraint("amount <> 0", name="amount_not_zero"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expense_id: Mapped[int] = mapped_column(ForeignKey("expenses.id", ondelete="CASCADE"), index=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id", ondelete="RESTRICT"), index=True)
+    amount: Mapped[Decimal] = mapped_column(MoneyType())
+
+    expense: Mapped[Expense] = relationship(back_populates="charges")
+    grant: Mapped[Grant] = relationship()
+
+
+class AuditLog(Base):
+    """Every change to money: who, when, what (entity and id), before and after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(30))
+    entity: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[int | None] = mapped_column()
+    label: Mapped[str | None] = mapped_column(String(300))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,192 @@
+"""The financial package of a project and the funding gap, month by month and by fiscal year.
+
+Net allocations are summed by the database (GROUP BY per line, grant and year); the
+budget lines of the current versions are read to share their years over months; the
+pure rules live in :mod:`fundtrack.calc.package` and :mod:`fundtrack.calc.coverage`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from fundtrack.calc.budgets import amount_in, monthly_amounts
+from fundtrack.calc.coverage import GapReport, GrantRef, LineAllocation, LineCost, gap_report
+from fundtrack.calc.package import (
+    FinancialPackage,
+    InKind,
+    PackageGrant,
+    allocation_conditions,
+    financial_package,
+)
+from fundtrack.calc.schedule import amount_in as grant_amount_in
+from fundtrack.i18n import define, translate
+from fundtrack.models import (
+    Allocation,
+    BudgetCategory,
+    Grant,
+    GrantStatus,
+    InKindContribution,
+    Organisation,
+    OwnFunds,
+    Project,
+)
+from fundtrack.money import ZERO, allocate
+from fundtrack.periods import DateRange, FiscalYear
+from fundtrack.services.budgets import (
+    _grant_allocations,
+    allocation_terms,
+    budget_of,
+    current_version,
+    current_version_ids,
+    line_months,
+    lines_of_versions,
+    net_allocations,
+)
+from fundtrack.services.grants import grant_terms, project_by_name
+from fundtrack.services.scope import Scope
+
+COUNTED = (GrantStatus.CONFIRMED, GrantStatus.CLOSED, GrantStatus.REQUESTED)
+OWN_FUNDS_LABEL = define("package.own_funds", "Fonds propres de l'organisme", "The organisation's own funds")
+
+
+def _share_in(value: Decimal, rng: DateRange, period: DateRange) -> Decimal:
+    """The part of ``value`` spread by days over ``rng`` that falls in ``period``."""
+    inside = rng.overlap_days(period)
+    if inside == rng.days:
+        return value
+    if not inside:
+        return ZERO
+    return allocate(value, [inside, rng.days - inside])[0]
+
+
+def project_package(session: Session, scope: Scope, project_name: str, period: DateRange) -> FinancialPackage:
+    """The financial package of a project over ``period`` (usually one fiscal year).
+
+    Total cost: the project's current budget version in the period. Sources: each grant
+    allocated to its lines (amount in the period), or linked only to this project
+    without allocations (its amount in the period); in-kind contributions and own
+    funds in the period. Declined grants are left out.
+    """
+    org = session.get_one(Organisation, scope.organisation_id)
+    project = project_by_name(session, org.id, project_name)
+    version = current_version(budget_of(session, org.id, project))
+    lines = lines_of_versions(session, [version.id], period) if version else []
+    total_cost = sum((amount_in(line_months(ln, period), period) for ln in lines), ZERO)
+    line_by_id = {ln.id: ln for ln in lines}
+    amounts: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    if version is not None:
+        for line_id, grant_id, start, end, total in net_allocations(session, [version.id]):
+            ln = line_by_id.get(line_id)
+            if ln is None:
+                continue
+            profile = [Decimal(w) for w in ln.monthly_profile] if ln.monthly_profile else None
+            amounts[grant_id] += amount_in(monthly_amounts({DateRange(start, end): total}, profile), period)
+    grants = _package_grants(session, scope, project, amounts, period)
+    in_kind = [
+        InKind(k.description, _share_in(k.fair_value, k.period, period), k.contributor)
+        for k in session.scalars(select(InKindContribution).where(InKindContribution.project_id == project.id))
+        if k.period.overlap_days(period)
+    ]
+    own = sum(
+        (
+            _share_in(o.amount, o.period, period)
+            for o in session.scalars(select(OwnFunds).where(OwnFunds.project_id == project.id))
+        ),
+        ZERO,
+    )
+    rules = []
+    for grant in grants.values():
+        rules += allocation_conditions(allocation_terms(org, grant), _grant_allocations(session, org, grant))
+    package_grants = [
+        PackageGrant(
+            grant_id=g.id,
+            label=g.reference,
+            funder=g.funder.name,
+            status=g.status.value,
+            confirmed=g.status is not GrantStatus.REQUESTED,
+            amount=amounts[g.id],
+            matching_rate=g.matching_rate,
+            matching_basis=g.matching_basis.value if g.matching_basis else None,
+            no_combination=g.no_combination,
+        )
+        for g in grants.values()
+        if amounts[g.id]
+    ]
+    return financial_package(
+        project.name, period, total_cost, package_grants, in_kind, own, rules, translate(OWN_FUNDS_LABEL)
+    )
+
+
+def _package_grants(
+    session: Session, scope: Scope, project: Project, amounts: dict[int, Decimal], period: DateRange
+) -> dict[int, Grant]:
+    query = (
+        select(Grant)
+        .where(scope.grants_filter(), Grant.status.in_(COUNTED))
+        .options(selectinload(Grant.funder), selectinload(Grant.projects), selectinload(Grant.eligible_categories))
+        .options(selectinload(Grant.schedule), selectinload(Grant.instalments))
+    )
+    out: dict[int, Grant] = {}
+    for grant in session.scalars(query):
+        if grant.id in amounts:
+            out[grant.id] = grant
+        elif [p.id for p in grant.projects] == [project.id] and grant.period.overlap_days(period):
+            amounts[grant.id] = grant_amount_in(grant_terms(grant), period)
+            out[grant.id] = grant
+    for grant_id in [g for g in amounts if g not in out]:
+        del amounts[grant_id]  # outside the scope, or declined
+    return out
+
+
+def funding_gap(
+    session: Session, scope: Scope, period: DateRange | None = None, project: str | None = None
+) -> tuple[GapReport, dict[int, GrantRef], dict[int, str]]:
+    """Coverage of every line of the current versions by month, twice (confirmed only, all).
+
+    Returns the report, the grants by id and the line labels by id.
+    """
+    versions = current_version_ids(session, scope.organisation_id)
+    lines = lines_of_versions(session, versions, period)
+    if project is not None:
+        project_by_name(session, scope.organisation_id, project)
+        lines = [ln for ln in lines if ln.version.budget.project.name == project]
+    costs = [LineCost(ln.id, f"{ln.version.budget.project.name} · {ln.description}", line_months(ln)) for ln in lines]
+    line_ids = [ln.id for ln in lines]
+    query = (
+        select(
+            Allocation.line_id,
+            Allocation.grant_id,
+            Allocation.period_start,
+            Allocation.period_end,
+            func.sum(Allocation.amount),
+        )
+        .join(Allocation.grant)
+        .where(scope.grants_filter(), Allocation.line_id.in_(line_ids), Grant.status.in_(COUNTED))
+        .group_by(Allocation.line_id, Allocation.grant_id, Allocation.period_start, Allocation.period_end)
+    )
+    rows = [r for r in session.execute(query) if r[4]]
+    grant_ids = {r[1] for r in rows}
+    refs: dict[int, GrantRef] = {}
+    if grant_ids:
+        for g in session.scalars(select(Grant).where(Grant.id.in_(grant_ids)).options(selectinload(Grant.funder))):
+            refs[g.id] = GrantRef(
+                g.id, g.reference, g.funder.name, g.period, g.restricted, g.status is not GrantStatus.REQUESTED
+            )
+    pools: dict[tuple[int, int], dict[DateRange, Decimal]] = defaultdict(dict)
+    for line_id, grant_id, start, end, total in rows:
+        pools[(line_id, grant_id)][FiscalYear(start, end)] = total
+    allocations = [LineAllocation(refs[g], ln, amounts) for (ln, g), amounts in pools.items()]
+    if scope.funder_id is not None:
+        # a funder's login sees only the lines its grants are allocated to
+        funded = {ln for ln, _ in pools}
+        costs = [c for c in costs if c.line_id in funded]
+    return gap_report(costs, allocations, period), refs, {c.line_id: c.label for c in costs}
+
+
+def category_codes(session: Session, org_id: int) -> dict[int, str]:
+    query = select(BudgetCategory.id, BudgetCategory.code).where(BudgetCategory.organisation_id == org_id)
+    return {cid: code for cid, code in session.execute(query)}

@@ -1,0 +1,320 @@
+"""Budget vs actual for any period, grouped by line, category, project, grant or funder.
+
+The actuals are summed by the database (GROUP BY over the money columns): one query for
+the net cost per budget line, one for the charges per line and grant when grouping by
+grant or funder. Only the budget lines (a few hundred) are read into Python, to share
+their yearly amounts over months.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fundtrack.calc.budgets import monthly_amounts
+from fundtrack.calc.variance import OWN_FUNDS, BudgetActual, Dimension, VarianceTable, variance
+from fundtrack.i18n import Lang, current_lang, translate
+from fundtrack.models import (
+    Allocation,
+    BudgetCategory,
+    BudgetLine,
+    Expense,
+    ExpenseCharge,
+    Funder,
+    Grant,
+    Project,
+)
+from fundtrack.money import ZERO
+from fundtrack.periods import DateRange, Month
+from fundtrack.services.budgets import current_version_ids, line_months, lines_of_versions
+from fundtrack.services.scope import Scope
+
+LineKey = tuple[int, int, str]  # project, category, description (casefolded)
+
+
+def budget_vs_actual(
+    session: Session,
+    scope: Scope,
+    period: DateRange,
+    dimension: Dimension = "line",
+    as_of: date | None = None,
+    project: str | None = None,
+    lang: Lang | None = None,
+) -> VarianceTable:
+    """Budget, actual (net cost charged in ``period``), variance and forecast, by ``dimension``.
+
+    The budget is the current version of each project's budget. ``as_of`` (default: the
+    end of the period) splits the months done from those still to come for the forecast.
+    A funder's scope sees only its grants: their allocations as budget, their charges as
+    actual.
+    """
+    lang = lang or current_lang()
+    as_of = as_of or period.end
+    versions = current_version_ids(session, scope.organisation_id)
+    lines = lines_of_versions(session, versions, period)
+    if project is not None:
+        lines = [ln for ln in lines if ln.version.budget.project.name == project]
+    project_id = _project_id(session, scope, project)
+    categories = _categories(session, scope.organisation_id, lang)
+    months = {ln.id: line_months(ln, period) for ln in lines}
+    key_of = {ln.id: (ln.version.budget.project_id, ln.category_id, ln.description.strip().casefold()) for ln in lines}
+    label_of = {key_of[ln.id]: _line_label(ln.version.budget.project.name, ln.description) for ln in lines}
+    projects = _projects(session, scope.organisation_id)
+    by_grant = dimension in ("grant", "funder") or scope.funder_id is not None
+    items: list[BudgetActual] = []
+    if not by_grant:
+        actual = _actual_by_line(session, scope, period, project_id)
+        unknown = {lid for (lid, _, _) in actual if lid is not None and lid not in key_of}
+        old_keys = _old_line_keys(session, unknown)
+        sums: dict[LineKey, Decimal] = defaultdict(lambda: ZERO)
+        for (line_id, proj_id, cat_id), total in actual.items():
+            key = key_of.get(line_id) if line_id is not None else None
+            if key is None:
+                key = old_keys.get(line_id, (proj_id, cat_id, "")) if line_id is not None else (proj_id, cat_id, "")
+            sums[key] += total
+        budget_by_key: dict[LineKey, dict[Month, Decimal]] = {}
+        for ln in lines:
+            budget_by_key[key_of[ln.id]] = _add(budget_by_key.get(key_of[ln.id], {}), months[ln.id])
+        for key in set(budget_by_key) | set(sums):
+            proj_id, cat_id, _ = key
+            label = label_of.get(key) or _line_label(projects[proj_id], categories[cat_id])
+            items.append(
+                BudgetActual(
+                    line_id=0,
+                    line=label,
+                    category=categories[cat_id],
+                    project=projects[proj_id],
+                    budget=budget_by_key.get(key, {}),
+                    actual=sums.get(key, ZERO),
+                )
+            )
+    else:
+        items = _grant_items(session, scope, period, lines, months, key_of, label_of, categories, projects, project_id)
+    return variance(items, dimension, period, as_of, translate(OWN_FUNDS, lang))
+
+
+def _line_label(project: str, description: str) -> str:
+    return f"{project} · {description}"
+
+
+def _add(a: dict[Month, Decimal], b: dict[Month, Decimal]) -> dict[Month, Decimal]:
+    out = dict(a)
+    for m, v in b.items():
+        out[m] = out.get(m, ZERO) + v
+    return out
+
+
+def _sub(a: dict[Month, Decimal], b: dict[Month, Decimal]) -> dict[Month, Decimal]:
+    return _add(a, {m: -v for m, v in b.items()})
+
+
+def _project_id(session: Session, scope: Scope, project: str | None) -> int | None:
+    if project is None:
+        return None
+    from fundtrack.services.grants import project_by_name
+
+    return project_by_name(session, scope.organisation_id, project).id
+
+
+def _categories(session: Session, org_id: int, lang: Lang) -> dict[int, str]:
+    query = select(BudgetCategory).where(BudgetCategory.organisation_id == org_id)
+    return {c.id: c.label(lang) for c in session.scalars(query)}
+
+
+def _projects(session: Session, org_id: int) -> dict[int, str]:
+    query = select(Project.id, Project.name).where(Project.organisation_id == org_id)
+    return {pid: name for pid, name in session.execute(query)}
+
+
+def _actual_by_line(
+    session: Session, scope: Scope, period: DateRange, project_id: int | None
+) -> dict[tuple[int | None, int, int], Decimal]:
+    """Net cost per (line, project, category) in the period: one GROUP BY."""
+    query = (
+        select(Expense.line_id, Expense.project_id, Expense.category_id, func.sum(Expense.net_cost))
+        .where(
+            Expense.organisation_id == scope.organisation_id,
+            Expense.expense_date >= period.start,
+            Expense.expense_date <= period.end,
+        )
+        .group_by(Expense.line_id, Expense.project_id, Expense.category_id)
+    )
+    if project_id is not None:
+        query = query.where(Expense.project_id == project_id)
+    return {(ln, p, c): total for ln, p, c, total in session.execute(query)}
+
+
+def _old_line_keys(session: Session, line_ids: set[int]) -> dict[int, LineKey]:
+    """Lines of earlier versions matched to the current ones by project, category and description."""
+    if not line_ids:
+        return {}
+    from fundtrack.models import Budget, BudgetVersion
+
+    query = (
+        select(BudgetLine.id, Budget.project_id, BudgetLine.category_id, BudgetLine.description)
+        .join(BudgetLine.version)
+        .join(BudgetVersion.budget)
+        .where(BudgetLine.id.in_(line_ids))
+    )
+    return {lid: (p, c, d.strip().casefold()) for lid, p, c, d in session.execute(query)}
+
+
+ChargeKey = tuple[int | None, int, int, int]  # line, project, category, grant
+
+
+@dataclass
+class _Context:
+    scope: Scope
+    period: DateRange
+    lines: dict[int, BudgetLine]
+    months: dict[int, dict[Month, Decimal]]
+    key_of: dict[int, LineKey]
+    label_of: dict[LineKey, str]
+    categories: dict[int, str]
+    projects: dict[int, str]
+    project_id: int | None
+    grants: dict[int, tuple[str, str]]
+    items: list[BudgetActual] = field(default_factory=list)
+
+    def add(self, key: LineKey, budget: dict[Month, Decimal], actual: Decimal, grant_id: int | None) -> None:
+        proj_id, cat_id, _ = key
+        ref, funder = self.grants[grant_id] if grant_id is not None else (None, None)
+        self.items.append(
+            BudgetActual(
+                line_id=0,
+                line=self.label_of.get(key) or _line_label(self.projects[proj_id], self.categories[cat_id]),
+                category=self.categories[cat_id],
+                project=self.projects[proj_id],
+                budget=budget,
+                actual=actual,
+                grant=ref,
+                funder=funder,
+            )
+        )
+
+    def key(self, line_id: int | None, project_id: int, category_id: int) -> LineKey:
+        if line_id is not None and line_id in self.key_of:
+            return self.key_of[line_id]
+        return (project_id, category_id, "")
+
+
+def _grant_items(
+    session: Session,
+    scope: Scope,
+    period: DateRange,
+    lines: list[BudgetLine],
+    months: dict[int, dict[Month, Decimal]],
+    key_of: dict[int, LineKey],
+    label_of: dict[LineKey, str],
+    categories: dict[int, str],
+    projects: dict[int, str],
+    project_id: int | None,
+) -> list[BudgetActual]:
+    """Items per line and grant: allocations as budget, charges as actual; the rest is own funds."""
+    grants = {
+        g_id: (ref, funder)
+        for g_id, ref, funder in session.execute(
+            select(Grant.id, Grant.reference, Funder.name)
+            .join(Grant.funder)
+            .where(Grant.organisation_id == scope.organisation_id)
+        )
+    }
+    ctx = _Context(
+        scope, period, {ln.id: ln for ln in lines}, months, key_of, label_of, categories, projects, project_id, grants
+    )
+    allocated = _allocated_months(session, ctx)
+    charged = _charged(session, ctx)
+    for (line_id, grant_id), budget in allocated.items():
+        actual = sum((t for (ln, _, _, g), t in charged.items() if ln == line_id and g == grant_id), ZERO)
+        ctx.add(key_of[line_id], budget, actual, grant_id)
+    for (ln, p, c, g), total in charged.items():
+        if ln is None or (ln, g) not in allocated:
+            ctx.add(ctx.key(ln, p, c), {}, total, g)
+    if scope.funder_id is None:
+        _own_funds_items(session, ctx, allocated, charged)
+    return ctx.items
+
+
+def _allocated_months(session: Session, ctx: _Context) -> dict[tuple[int, int], dict[Month, Decimal]]:
+    """Net allocations per (line, grant), summed by the database, shared over months."""
+    query = (
+        select(
+            Allocation.line_id,
+            Allocation.grant_id,
+            Allocation.period_start,
+            Allocation.period_end,
+            func.sum(Allocation.amount),
+        )
+        .join(Allocation.grant)
+        .where(
+            ctx.scope.grants_filter(),
+            Allocation.line_id.in_(list(ctx.lines)),
+            Allocation.period_start <= ctx.period.end,
+            Allocation.period_end >= ctx.period.start,
+        )
+        .group_by(Allocation.line_id, Allocation.grant_id, Allocation.period_start, Allocation.period_end)
+    )
+    out: dict[tuple[int, int], dict[Month, Decimal]] = {}
+    for line_id, grant_id, start, end, total in session.execute(query):
+        if not total:
+            continue
+        line = ctx.lines[line_id]
+        profile = [Decimal(w) for w in line.monthly_profile] if line.monthly_profile else None
+        part = monthly_amounts({DateRange(start, end): total}, profile)
+        out[(line_id, grant_id)] = _add(out.get((line_id, grant_id), {}), part)
+    return out
+
+
+def _charged(session: Session, ctx: _Context) -> dict[ChargeKey, Decimal]:
+    """Charges per (line, project, category, grant) in the period: one GROUP BY."""
+    query = (
+        select(
+            Expense.line_id,
+            Expense.project_id,
+            Expense.category_id,
+            ExpenseCharge.grant_id,
+            func.sum(ExpenseCharge.amount),
+        )
+        .join(ExpenseCharge.expense)
+        .join(ExpenseCharge.grant)
+        .where(
+            ctx.scope.grants_filter(),
+            Expense.organisation_id == ctx.scope.organisation_id,
+            Expense.expense_date >= ctx.period.start,
+            Expense.expense_date <= ctx.period.end,
+        )
+        .group_by(Expense.line_id, Expense.project_id, Expense.category_id, ExpenseCharge.grant_id)
+    )
+    if ctx.project_id is not None:
+        query = query.where(Expense.project_id == ctx.project_id)
+    return {(ln, p, c, g): t for ln, p, c, g, t in session.execute(query)}
+
+
+def _own_funds_items(
+    session: Session,
+    ctx: _Context,
+    allocated: dict[tuple[int, int], dict[Month, Decimal]],
+    charged: dict[ChargeKey, Decimal],
+) -> None:
+    """What no grant budgets or pays: each line's budget less its allocations, its cost less its charges."""
+    actual_lines = _actual_by_line(session, ctx.scope, ctx.period, ctx.project_id)
+    charged_by_line: dict[tuple[int | None, int, int], Decimal] = defaultdict(lambda: ZERO)
+    for (ln, p, c, _), t in charged.items():
+        charged_by_line[(ln, p, c)] += t
+    allocated_by_line: dict[int, dict[Month, Decimal]] = {}
+    for (line_id, _), budget in allocated.items():
+        allocated_by_line[line_id] = _add(allocated_by_line.get(line_id, {}), budget)
+    for line_id in ctx.lines:
+        rest = _sub(ctx.months[line_id], allocated_by_line.get(line_id, {}))
+        own = sum((t - charged_by_line[k] for k, t in actual_lines.items() if k[0] == line_id), ZERO)
+        ctx.add(ctx.key_of[line_id], rest, own, None)
+    for k, t in actual_lines.items():
+        if k[0] is None or k[0] not in ctx.lines:
+            own = t - charged_by_line[k]
+            if own:
+                ctx.add(ctx.key(k[0], k[1], k[2]), {}, own, None)
