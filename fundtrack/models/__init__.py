@@ -30,6 +30,7 @@ from fundtrack.models.ledger import (
     ScheduleBasis,
 )
 from fundtrack.models.staffing import Position as Position
+from fundtrack.models.staffing import Position as Position
 
 __all__ = [
     "Base",

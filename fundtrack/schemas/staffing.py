@@ -1,0 +1,279 @@
+"""Schemas of the staffing plan: positions and their funding, payroll parameters, scenarios.
+
+``load`` returns plain dicts with typed values (Decimal, date) for
+:mod:`fundtrack.services.staffing`. Pay is an ``annual_salary`` or an ``hourly_rate``
+with ``weekly_hours``; ``raise_on`` is a month and a day (``"04-01"``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from marshmallow import ValidationError, fields, validates_schema
+
+from fundtrack.i18n import define, translate
+from fundtrack.models.staffing import ChangeKind, PositionStatus
+from fundtrack.schemas.common import (
+    Choice,
+    Int,
+    IsoDate,
+    Money,
+    Rate,
+    StrictSchema,
+    Text,
+    check_end_after_start,
+)
+
+M_PAY_BASIS = define(
+    "staffing.schema.pay_basis",
+    "donner soit annual_salary, soit hourly_rate et weekly_hours",
+    "give either annual_salary, or hourly_rate and weekly_hours",
+)
+M_HOURS = define(
+    "staffing.schema.hours",
+    "heures par semaine invalides ({value}) : un nombre de 0 à 168",
+    "invalid weekly hours ({value}): a number from 0 to 168",
+)
+M_RAISE_ON = define(
+    "staffing.schema.raise_on",
+    "« {value} » n'est pas une date annuelle : écrire MM-JJ (04-01)",
+    "'{value}' is not a yearly date: write MM-DD (04-01)",
+)
+M_PERIOD = define(
+    "staffing.schema.period",
+    "donner soit fiscal_year, soit start et end",
+    "give either fiscal_year, or start and end",
+)
+M_NO_MONEY = define(
+    "staffing.schema.no_money",
+    "donner des montants (amounts) ou une part du coût (share)",
+    "give amounts or a share of the cost",
+)
+M_CHANGE_FIELDS = define(
+    "staffing.schema.change_fields",
+    "champ sans objet pour un changement « {kind} » : {fields}",
+    "field not used by a '{kind}' change: {fields}",
+)
+M_CHANGE_NEEDS = define(
+    "staffing.schema.change_needs",
+    "un changement « {kind} » exige : {fields}",
+    "a '{kind}' change needs: {fields}",
+)
+
+_RAISE_ON = re.compile(r"^(\d{2})-(\d{2})$")
+
+
+class Hours(fields.Field[Decimal]):
+    """Weekly hours, exact, 0 to 168, at most two decimals."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Decimal:
+        if isinstance(value, bool | float) or not isinstance(value, str | int | Decimal):
+            raise ValidationError(translate(M_HOURS, value=value))
+        try:
+            hours = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValidationError(translate(M_HOURS, value=value)) from None
+        if not hours.is_finite() or not 0 <= hours <= 168 or hours.as_tuple().exponent < -2:  # type: ignore[operator]
+            raise ValidationError(translate(M_HOURS, value=value))
+        return hours
+
+    def _serialize(self, value: Decimal | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else format(value.normalize(), "f")
+
+
+class YearlyDate(fields.Field[tuple[int, int]]):
+    """A month and a day that come back every year (``"04-01"``)."""
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> tuple[int, int]:
+        match = _RAISE_ON.match(str(value).strip()) if isinstance(value, str) else None
+        if match is None:
+            raise ValidationError(translate(M_RAISE_ON, value=value))
+        month, day = int(match.group(1)), int(match.group(2))
+        if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(2024, month)[1]:
+            raise ValidationError(translate(M_RAISE_ON, value=value))
+        return month, day
+
+    def _serialize(self, value: tuple[int, int] | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else f"{value[0]:02d}-{value[1]:02d}"
+
+
+class PeriodAmountSchema(StrictSchema):
+    """An amount for one period: a fiscal-year label of the organisation, or start and end."""
+
+    fiscal_year = Text(load_default=None, allow_none=True)
+    start = IsoDate(load_default=None, allow_none=True)
+    end = IsoDate(load_default=None, allow_none=True)
+    amount = Money(required=True, not_negative=True)
+
+    @validates_schema
+    def _period(self, data: dict[str, Any], **kwargs: Any) -> None:
+        by_label = data.get("fiscal_year") is not None
+        by_dates = data.get("start") is not None and data.get("end") is not None
+        if by_label == by_dates or (not by_dates and (data.get("start") or data.get("end"))):
+            raise ValidationError(translate(M_PERIOD), "fiscal_year")
+        check_end_after_start(data, "start", "end")
+
+
+class FundingSchema(StrictSchema):
+    """What one grant (by reference) gives the position."""
+
+    grant = Text(required=True)
+    share = Rate(load_default=None, allow_none=True)
+    amounts = fields.List(fields.Nested(PeriodAmountSchema), load_default=list)
+
+    @validates_schema
+    def _money(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("share") is None and not data.get("amounts"):
+            raise ValidationError(translate(M_NO_MONEY), "amounts")
+
+
+def _check_pay(data: Mapping[str, Any]) -> None:
+    salary = data.get("annual_salary") is not None
+    hourly = data.get("hourly_rate") is not None and data.get("weekly_hours") is not None
+    partial = (data.get("hourly_rate") is None) != (data.get("weekly_hours") is None)
+    if salary == hourly or partial:
+        raise ValidationError(translate(M_PAY_BASIS), "annual_salary")
+
+
+class PositionSchema(StrictSchema):
+    key = Text(required=True)
+    title_fr = Text(required=True)
+    title_en = Text(required=True)
+    employee = Text(load_default=None, allow_none=True)
+    status = Choice([s.value for s in PositionStatus], load_default="planned")
+    annual_salary = Money(load_default=None, allow_none=True, not_negative=True)
+    hourly_rate = Money(load_default=None, allow_none=True, not_negative=True)
+    weekly_hours = Hours(load_default=None, allow_none=True)
+    start_date = IsoDate(required=True)
+    end_date = IsoDate(load_default=None, allow_none=True)
+    vacation_rate = Rate(load_default=Decimal(0))
+    benefits_rate = Rate(load_default=Decimal(0))
+    raise_rate = Rate(load_default=Decimal(0))
+    raise_on = YearlyDate(load_default=None, allow_none=True)
+    pay_as_of = IsoDate(load_default=None, allow_none=True)
+    notes = Text(load_default=None, allow_none=True)
+    funding = fields.List(fields.Nested(FundingSchema), load_default=list)
+
+    @validates_schema
+    def _rules(self, data: dict[str, Any], **kwargs: Any) -> None:
+        _check_pay(data)
+        check_end_after_start(data)
+
+
+PAYROLL_PARAMETERS = (
+    "rrq_rate",
+    "rrq_exemption",
+    "rrq_mga",
+    "rrq2_rate",
+    "rrq_msga",
+    "rqap_rate",
+    "rqap_max",
+    "ei_rate",
+    "ei_max",
+    "fss_rate",
+    "cnt_rate",
+    "cnesst_rate",
+)
+
+
+class PayrollRatesSchema(StrictSchema):
+    """One year's parameters; values left out keep the shipped table's (a new year needs all)."""
+
+    year = Int(required=True, validate=lambda y: _check_year(y))
+    rrq_rate = Rate(load_default=None, allow_none=True)
+    rrq_exemption = Money(load_default=None, allow_none=True, not_negative=True)
+    rrq_mga = Money(load_default=None, allow_none=True, positive=True)
+    rrq2_rate = Rate(load_default=None, allow_none=True)
+    rrq_msga = Money(load_default=None, allow_none=True, positive=True)
+    rqap_rate = Rate(load_default=None, allow_none=True)
+    rqap_max = Money(load_default=None, allow_none=True, positive=True)
+    ei_rate = Rate(load_default=None, allow_none=True)
+    ei_max = Money(load_default=None, allow_none=True, positive=True)
+    fss_rate = Rate(load_default=None, allow_none=True)
+    cnt_rate = Rate(load_default=None, allow_none=True)
+    cnesst_rate = Rate(load_default=None, allow_none=True)
+    sources = fields.Dict(keys=Text(), values=Text(), load_default=dict)
+
+
+M_YEAR = define("staffing.schema.year", "année invalide ({value})", "invalid year ({value})")
+
+
+def _check_year(value: int) -> None:
+    if not 2000 <= value <= 2100:
+        raise ValidationError(translate(M_YEAR, value=value))
+
+
+_CHANGE_FIELDS: dict[str, tuple[set[str], set[str]]] = {
+    # kind: (required, allowed besides kind and position)
+    ChangeKind.ADD.value: (
+        {"title_fr", "title_en", "start_date"},
+        {
+            "title_fr",
+            "title_en",
+            "employee",
+            "annual_salary",
+            "hourly_rate",
+            "weekly_hours",
+            "start_date",
+            "end_date",
+            "vacation_rate",
+            "benefits_rate",
+            "raise_rate",
+            "funding",
+        },
+    ),
+    ChangeKind.CHANGE_PAY.value: (set(), {"annual_salary", "hourly_rate", "weekly_hours"}),
+    ChangeKind.MOVE.value: (set(), {"start_date", "end_date"}),
+    ChangeKind.END.value: ({"end_date"}, {"end_date"}),
+}
+
+
+class ChangeSchema(StrictSchema):
+    """One change: ``kind`` (add, change_pay, move, end) and the ``position`` key it concerns."""
+
+    kind = Choice([k.value for k in ChangeKind], required=True)
+    position = Text(required=True)
+    title_fr = Text(load_default=None, allow_none=True)
+    title_en = Text(load_default=None, allow_none=True)
+    employee = Text(load_default=None, allow_none=True)
+    annual_salary = Money(load_default=None, allow_none=True, not_negative=True)
+    hourly_rate = Money(load_default=None, allow_none=True, not_negative=True)
+    weekly_hours = Hours(load_default=None, allow_none=True)
+    start_date = IsoDate(load_default=None, allow_none=True)
+    end_date = IsoDate(load_default=None, allow_none=True)
+    vacation_rate = Rate(load_default=None, allow_none=True)
+    benefits_rate = Rate(load_default=None, allow_none=True)
+    raise_rate = Rate(load_default=None, allow_none=True)
+    funding = fields.List(fields.Nested(FundingSchema), load_default=list)
+
+    @validates_schema
+    def _rules(self, data: dict[str, Any], **kwargs: Any) -> None:
+        kind = data["kind"]
+        required, allowed = _CHANGE_FIELDS[kind]
+        given = {k for k, v in data.items() if k not in ("kind", "position") and v not in (None, [])}
+        missing = sorted(required - given)
+        if missing:
+            raise ValidationError(translate(M_CHANGE_NEEDS, kind=kind, fields=", ".join(missing)), missing[0])
+        extra = sorted(given - allowed)
+        if extra:
+            raise ValidationError(translate(M_CHANGE_FIELDS, kind=kind, fields=", ".join(extra)), extra[0])
+        if kind == ChangeKind.ADD.value:
+            _check_pay(data)
+            check_end_after_start(data)
+        if kind == ChangeKind.CHANGE_PAY.value and not given:
+            raise ValidationError(
+                translate(M_CHANGE_NEEDS, kind=kind, fields="annual_salary | hourly_rate | weekly_hours"),
+                "hourly_rate",
+            )
+
+
+class ScenarioSchema(StrictSchema):
+    name = Text(required=True)
+    description = Text(load_default=None, allow_none=True)
+    changes = fields.List(fields.Nested(ChangeSchema), load_default=list)

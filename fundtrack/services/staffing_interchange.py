@@ -1,0 +1,148 @@
+"""The staffing plan's sections of the interchange file: payroll rates, positions, scenarios.
+
+``payroll_rates`` holds only what differs from the shipped tables (the treasurer's
+overrides, or a year fundtrack does not ship); ``positions`` the current plan with its
+funding; ``scenarios`` the named hiring scenarios with their changes. They come after
+the grants, which positions and scenarios name by reference.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from fundtrack.models import Organisation
+from fundtrack.models.staffing import PayrollRateTable, Position, PositionFunding, Scenario, ScenarioChange
+from fundtrack.periods import DateRange
+from fundtrack.rates import PARAMETERS, shipped_rates
+from fundtrack.schemas.staffing import PayrollRatesSchema, PositionSchema, ScenarioSchema
+from fundtrack.services.interchange import Section, register
+from fundtrack.services.ledger_interchange import plain
+from fundtrack.services.scope import Scope
+from fundtrack.services.staffing import (
+    _CHANGE_COLUMNS,
+    create_position,
+    create_scenario,
+    list_positions,
+    list_scenarios,
+    load_payroll_rates,
+    set_payroll_rates,
+)
+
+
+def _write_rates(session: Session, org: Organisation, data: dict[str, Any]) -> None:
+    if not session.scalar(select(PayrollRateTable.id).where(PayrollRateTable.organisation_id == org.id).limit(1)):
+        load_payroll_rates(session, org)
+    set_payroll_rates(session, org, data)
+
+
+def _dump_rates(session: Session, org: Organisation) -> list[dict[str, Any]]:
+    shipped = shipped_rates()
+    out = []
+    query = select(PayrollRateTable).where(
+        PayrollRateTable.organisation_id == org.id, PayrollRateTable.edited.is_(True)
+    )
+    for row in session.scalars(query.order_by(PayrollRateTable.year)):
+        base = shipped.get(row.year)
+        record: dict[str, Any] = {"year": row.year}
+        for name in PARAMETERS:
+            value = getattr(row, name)
+            if base is None or value != getattr(base, name):
+                record[name] = value
+        sources = dict(row.sources or {})
+        if base is not None:
+            sources = {k: v for k, v in sources.items() if dict(base.sources).get(k) != v}
+        record["sources"] = sources or None
+        out.append(plain(record))
+    return out
+
+
+def _periods(org: Organisation, rng: DateRange) -> dict[str, Any]:
+    year = org.calendar.year_of(rng.start)
+    if (year.start, year.end) == (rng.start, rng.end):
+        return {"fiscal_year": year.label}
+    return {"start": rng.start, "end": rng.end}
+
+
+def _funding_data(org: Organisation, funding: list[PositionFunding]) -> list[dict[str, Any]]:
+    return [
+        {
+            "grant": f.grant.reference,
+            "share": f.share,
+            "amounts": [{**_periods(org, a.period), "amount": a.amount} for a in f.amounts],
+        }
+        for f in funding
+    ]
+
+
+def _dump_positions(session: Session, org: Organisation) -> list[dict[str, Any]]:
+    out = []
+    for p in list_positions(session, Scope(org.id)):
+        out.append(
+            plain(
+                {
+                    "key": p.key,
+                    "title_fr": p.title_fr,
+                    "title_en": p.title_en,
+                    "employee": p.employee,
+                    "status": p.status.value,
+                    "annual_salary": p.annual_salary,
+                    "hourly_rate": p.hourly_rate,
+                    "weekly_hours": p.weekly_hours,
+                    "start_date": p.start_date,
+                    "end_date": p.end_date,
+                    "vacation_rate": p.vacation_rate or None,
+                    "benefits_rate": p.benefits_rate or None,
+                    "raise_rate": p.raise_rate or None,
+                    "raise_on": f"{p.raise_month:02d}-{p.raise_day or 1:02d}" if p.raise_month else None,
+                    "pay_as_of": p.pay_as_of,
+                    "notes": p.notes,
+                    "funding": _funding_data(org, p.funding),
+                }
+            )
+        )
+    return out
+
+
+def _dump_scenarios(session: Session, org: Organisation) -> list[dict[str, Any]]:
+    out = []
+    for scenario in list_scenarios(session, Scope(org.id)):
+        changes = session.scalars(
+            select(ScenarioChange)
+            .where(ScenarioChange.scenario_id == scenario.id)
+            .options(selectinload(ScenarioChange.funding).selectinload(PositionFunding.amounts))
+            .order_by(ScenarioChange.seq)
+        )
+        out.append(
+            plain(
+                {
+                    "name": scenario.name,
+                    "description": scenario.description,
+                    "changes": [
+                        {
+                            "kind": c.kind.value,
+                            "position": c.position_key,
+                            **{k: getattr(c, k) for k in _CHANGE_COLUMNS},
+                            "funding": _funding_data(org, c.funding),
+                        }
+                        for c in changes
+                    ],
+                }
+            )
+        )
+    return out
+
+
+def _write_position(session: Session, org: Organisation, data: dict[str, Any]) -> Position:
+    return create_position(session, org, data)
+
+
+def _write_scenario(session: Session, org: Organisation, data: dict[str, Any]) -> Scenario:
+    return create_scenario(session, org, data)
+
+
+register(Section("payroll_rates", 80, PayrollRatesSchema, _write_rates, _dump_rates))
+register(Section("positions", 81, PositionSchema, _write_position, _dump_positions))
+register(Section("scenarios", 82, ScenarioSchema, _write_scenario, _dump_scenarios))
