@@ -30,7 +30,6 @@ from fundtrack.models.ledger import (
     ScheduleBasis,
 )
 from fundtrack.models.staffing import Position as Position
-from fundtrack.models.staffing import Position as Position
 
 __all__ = [
     "Base",
