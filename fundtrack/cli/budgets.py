@@ -1,0 +1,349 @@
+"""Commands for budgets and expenses: package, variance, gap, expenses import."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from fundtrack.calc.variance import DIMENSIONS, check_dimension
+from fundtrack.cli.base import CliContext, echo_json, echo_table, handle_errors, main, pass_cli, session_for
+from fundtrack.errors import ValidationFailed
+from fundtrack.i18n import define, translate
+from fundtrack.money import format_money
+from fundtrack.periods import DateRange, FiscalCalendar, parse_date, parse_range
+from fundtrack.services.audit import acting_as
+from fundtrack.services.expenses import duplicate_message, import_csv
+from fundtrack.services.grants import funder_by_name
+from fundtrack.services.organisation import get_organisation, organisation_scope
+from fundtrack.services.package import funding_gap, project_package
+from fundtrack.services.variance import budget_vs_actual
+
+for _code, _fr, _en in [
+    ("col.source", "Source", "Source"),
+    ("col.share", "Part", "Share"),
+    ("col.budget", "Budget", "Budget"),
+    ("col.actual", "Réel", "Actual"),
+    ("col.variance", "Écart", "Variance"),
+    ("col.variance_pct", "Écart %", "Variance %"),
+    ("col.forecast", "Prévision fin de période", "Forecast to end"),
+    ("col.year", "Exercice", "Fiscal year"),
+    ("col.cost", "Coût", "Cost"),
+    ("col.gap_confirmed", "Manque (confirmé seulement)", "Gap (confirmed only)"),
+    ("col.gap_if_granted", "Manque (si tout est accordé)", "Gap (if all granted)"),
+    ("col.condition", "Condition", "Condition"),
+    ("col.result", "Résultat", "Result"),
+    ("col.month", "Mois", "Month"),
+    ("col.line", "Ligne", "Line"),
+    ("source.in_kind", "Contribution en nature", "In-kind contribution"),
+    ("source.own_funds", "Fonds propres", "Own funds"),
+]:
+    define(_code, _fr, _en)
+
+M_PACKAGE_TITLE = define(
+    "cli.package_title",
+    "Montage financier — {project} — {period}",
+    "Financial package — {project} — {period}",
+)
+M_PACKAGE_GAPS = define(
+    "cli.package_gaps",
+    "Coût total {cost} · manque si seul l'argent confirmé arrive : {confirmed} · si toutes les demandes sont accordées : {granted}",
+    "Total cost {cost} · gap if only confirmed money comes: {confirmed} · if every request is granted: {granted}",
+)
+M_VARIANCE_TITLE = define(
+    "cli.variance_title", "Budget et réel — {period} — par {by}", "Budget vs actual — {period} — by {by}"
+)
+M_GAP_TITLE = define("cli.gap_title", "Manque à gagner — {period}", "Funding gap — {period}")
+M_IMPORTED = define(
+    "cli.imported",
+    "{count} dépense(s) importée(s), coût net {amount} ; {skipped} doublon(s) probable(s) ignoré(s)",
+    "{count} expense(s) imported, net cost {amount}; {skipped} likely duplicate(s) skipped",
+)
+M_IMPORT_FAILED = define(
+    "cli.import_failed", "Rien n'a été importé. {count} erreur(s) :", "Nothing was imported. {count} error(s):"
+)
+
+
+def _period_option(cli_calendar: FiscalCalendar, fiscal_year: str | None, period: str | None, today: date) -> DateRange:
+    if period:
+        return parse_range(period, cli_calendar, "--period")
+    if fiscal_year:
+        return cli_calendar.parse(fiscal_year, "--fiscal-year")
+    return cli_calendar.year_of(today)
+
+
+@main.command("package")
+@click.option("--project", required=True, help="Project name")
+@click.option("--fiscal-year", "fiscal_year", help="e.g. 2026-2027 (default: the current one)")
+@click.option("--period", help="Any range: 2026-04-01:2026-09-30")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
+@pass_cli
+@handle_errors
+def package_cmd(cli: CliContext, project: str, fiscal_year: str | None, period: str | None, as_json: bool) -> None:
+    """The financial package of a project: cost, sources, conditions and the gap."""
+    with session_for(cli) as session:
+        org = get_organisation(session, cli.organisation)
+        lang = cli.resolve_lang(org.language.value)
+        rng = _period_option(org.calendar, fiscal_year, period, date.today())
+        pkg = project_package(session, organisation_scope(session, cli.organisation), project, rng)
+    if as_json:
+        echo_json(
+            {
+                "project": pkg.project,
+                "period": {"start": pkg.period.start, "end": pkg.period.end},
+                "total_cost": pkg.total_cost,
+                "sources": pkg.sources,
+                "in_kind": pkg.in_kind_total,
+                "own_funds": pkg.own_funds,
+                "gap_confirmed": pkg.gap_confirmed,
+                "gap_if_granted": pkg.gap_if_granted,
+                "conditions": [
+                    {
+                        "rule": c.rule,
+                        "grant": c.grant,
+                        "detail": c.detail,
+                        "limit": c.limit,
+                        "actual": c.actual,
+                        "holds": c.holds,
+                        "shortfall": c.shortfall,
+                    }
+                    for c in pkg.conditions
+                ],
+            }
+        )
+        return
+    rows = []
+    for s in pkg.sources:
+        label = s.label if s.kind == "grant" else f"{translate('source.' + s.kind)} : {s.label}".rstrip(" :")
+        status = translate(f"grant_status.{s.status}") if s.kind == "grant" else ""
+        share = f"{s.share * 100:.2f} %" if s.share is not None else ""
+        rows.append([label, s.funder, status, s.amount, share])
+    cols = ("col.source", "col.funder", "col.status", "col.amount", "col.share")
+    title = translate(M_PACKAGE_TITLE, project=pkg.project, period=str(getattr(rng, "label", rng)))
+    echo_table([translate(c) for c in cols], rows, lang, title)
+    click.echo(
+        translate(
+            M_PACKAGE_GAPS,
+            cost=format_money(pkg.total_cost, lang),
+            confirmed=format_money(pkg.gap_confirmed, lang),
+            granted=format_money(pkg.gap_if_granted, lang),
+        )
+    )
+    if pkg.conditions:
+        click.echo()
+        crow = [[c.label(lang), c.grant, c.detail, c.status(lang)] for c in pkg.conditions]
+        echo_table([translate("col.condition"), translate("col.reference"), "", translate("col.result")], crow, lang)
+
+
+@main.command("variance")
+@click.option("--fiscal-year", "fiscal_year", help="e.g. 2025-2026 (default: the current one)")
+@click.option("--period", help="Any range: 2025-04-01:2025-09-30")
+@click.option("--by", "by", default="line", type=click.Choice(list(DIMENSIONS)), show_default=True)
+@click.option("--project", help="Only this project")
+@click.option("--funder", help="As this funder sees it (its grants only)")
+@click.option("--as-of", "as_of", help="Date of the actuals, for the forecast (default: today)")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
+@pass_cli
+@handle_errors
+def variance_cmd(
+    cli: CliContext,
+    fiscal_year: str | None,
+    period: str | None,
+    by: str,
+    project: str | None,
+    funder: str | None,
+    as_of: str | None,
+    as_json: bool,
+) -> None:
+    """Budget vs actual: variance, variance % and the forecast to the end of the period."""
+    day = parse_date(as_of, "--as-of") if as_of else date.today()
+    with session_for(cli) as session:
+        org = get_organisation(session, cli.organisation)
+        lang = cli.resolve_lang(org.language.value)
+        scope = organisation_scope(session, cli.organisation)
+        calendar = org.calendar
+        if funder:
+            f = funder_by_name(session, scope, funder)
+            scope, calendar = organisation_scope(session, cli.organisation, f.id), f.calendar
+        rng = _period_option(calendar, fiscal_year, period, day)
+        table = budget_vs_actual(session, scope, rng, check_dimension(by), day, project, lang)
+    rows = [*table.rows, table.total]
+    if as_json:
+        echo_json(
+            {
+                "period": {"start": rng.start, "end": rng.end},
+                "by": by,
+                "as_of": day,
+                "rows": [
+                    {
+                        "key": r.key,
+                        "budget": r.budget,
+                        "actual": r.actual,
+                        "variance": r.variance,
+                        "variance_rate": r.variance_rate,
+                        "forecast": r.forecast,
+                    }
+                    for r in table.rows
+                ],
+                "total": {
+                    "budget": table.total.budget,
+                    "actual": table.total.actual,
+                    "variance": table.total.variance,
+                    "variance_rate": table.total.variance_rate,
+                    "forecast": table.total.forecast,
+                },
+            }
+        )
+        return
+    cols = ("col.budget", "col.actual", "col.variance", "col.variance_pct", "col.forecast")
+    out = [
+        [
+            r.key or translate("col.total"),
+            r.budget,
+            r.actual,
+            r.variance,
+            f"{r.variance_rate * 100:.2f} %" if r.variance_rate is not None else "",
+            r.forecast,
+        ]
+        for r in rows
+    ]
+    title = translate(
+        M_VARIANCE_TITLE, period=str(getattr(rng, "label", rng)), by=translate(f"variance.dimension.{by}").lower()
+    )
+    echo_table([translate(f"variance.dimension.{by}"), *(translate(c) for c in cols)], out, lang, title)
+
+
+@main.command("gap")
+@click.option("--fiscal-year", "fiscal_year", help="e.g. 2026-2027 (default: every year budgeted)")
+@click.option("--period", help="Any range: 2026-04-01:2027-03-31")
+@click.option("--project", help="Only this project")
+@click.option("--funder", help="In this funder's fiscal years, its grants only")
+@click.option("--by-month", "by_month", is_flag=True, help="Each line and month")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
+@pass_cli
+@handle_errors
+def gap_cmd(
+    cli: CliContext,
+    fiscal_year: str | None,
+    period: str | None,
+    project: str | None,
+    funder: str | None,
+    by_month: bool,
+    as_json: bool,
+) -> None:
+    """The funding gap: what confirmed grants cover, and what every request would."""
+    with session_for(cli) as session:
+        org = get_organisation(session, cli.organisation)
+        lang = cli.resolve_lang(org.language.value)
+        scope = organisation_scope(session, cli.organisation)
+        calendar = org.calendar
+        if funder:
+            f = funder_by_name(session, scope, funder)
+            scope, calendar = organisation_scope(session, cli.organisation, f.id), f.calendar
+        rng = _period_option(calendar, fiscal_year, period, date.today()) if (fiscal_year or period) else None
+        report, refs, labels = funding_gap(session, scope, rng, project)
+    years = report.years(calendar)
+    if as_json:
+        echo_json(
+            {
+                "years": [
+                    {
+                        "fiscal_year": y.period.label,
+                        "cost": y.cost,
+                        "gap_confirmed": y.gap_confirmed,
+                        "gap_if_granted": y.gap_if_granted,
+                    }
+                    for y in years
+                ],
+                "months": [
+                    {
+                        "line": labels[m.line_id],
+                        "month": m.month.label,
+                        "cost": m.cost,
+                        "covered": {refs[c.grant_id].label: c.amount for c in m.covered},
+                        "gap_confirmed": m.gap,
+                        "gap_if_granted": g.gap,
+                    }
+                    for m, g in zip(report.confirmed.months, report.if_granted.months, strict=True)
+                ]
+                if by_month
+                else [],
+            }
+        )
+        return
+    cols = ("col.year", "col.cost", "col.gap_confirmed", "col.gap_if_granted")
+    rows = [[y.period.label, y.cost, y.gap_confirmed, y.gap_if_granted] for y in years]
+    title = translate(M_GAP_TITLE, period=str(getattr(rng, "label", rng)) if rng else "")
+    echo_table([translate(c) for c in cols], rows, lang, title.rstrip(" —"))
+    if by_month:
+        click.echo()
+        mrows = [
+            [
+                labels[m.line_id],
+                m.month.label,
+                m.cost,
+                ", ".join(f"{refs[c.grant_id].label} {format_money(c.amount, lang)}" for c in m.covered),
+                m.gap,
+                g.gap,
+            ]
+            for m, g in zip(report.confirmed.months, report.if_granted.months, strict=True)
+        ]
+        mcols = ("col.line", "col.month", "col.cost", "col.source", "col.gap_confirmed", "col.gap_if_granted")
+        echo_table([translate(c) for c in mcols], mrows, lang)
+
+
+@main.group("expenses")
+def expenses_group() -> None:
+    """Expenses: import from a CSV file."""
+
+
+@expenses_group.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--force", is_flag=True, help="Import likely duplicates too")
+@click.option(
+    "--map", "mappings", multiple=True, metavar="FIELD=HEADER", help="Column for a field, e.g. pre_tax='Montant HT'"
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
+@pass_cli
+@handle_errors
+def expenses_import(cli: CliContext, file: Path, force: bool, mappings: tuple[str, ...], as_json: bool) -> None:
+    """Import expenses from CSV (French or English headers): all or nothing."""
+    mapping = dict(m.split("=", 1) for m in mappings if "=" in m)
+    text = file.read_text(encoding="utf-8-sig")
+    try:
+        with acting_as(getpass.getuser()), session_for(cli) as session:
+            org = get_organisation(session, cli.organisation)
+            lang = cli.resolve_lang(org.language.value)
+            report = import_csv(session, org, text, mapping, force)
+    except ValidationFailed as exc:
+        if as_json:
+            echo_json({"imported": 0, "errors": [{"path": e.path, "message": e.message()} for e in exc.errors]})
+        else:
+            click.echo(translate(M_IMPORT_FAILED, count=len(exc.errors)), err=True)
+            for e in exc.errors:
+                click.echo("  " + e.describe(), err=True)
+        sys.exit(1)
+    if as_json:
+        echo_json(
+            {
+                "imported": len(report.created),
+                "net_cost": report.net_cost,
+                "skipped": [
+                    {"row": r.row, "date": r.day, "payee": r.payee, "pre_tax": r.amount} for r in report.skipped
+                ],
+            }
+        )
+        return
+    for skipped in report.skipped:
+        click.echo(duplicate_message(skipped).describe(), err=True)
+    click.echo(
+        translate(
+            M_IMPORTED,
+            count=len(report.created),
+            amount=format_money(report.net_cost, lang),
+            skipped=len(report.skipped),
+        )
+    )
