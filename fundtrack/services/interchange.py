@@ -137,6 +137,18 @@ def validate(document: Any) -> tuple[dict[str, Any], dict[str, list[Any]]]:
 
     Raises :class:`ValidationFailed` with every error found, each with its path.
     """
+    organisation, records, errors = _check(document)
+    if errors or organisation is None:
+        raise ValidationFailed(errors)
+    return organisation, {key: [record for _, record in items] for key, items in records.items()}
+
+
+def _check(document: Any) -> tuple[dict[str, Any] | None, dict[str, list[tuple[int, Any]]], list[FieldError]]:
+    """The organisation (None if invalid), each section's valid records with their index, and the errors.
+
+    Records are checked one by one so that the valid ones can still be tried against
+    the database, and the errors of both steps be listed at once.
+    """
     if not isinstance(document, dict):
         raise ValidationFailed([FieldError("", M_NOT_MAPPING)])
     errors: list[FieldError] = []
@@ -147,12 +159,12 @@ def validate(document: Any) -> tuple[dict[str, Any], dict[str, list[Any]]]:
     for key in document:
         if key not in known and key not in ("format", "version", "organisation"):
             errors.append(FieldError(str(key), M_UNKNOWN_SECTION, (("known", ", ".join(known)),)))
-    organisation: dict[str, Any] = {}
+    organisation: dict[str, Any] | None = None
     try:
         organisation = OrganisationSchema().load(document.get("organisation") or {})
     except Exception as exc:  # marshmallow.ValidationError
         errors.extend(flatten_errors(getattr(exc, "messages", str(exc)), "organisation"))
-    records: dict[str, list[Any]] = {}
+    records: dict[str, list[tuple[int, Any]]] = {}
     for key, section in known.items():
         raw = document.get(key, [])
         if raw is None:
@@ -160,37 +172,48 @@ def validate(document: Any) -> tuple[dict[str, Any], dict[str, list[Any]]]:
         if not isinstance(raw, list):
             errors.append(FieldError(key, M_NOT_LIST))
             continue
-        try:
-            records[key] = section.schema().load(raw, many=True)
-        except Exception as exc:  # marshmallow.ValidationError
-            errors.extend(flatten_errors(getattr(exc, "messages", str(exc)), key))
-    if errors:
-        raise ValidationFailed(errors)
-    return organisation, records
+        schema = section.schema()
+        records[key] = []
+        for index, item in enumerate(raw):
+            try:
+                records[key].append((index, schema.load(item)))
+            except Exception as exc:  # marshmallow.ValidationError
+                errors.extend(flatten_errors(getattr(exc, "messages", str(exc)), f"{key}[{index}]"))
+    return organisation, records, errors
 
 
 def load_document(session: Session, document: Any) -> Organisation:
     """Write a whole document into ``session`` (the caller's transaction).
 
     All or nothing is the caller's transaction: on :class:`ValidationFailed` the caller
-    rolls back. Every record is tried so that every error is listed at once.
+    rolls back. Every record is tried so that every error is listed at once: those of
+    the file's form and those found against the database (an unknown funder...).
     """
     from fundtrack.services.ledger_interchange import create_organisation_from
 
-    organisation_data, records = validate(document)
+    organisation_data, records, errors = _check(document)
+    if organisation_data is None:
+        raise ValidationFailed(errors)
     org = create_organisation_from(session, organisation_data)
-    errors: list[FieldError] = []
     for section in sections():
-        for index, record in enumerate(records.get(section.key, [])):
+        for index, record in records.get(section.key, []):
             try:
                 with session.begin_nested():
                     section.write(session, org, record)
             except InputError as exc:
                 errors.extend(ValidationFailed.from_errors([exc], f"{section.key}[{index}]").errors)
     if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed(sorted(errors, key=lambda e: _position(e.path)))
     session.flush()
     return org
+
+
+def _position(path: str) -> tuple[int, int]:
+    """Where an error's record sits in the file, to list errors in the file's order."""
+    order = {s.key: s.order for s in sections()}
+    key, _, rest = path.partition("[")
+    index = rest.partition("]")[0]
+    return (order.get(key, -1), int(index) if index.isdigit() else -1)
 
 
 def dump_document(session: Session, org: Organisation) -> dict[str, Any]:
