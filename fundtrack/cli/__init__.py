@@ -3,6 +3,7 @@ importing it registers them on :data:`main`."""
 
 import fundtrack.cli.budgets
 import fundtrack.cli.ledger  # noqa: F401
+import fundtrack.cli.staffing
 from fundtrack.cli import reports  # noqa: F401
 from fundtrack.cli.base import main
 
