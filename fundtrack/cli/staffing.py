@@ -456,12 +456,13 @@ def payroll_rates(cli: CliContext, load_shipped: bool, as_json: bool) -> None:
             load_payroll_rates(session, org)
             tables = list_payroll_rates(session, Scope(org.id))
         headers = [translate("staffing.col.parameter")] + [str(t.year) for t in tables]
-        rows: list[list[Decimal | str]] = [[p, *(_param(getattr(t, p)) for t in tables)] for p in PARAMETERS]
+        rows: list[list[Decimal | str]] = [[p, *(_param(getattr(t, p), lang) for t in tables)] for p in PARAMETERS]
         echo_table(headers, rows, lang, title=translate(M_RATES_TITLE, org=org.name))
 
 
-def _param(value: Decimal) -> Decimal | str:
-    """Rates as percentages (6.30 %), amounts as amounts."""
+def _param(value: Decimal, lang: Lang) -> Decimal | str:
+    """Rates as percentages (6,3 % / 6.3 %), amounts as amounts."""
     if value <= 1:
-        return f"{format(value * 100, 'f').rstrip('0').rstrip('.')} %"
+        text = format((value * 100).normalize(), "f")
+        return f"{text.replace('.', ',') if lang == 'fr' else text} %"
     return value
