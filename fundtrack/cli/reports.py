@@ -12,7 +12,9 @@ import click
 
 from fundtrack.cli.base import CliContext, handle_errors, main, pass_cli, session_for
 from fundtrack.i18n import Lang, check_lang, define, translate
-from fundtrack.periods import parse_date, parse_range
+from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear, parse_date, parse_range
+from fundtrack.reports.budget import budget_report
+from fundtrack.reports.budget_xlsx import write_budget_report
 from fundtrack.reports.funder import funder_report
 from fundtrack.reports.funder_xlsx import write_funder_report
 from fundtrack.services.grants import funder_by_name
@@ -81,3 +83,35 @@ def funder_command(
     with progress_bar(rows, translate(M_WRITING)) as advance:
         write_funder_report(data, output, progress=advance)
     click.echo(translate(M_WRITTEN, path=output))
+
+
+@report.command("budget")
+@click.option(
+    "--years", metavar="FIRST:LAST", help="Fiscal years, e.g. 2025-2026:2027-2028 (default: every budgeted year)"
+)
+@click.option("--lang", "report_lang", type=LANG_CHOICE, help="Language of the report (default: the organisation's)")
+@AS_OF
+@OUTPUT
+@pass_cli
+@handle_errors
+def budget_command(
+    cli: CliContext, years: str | None, report_lang: str | None, as_of: str | None, output: Path
+) -> None:
+    """The budget workbook: the multi-year budget, the packages, the gap per fiscal year."""
+    with session_for(cli) as session:
+        org = get_organisation(session, cli.organisation)
+        cli.resolve_lang(org.language.value)
+        scope = organisation_scope(session, cli.organisation)
+        chosen = _years(years, org.calendar) if years else None
+        lang: Lang | None = check_lang(report_lang) if report_lang else None
+        data = budget_report(session, scope, as_of=_as_of(as_of), years=chosen, lang=lang)
+    with progress_bar(len(data.rows) + len(data.packages), translate(M_WRITING)) as advance:
+        write_budget_report(data, output, progress=advance)
+    click.echo(translate(M_WRITTEN, path=output))
+
+
+def _years(text: str, calendar: FiscalCalendar) -> tuple[FiscalYear, ...]:
+    first, _, last = text.partition(":")
+    start = calendar.parse(first.strip(), "years")
+    end = calendar.parse((last or first).strip(), "years")
+    return tuple(calendar.years(DateRange.checked(start.start, end.end, "years")))

@@ -23,6 +23,7 @@ from fundtrack.i18n import Lang, check_lang, define
 from fundtrack.models import Grant, GrantStatus, Organisation
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, FiscalYear
+from fundtrack.services.expenses import list_expenses
 from fundtrack.services.grants import M_UNKNOWN_GRANT, funder_by_name, grant_terms, list_grants
 from fundtrack.services.scope import Scope
 
@@ -230,11 +231,12 @@ def funder_report(
         for r in g.report_dues
     ]
     dues.sort(key=lambda d: (d.due_date, d.reference))
+    code = lang or check_lang(funder.language.value)
     return FunderReport(
         organisation=org.name,
         funder=funder.name,
         funder_kind=funder.kind.value,
-        lang=lang or check_lang(funder.language.value),
+        lang=code,
         period=year,
         period_label=label,
         as_of=as_of,
@@ -242,4 +244,30 @@ def funder_report(
         grants=tuple(_summary(g, year) for g in grants),
         instalments=tuple(instalments),
         report_dues=tuple(dues),
+        expenses=_expenses(session, Scope(scope.organisation_id, funder.id), grants, year, code),
     )
+
+
+def _expenses(session: Session, scope: Scope, grants: list[Grant], period: DateRange, lang: Lang) -> ExpenseStream:
+    """The expenses of ``period`` charged to ``grants``: one line per expense and grant.
+
+    The expenses service hands back a list, so these lines are built up front; the sheet
+    itself is still written row by row.
+    """
+    references = {g.id: g.reference for g in grants}
+    lines = [
+        ExpenseLine(
+            e.expense_date,
+            e.payee,
+            e.description,
+            e.category.label(lang),
+            e.net_cost,
+            charge.amount,
+            e.receipt_reference or "",
+            references[charge.grant_id],
+        )
+        for e in list_expenses(session, scope, period)
+        for charge in e.charges
+        if charge.grant_id in references
+    ]
+    return ExpenseStream(len(lines), lambda: iter(lines))

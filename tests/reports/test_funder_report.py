@@ -12,7 +12,6 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
-from fundtrack.cli import main
 from fundtrack.db import make_engine, session_factory
 from fundtrack.errors import NotFound
 from fundtrack.i18n import Lang
@@ -200,6 +199,8 @@ def test_libreoffice_agrees_with_every_stored_value_of_the_funder_report(
 
 def test_the_command_writes_the_report_in_the_asked_language(tmp_path: Path, example_db: Path) -> None:
     out = tmp_path / "centraide.xlsx"
+    from fundtrack.cli import main
+
     runner = CliRunner()
     result = runner.invoke(
         main,

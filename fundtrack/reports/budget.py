@@ -1,0 +1,125 @@
+"""The organisation's budget workbook data: the multi-year budget, the packages, the gap.
+
+Assembled from the budget and package services (plain values, nothing rendered):
+each line of every project's current budget version by fiscal year; the financial
+package of each project in each year; and per fiscal year the cost, the part
+confirmed money covers, the part requested money would cover and both gaps, as
+:func:`fundtrack.services.package.funding_gap` computes them (line by line, month by
+month, restricted grants first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from fundtrack.calc.budgets import amount_in
+from fundtrack.calc.package import FinancialPackage
+from fundtrack.i18n import Lang, check_lang
+from fundtrack.models import Organisation
+from fundtrack.money import ZERO
+from fundtrack.periods import DateRange, FiscalYear
+from fundtrack.services.budgets import current_version_ids, line_months, lines_of_versions
+from fundtrack.services.package import funding_gap, project_package
+from fundtrack.services.scope import Scope
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    """One budget line: its amount in each of the workbook's fiscal years, in order."""
+
+    project: str
+    category: str
+    description: str
+    amounts: tuple[Decimal, ...]
+
+
+@dataclass(frozen=True)
+class YearFunding:
+    """One fiscal year: the cost, what confirmed and requested money cover, both gaps."""
+
+    year: FiscalYear
+    cost: Decimal
+    gap_confirmed: Decimal
+    gap_if_granted: Decimal
+
+    @property
+    def confirmed(self) -> Decimal:
+        return self.cost - self.gap_confirmed
+
+    @property
+    def requested(self) -> Decimal:
+        return self.gap_confirmed - self.gap_if_granted
+
+
+@dataclass(frozen=True)
+class BudgetReport:
+    organisation: str
+    lang: Lang
+    as_of: date
+    years: tuple[FiscalYear, ...]
+    rows: tuple[BudgetRow, ...]
+    projects: tuple[str, ...]
+    packages: tuple[FinancialPackage, ...]
+    funding: tuple[YearFunding, ...]
+
+    def project_total(self, project: str, index: int) -> Decimal:
+        return sum((r.amounts[index] for r in self.rows if r.project == project), ZERO)
+
+    def year_total(self, index: int) -> Decimal:
+        return sum((r.amounts[index] for r in self.rows), ZERO)
+
+
+def budget_years(session: Session, scope: Scope, as_of: date, count: int = 3) -> tuple[FiscalYear, ...]:
+    """The organisation's fiscal years with a budget, else ``count`` years from ``as_of``'s."""
+    org = session.get_one(Organisation, scope.organisation_id)
+    calendar = org.calendar
+    lines = lines_of_versions(session, current_version_ids(session, org.id))
+    starts = [a.period_start for ln in lines for a in ln.amounts]
+    ends = [a.period_end for ln in lines for a in ln.amounts]
+    if starts:
+        return tuple(calendar.years(DateRange(min(starts), max(ends))))
+    first = calendar.year_of(as_of)
+    return tuple(calendar.starting(first.start.year + i) for i in range(count))
+
+
+def budget_report(
+    session: Session,
+    scope: Scope,
+    *,
+    as_of: date,
+    years: tuple[FiscalYear, ...] | None = None,
+    lang: Lang | None = None,
+) -> BudgetReport:
+    """The budget workbook's data over ``years`` (default: every year with a budget)."""
+    org = session.get_one(Organisation, scope.organisation_id)
+    chosen = years or budget_years(session, scope, as_of)
+    whole = DateRange(chosen[0].start, chosen[-1].end)
+    code = check_lang(lang or org.language.value)
+    lines = lines_of_versions(session, current_version_ids(session, org.id), whole)
+    rows = []
+    for ln in lines:
+        months = line_months(ln, whole)
+        rows.append(
+            BudgetRow(
+                project=ln.version.budget.project.name,
+                category=ln.category.label(code),
+                description=ln.description,
+                amounts=tuple(amount_in(months, year) for year in chosen),
+            )
+        )
+    rows.sort(key=lambda r: (r.project.casefold(), r.category.casefold(), r.description.casefold()))
+    projects = tuple(dict.fromkeys(r.project for r in rows))
+    packages = tuple(project_package(session, scope, project, year) for project in projects for year in chosen)
+    report, _, _ = funding_gap(session, scope, whole)
+    by_year = {y.period: y for y in report.years(org.calendar)}
+    funding = tuple(
+        YearFunding(year, *((by_year[year].cost, by_year[year].gap_confirmed, by_year[year].gap_if_granted)))
+        if year in by_year
+        else YearFunding(year, ZERO, ZERO, ZERO)
+        for year in chosen
+    )
+    return BudgetReport(org.name, code, as_of, tuple(chosen), tuple(rows), projects, packages, funding)

@@ -1,0 +1,253 @@
+"""The organisation's budget workbook, for the board: budget, packages, funding gap, chart.
+
+Three sheets: the multi-year budget (every line by fiscal year, then each project's
+total as a formula over the lines); the financial package of each project in each
+year (sources, shares, gaps, conditions); the funding gap per fiscal year with the
+money confirmed and requested, and a chart of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from xlsxwriter.utility import xl_range_abs
+
+from fundtrack.calc.package import FinancialPackage
+from fundtrack.i18n import Lang, define, translate
+from fundtrack.money import ZERO
+from fundtrack.reports.budget import BudgetReport
+from fundtrack.reports.charts import COLOURS, Series, insert_chart, money_by_year_chart
+from fundtrack.reports.tables import Column, Table, TableTotals, percent_formula
+from fundtrack.reports.xlsx import Formula, ReportSheet, ReportWorkbook
+
+Progress = Callable[[int], None]
+
+for _code, _fr, _en in [
+    ("report.budget.title", "Budget de l'organisme", "The organisation's budget"),
+    ("report.budget.sheet.budget", "Budget pluriannuel", "Multi-year budget"),
+    ("report.budget.sheet.packages", "Montages financiers", "Financial packages"),
+    ("report.budget.sheet.gap", "Manque à gagner", "Funding gap"),
+    ("report.budget.lines", "Lignes budgétaires par exercice", "Budget lines by fiscal year"),
+    ("report.budget.by_project", "Par projet", "By project"),
+    ("report.budget.gap_title", "Manque à gagner par exercice", "Funding gap by fiscal year"),
+    ("report.budget.chart", "Coût, argent confirmé et demandé", "Cost, confirmed and requested money"),
+    ("report.budget.package", "{project} — {year}", "{project} — {year}"),
+    ("report.budget.conditions", "Conditions", "Conditions"),
+    ("report.budget.total_cost", "Coût total", "Total cost"),
+    ("report.col.project", "Projet", "Project"),
+    ("report.col.total", "Total", "Total"),
+    ("report.col.fiscal_year", "Exercice", "Fiscal year"),
+    ("report.col.cost", "Coût", "Cost"),
+    ("report.col.confirmed", "Argent confirmé", "Confirmed money"),
+    ("report.col.requested", "Argent demandé", "Requested money"),
+    ("report.col.gap_confirmed", "Manque si seul l'argent confirmé vient", "Gap if only confirmed money comes"),
+    ("report.col.gap_if_granted", "Manque si toutes les demandes sont accordées", "Gap if every request is granted"),
+    ("report.col.source", "Source", "Source"),
+    ("report.col.funder", "Bailleur de fonds", "Funder"),
+    ("report.col.kind", "Nature", "Kind"),
+    ("report.col.share", "Part du coût", "Share of cost"),
+    ("report.col.rule", "Règle", "Rule"),
+    ("report.col.limit", "Limite", "Limit"),
+    ("report.col.actual", "Réel", "Actual"),
+    ("report.col.shortfall", "Écart à combler", "Shortfall"),
+    ("report.source.grant", "Subvention", "Grant"),
+    ("report.source.in_kind", "Contribution en nature", "In-kind contribution"),
+    ("report.source.own_funds", "Fonds propres", "Own funds"),
+    ("report.source.requested", "Subvention demandée", "Requested grant"),
+    ("report.name.budget_total", "Budget_total", "Budget_total"),
+    ("report.name.gap_confirmed", "Manque_confirme", "Gap_confirmed"),
+    ("report.name.gap_if_granted", "Manque_si_accorde", "Gap_if_granted"),
+]:
+    define(_code, _fr, _en)
+
+GAP_COLUMNS = [
+    Column("year", "report.col.fiscal_year", "text", 12),
+    Column("cost", "report.col.cost", "money", 16, total="sum"),
+    Column("confirmed", "report.col.confirmed", "money", 16, total="sum"),
+    Column("requested", "report.col.requested", "money", 16, total="sum"),
+    Column("gap_confirmed", "report.col.gap_confirmed", "money", 18, total="sum"),
+    Column("gap_if_granted", "report.col.gap_if_granted", "money", 18, total="sum"),
+]
+
+
+def write_budget_report(
+    report: BudgetReport,
+    target: str | Path | IO[bytes],
+    *,
+    lang: Lang | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """Write the budget workbook to ``target`` (a path or a binary file)."""
+    chosen: Lang = lang or report.lang
+    title = translate("report.budget.title", chosen)
+    with ReportWorkbook(target, chosen, title=title, author=report.organisation) as book:
+        budget = book.add_sheet("report.budget.sheet.budget", footer=report.organisation)
+        _write_budget(budget, report)
+        if progress:
+            progress(len(report.rows))
+        packages = book.add_sheet("report.budget.sheet.packages", footer=report.organisation)
+        for package in report.packages:
+            _write_package(packages, package)
+        if progress:
+            progress(len(report.packages))
+        gap = book.add_sheet("report.budget.sheet.gap", footer=report.organisation)
+        _write_gap(gap, report)
+
+
+def _heading(sheet: ReportSheet, report: BudgetReport, code: str) -> None:
+    book = sheet.workbook
+    sheet.title(book.t("report.budget.title"))
+    sheet.title(report.organisation, "subtitle")
+    sheet.title(book.t(code), "subtitle")
+    sheet.skip()
+
+
+def _year_columns(report: BudgetReport) -> list[Column]:
+    return [Column(f"y{i}", kind="money", width=15, total="sum", heading=y.label) for i, y in enumerate(report.years)]
+
+
+def _write_budget(sheet: ReportSheet, report: BudgetReport) -> None:
+    book = sheet.workbook
+    _heading(sheet, report, "report.budget.lines")
+    years = _year_columns(report)
+    columns = [
+        Column("project", "report.col.project", "text", 30),
+        Column("category", "report.col.category", "text", 26),
+        Column("description", "report.col.description", "text", 34),
+        *years,
+        Column("total", "report.col.total", "money", 16, total="sum"),
+    ]
+    table = Table(sheet, columns, freeze=True, repeat=True)
+    first_year, last_year = table.col_of["y0"], table.col_of[f"y{len(report.years) - 1}"]
+    for row in report.rows:
+        span = f"{table.ref('y0')}:{table.ref(f'y{len(report.years) - 1}')}"
+        total = Formula(f"SUM({span})", sum(row.amounts, ZERO))
+        table.add([row.project, row.category, row.description, *row.amounts, total])
+    lines = table.finish(names={"total": book.t("report.name.budget_total")})
+    if not report.projects:
+        return
+    sheet.skip()
+    sheet.label("report.budget.by_project")
+    by_project = Table(sheet, [Column("project", "report.col.project", "text", 30), *years], widths=False)
+    for project in report.projects:
+        name_ref = by_project.ref("project")
+        cells = []
+        for i, col in enumerate(range(first_year, last_year + 1)):
+            values = _column_range(lines, col)
+            projects = _column_range(lines, lines.columns["project"])
+            cells.append(Formula(f"SUMPRODUCT(({projects}={name_ref})*{values})", report.project_total(project, i)))
+        by_project.add([project, *cells])
+    by_project.finish()
+
+
+def _column_range(table: TableTotals, col: int) -> str:
+    last = max(table.last_row, table.first_row)
+    return str(xl_range_abs(table.first_row, col, last, col))
+
+
+def _write_package(sheet: ReportSheet, package: FinancialPackage) -> None:
+    book = sheet.workbook
+    if sheet.row == 0:
+        sheet.title(book.t("report.budget.sheet.packages"))
+        sheet.skip()
+    label = book.t("report.budget.package", project=package.project, year=_year_label(package))
+    sheet.title(label, "subtitle")
+    cost_ref = sheet.pair("report.budget.total_cost", package.total_cost, "money")
+    cost = cost_ref.a1
+    columns = [
+        Column("source", "report.col.source", "text", 30),
+        Column("funder", "report.col.funder", "text", 30),
+        Column("kind", "report.col.kind", "text", 22),
+        Column("amount", "report.col.amount", "money", 16, total="sum"),
+        Column(
+            "share",
+            "report.col.share",
+            "percent",
+            12,
+            total=lambda t: percent_formula(t.ref("amount"), cost, t.value("amount"), package.total_cost),
+        ),
+    ]
+    table = Table(sheet, columns, widths=sheet.row < 8)
+    for source in package.sources:
+        kind = "report.source.requested" if source.kind == "grant" and not source.confirmed else None
+        table.add(
+            [
+                source.label or book.t(f"report.source.{source.kind}"),
+                source.funder,
+                book.t(kind or f"report.source.{source.kind}"),
+                source.amount,
+                percent_formula(table.ref("amount"), cost, source.amount, package.total_cost),
+            ]
+        )
+    table.finish()
+    confirmed = sheet.pair("report.col.confirmed", package.confirmed_total, "money")
+    requested = sheet.pair("report.col.requested", package.requested_total, "money")
+    sheet.pair(
+        "report.col.gap_confirmed",
+        Formula(f"MAX(0,{cost}-{confirmed.a1})", package.gap_confirmed),
+        "money",
+    )
+    sheet.pair(
+        "report.col.gap_if_granted",
+        Formula(f"MAX(0,{cost}-{confirmed.a1}-{requested.a1})", package.gap_if_granted),
+        "money",
+    )
+    if package.conditions:
+        sheet.label("report.budget.conditions", "label")
+        conditions = Table(
+            sheet,
+            [
+                Column("grant", "report.col.reference", "text"),
+                Column("rule", "report.col.rule", "text"),
+                Column("limit", "report.col.limit", "money"),
+                Column("actual", "report.col.actual", "money"),
+                Column("shortfall", "report.col.shortfall", "money"),
+                Column("state", "report.col.state", "text"),
+            ],
+            widths=False,
+        )
+        for c in package.conditions:
+            state = book.t("package.holds") if not c.shortfall else ""
+            conditions.add([c.grant, book.t(f"package.rule.{c.rule}"), c.limit, c.actual, c.shortfall, state])
+        conditions.finish(total=False)
+    sheet.skip()
+
+
+def _year_label(package: FinancialPackage) -> str:
+    label = getattr(package.period, "label", None)
+    return label if isinstance(label, str) else str(package.period)
+
+
+def _write_gap(sheet: ReportSheet, report: BudgetReport) -> None:
+    book = sheet.workbook
+    _heading(sheet, report, "report.budget.gap_title")
+    table = Table(sheet, GAP_COLUMNS, freeze=True, repeat=True)
+    for y in report.funding:
+        gap_confirmed = Formula(f"{table.ref('cost')}-{table.ref('confirmed')}", y.gap_confirmed)
+        gap_granted = Formula(
+            f"{table.ref('cost')}-{table.ref('confirmed')}-{table.ref('requested')}", y.gap_if_granted
+        )
+        table.add([y.year.label, y.cost, y.confirmed, y.requested, gap_confirmed, gap_granted])
+    totals = table.finish(
+        names={
+            "gap_confirmed": book.t("report.name.gap_confirmed"),
+            "gap_if_granted": book.t("report.name.gap_if_granted"),
+        }
+    )
+    header = totals.header_row
+    chart = money_by_year_chart(
+        book,
+        title=book.t("report.budget.chart"),
+        years=totals.data("year"),
+        cost=Series(sheet.cell(header, totals.columns["cost"]), totals.data("cost"), COLOURS["cost"]),
+        confirmed=Series(
+            sheet.cell(header, totals.columns["confirmed"]), totals.data("confirmed"), COLOURS["confirmed"]
+        ),
+        requested=Series(
+            sheet.cell(header, totals.columns["requested"]), totals.data("requested"), COLOURS["requested"]
+        ),
+        gap=Series(sheet.cell(header, totals.columns["gap_confirmed"]), totals.data("gap_confirmed"), COLOURS["gap"]),
+    )
+    insert_chart(sheet, sheet.row + 1, 0, chart)
