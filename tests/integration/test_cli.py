@@ -1,0 +1,194 @@
+"""The ``fundtrack`` command on a SQLite file, as the treasurer runs it in a terminal or a script."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from fundtrack.cli import main
+from fundtrack.i18n import set_lang
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "parc-extension.yaml"
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.delenv("FUNDTRACK_DATABASE_URL", raising=False)
+    monkeypatch.delenv("FUNDTRACK_LANG", raising=False)
+    yield f"sqlite:///{tmp_path / 'table.sqlite3'}"
+    set_lang("fr")
+
+
+def run(db: str, *args: str) -> Result:
+    return CliRunner().invoke(main, ["--database", db, *args], catch_exceptions=False)
+
+
+def schema_from_models(url: str) -> None:
+    """The schema of the models, stamped at the migrations' head (the migrations have their own tests)."""
+    from alembic import command
+
+    import fundtrack.models  # noqa: F401
+    from fundtrack.db import alembic_config, make_engine
+    from fundtrack.models import Base
+
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    command.stamp(alembic_config(engine), "head")
+    engine.dispose()
+
+
+@pytest.fixture
+def loaded(db: str) -> str:
+    schema_from_models(db)
+    result = run(db, "load", str(EXAMPLE))
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def test_init_creates_the_database(db: str, tmp_path: Path) -> None:
+    result = run(db, "init")
+    assert result.exit_code == 0
+    assert "Base de données prête" in result.output
+    assert (tmp_path / "table.sqlite3").is_file()
+
+
+def test_load_says_what_it_loaded(db: str) -> None:
+    schema_from_models(db)
+    result = run(db, "load", str(EXAMPLE))
+    assert result.exit_code == 0
+    assert "Table de quartier de Parc-Extension" in result.output
+    assert "grants 11" in result.output
+
+
+def test_a_bad_file_exits_1_lists_its_errors_on_stderr_and_writes_nothing(db: str, tmp_path: Path) -> None:
+    schema_from_models(db)
+    bad = tmp_path / "bad.yaml"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace('amount: "25000.00"', 'amount: "25000.001"').replace("status: requested", "status: maybe", 1)
+    bad.write_text(text, encoding="utf-8")
+    result = run(db, "--lang", "en", "load", str(bad))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Nothing was written.")
+    assert "grants[2].amount: more than two decimals (25000.001)" in result.stderr
+    assert "grants[3].status: 'maybe' is not allowed" in result.stderr
+    assert result.stdout == ""
+    listing = run(db, "--lang", "fr", "funders")
+    assert listing.exit_code == 1
+    assert "aucun organisme dans la base" in listing.stderr
+
+
+def test_a_file_that_is_not_yaml_exits_1(db: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("format: fundtrack\norganisation: [name\n", encoding="utf-8")
+    result = run(db, "--lang", "en", "load", str(bad))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: invalid YAML file")
+
+
+def test_a_missing_file_exits_1(db: str, tmp_path: Path) -> None:
+    result = run(db, "--lang", "en", "load", str(tmp_path / "nowhere.yaml"))
+    assert result.exit_code == 1
+    assert "cannot read" in result.stderr
+
+
+def test_dump_then_load_elsewhere_gives_the_same_file(loaded: str, tmp_path: Path) -> None:
+    out = tmp_path / "table.json"
+    assert run(loaded, "dump", "-o", str(out)).exit_code == 0
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["format"] == "fundtrack"
+    other = f"sqlite:///{tmp_path / 'other.sqlite3'}"
+    schema_from_models(other)
+    assert run(other, "load", str(out)).exit_code == 0
+    again = run(other, "dump", "--format", "json")
+    assert json.loads(again.stdout) == document
+    yaml_dump = run(loaded, "dump")
+    assert yaml_dump.stdout.startswith("format: fundtrack")
+
+
+def test_funders_listing(loaded: str) -> None:
+    result = run(loaded, "funders")
+    assert result.exit_code == 0
+    assert "Bailleur de fonds" in result.output
+    assert "Centraide du Grand Montréal" in result.output
+    assert "15.00 %" in result.output
+
+
+def test_funders_as_json(loaded: str) -> None:
+    funders = json.loads(run(loaded, "funders", "--json").stdout)
+    centraide = next(f for f in funders if f["name"] == "Centraide du Grand Montréal")
+    assert centraide == {
+        "name": "Centraide du Grand Montréal",
+        "kind": "centraide",
+        "fiscal_start_month": 4,
+        "language": "fr",
+        "fee_cap": "0.150000",
+    }
+
+
+def test_grants_listing_and_json(loaded: str) -> None:
+    result = run(loaded, "grants")
+    assert result.exit_code == 0
+    assert "PIC-2025-2028" in result.output
+    assert "450\u00a0000,00" in result.output
+    grants = json.loads(run(loaded, "grants", "--json").stdout)
+    pic = next(g for g in grants if g["reference"] == "PIC-2025-2028")
+    assert (pic["amount"], pic["received"], pic["status"]) == ("450000.00", "225000.00", "confirmed")
+    city = json.loads(run(loaded, "grants", "--funder", "Ville de Montréal", "--json").stdout)
+    assert [g["reference"] for g in city] == ["VDM-2026", "VDM-LIEU-2027"]
+
+
+def test_receivables_as_of_a_date(loaded: str) -> None:
+    result = run(loaded, "--lang", "en", "receivables", "--as-of", "2026-11-25")
+    assert result.exit_code == 0
+    assert "Instalments receivable as of 2026-11-25" in result.output
+    owed = json.loads(run(loaded, "receivables", "--as-of", "2026-11-25", "--json").stdout)
+    first = owed[0]
+    # the City's August instalment is the oldest one owed: 102 days late
+    assert first == {
+        "funder": "Ville de Montréal",
+        "reference": "VDM-2026",
+        "expected_date": "2026-08-15",
+        "amount": "20000.00",
+        "overdue_days": 102,
+        "overdue": True,
+    }
+    assert all(isinstance(r["amount"], str) for r in owed)
+
+
+def test_receivables_with_a_bad_date_exits_1(loaded: str) -> None:
+    result = run(loaded, "--lang", "en", "receivables", "--as-of", "25/11/2026")
+    assert result.exit_code == 1
+    assert "--as-of: invalid date '25/11/2026': write YYYY-MM-DD" in result.stderr
+
+
+def test_ledger_of_a_fiscal_year(loaded: str) -> None:
+    result = run(loaded, "ledger", "--fiscal-year", "2025-2026")
+    assert result.exit_code == 0
+    assert "Financement de l'exercice 2025-2026" in result.output
+    assert "Total" in result.output
+    data = json.loads(run(loaded, "ledger", "--fiscal-year", "2025-2026", "--json").stdout)
+    assert data["fiscal_year"] == "2025-2026"
+    pic = next(r for r in data["rows"] if r["funder"] == "Centraide du Grand Montréal")
+    assert (pic["confirmed"], pic["received"], pic["to_receive"]) == ("150000.00", "150000.00", "0.00")
+    total = data["total"]
+    assert all(isinstance(total[k], str) for k in ("confirmed", "requested", "received", "to_receive"))
+    assert sum(Decimal(r["confirmed"]) for r in data["rows"]) == Decimal(total["confirmed"])
+
+
+def test_english_output(loaded: str) -> None:
+    result = run(loaded, "--lang", "en", "ledger", "--fiscal-year", "2025-2026")
+    assert "Funding for fiscal year 2025-2026" in result.output
+    assert "Confirmed" in result.output
+    assert "150,000.00" in result.output
+    listing = run(loaded, "--lang", "en", "grants")
+    assert "confirmed" in listing.output and "Reference" in listing.output
+
+
+def test_a_fiscal_year_label_that_does_not_parse_exits_1(loaded: str) -> None:
+    result = run(loaded, "--lang", "en", "ledger", "--fiscal-year", "2025")
+    assert result.exit_code == 1
+    assert "fiscal_year: invalid fiscal year '2025': write 2025-2026" in result.stderr
