@@ -57,7 +57,7 @@ _DIGITS = re.compile(r"^\d+$")
 
 def round_half_up(value: Decimal | Fraction | int, exp: Decimal = CENT) -> Decimal:
     """Round half up to ``exp`` (the cent by default). The only rounding in fundtrack."""
-    if isinstance(value, Fraction):
+    if type(value) is not Decimal and isinstance(value, Fraction):  # skip the slow ABC check
         value = Decimal(value.numerator) / Decimal(value.denominator)
     return Decimal(value).quantize(exp, rounding=ROUND_HALF_UP)
 
