@@ -216,3 +216,17 @@ def percent_of(amount: Decimal, rate: Decimal) -> Decimal:
 
 def floor_cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_FLOOR)
+
+
+def split_evenly(total: Decimal, parts: int) -> list[Decimal]:
+    """``allocate(total, [1] * parts)`` in integer arithmetic: the same parts, faster.
+
+    Every part gets the floor of its share in cents; the cents left over go one each
+    to the earliest parts (equal remainders: the earlier part first).
+    """
+    if parts <= 0:
+        raise InputError(M_WEIGHTS)
+    total_cents = cents(total)
+    sign = -1 if total_cents < 0 else 1
+    base, left = divmod(abs(total_cents), parts)
+    return [from_cents(sign * (base + 1 if i < left else base)) for i in range(parts)]

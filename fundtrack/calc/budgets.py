@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from fundtrack.errors import InputError
 from fundtrack.i18n import define
-from fundtrack.money import ZERO, allocate, round_half_up, to_money
+from fundtrack.money import ZERO, allocate, round_half_up, split_evenly, to_money
 from fundtrack.periods import DateRange, Month
 
 M_PROFILE_LENGTH = define(
@@ -48,21 +49,24 @@ def monthly_amounts(amounts: Mapping[DateRange, Decimal], profile: Sequence[Deci
     """
     out: MonthlyAmounts = {}
     for period, amount in sorted(amounts.items()):
-        months = period.months()
-        weights: Sequence[Decimal | int]
+        months = months_of(period)
         if profile is None:
-            weights = [1] * len(months)
-        else:
-            if len(profile) != len(months):
-                raise InputError(
-                    M_PROFILE_LENGTH, field="profile", given=len(profile), period=period, months=len(months)
-                )
-            if any(w < 0 for w in profile) or not any(profile):
-                raise InputError(M_PROFILE_WEIGHT, field="profile")
-            weights = profile
-        for month, part in zip(months, allocate(to_money(amount), weights), strict=True):
+            for month, part in zip(months, split_evenly(amount, len(months)), strict=True):
+                out[month] = out.get(month, ZERO) + part
+            continue
+        if len(profile) != len(months):
+            raise InputError(M_PROFILE_LENGTH, field="profile", given=len(profile), period=period, months=len(months))
+        if any(w < 0 for w in profile) or not any(profile):
+            raise InputError(M_PROFILE_WEIGHT, field="profile")
+        for month, part in zip(months, allocate(to_money(amount), profile), strict=True):
             out[month] = out.get(month, ZERO) + part
     return out
+
+
+@lru_cache(maxsize=4096)
+def months_of(period: DateRange) -> tuple[Month, ...]:
+    """The calendar months of ``period`` (cached: a budget asks for the same years again and again)."""
+    return tuple(period.months())
 
 
 def amount_in(monthly: Mapping[Month, Decimal], period: DateRange) -> Decimal:
@@ -75,14 +79,16 @@ def amount_in(monthly: Mapping[Month, Decimal], period: DateRange) -> Decimal:
 
 
 def months_in(monthly: Mapping[Month, Decimal], period: DateRange) -> MonthlyAmounts:
-    """The months of ``monthly`` that ``period`` touches, partial months cut by days."""
+    """The months of ``monthly`` that ``period`` touches (in their order), partial months cut by days."""
     out: MonthlyAmounts = {}
-    for month, amount in sorted(monthly.items()):
+    start, end = period.start, period.end
+    for month, amount in monthly.items():
+        if month.start >= start and month.end <= end:
+            out[month] = amount
+            continue
         part = month.overlap(period)
         if part is None:
             continue
-        if part.days == month.days:
-            out[month] = amount
         else:
             first = (part.start - month.start).days
             last = (part.end - month.start).days + 1

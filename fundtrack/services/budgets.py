@@ -604,3 +604,80 @@ def lines_of_versions(
         )
         query = query.where(has_amount)
     return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class LineBudget:
+    """A budget line as the reports read it: plain values, its amounts per year in a period."""
+
+    line_id: int
+    project_id: int
+    project: str
+    category_id: int
+    description: str
+    profile: tuple[Decimal, ...] | None
+    amounts: dict[DateRange, Decimal]
+
+    def months(self) -> dict[Month, Decimal]:
+        return monthly_amounts(self.amounts, list(self.profile) if self.profile else None)
+
+
+def line_budgets(
+    session: Session, version_ids: Sequence[int], period: DateRange | None = None, project_id: int | None = None
+) -> list[LineBudget]:
+    """The lines of the versions with their amounts for the years ``period`` touches.
+
+    Two plain queries (lines, then amounts), no ORM objects: fast on large budgets.
+    """
+    if not version_ids:
+        return []
+    lines_q = (
+        select(
+            BudgetLine.id,
+            Budget.project_id,
+            Project.name,
+            BudgetLine.category_id,
+            BudgetLine.description,
+            BudgetLine.monthly_profile,
+        )
+        .join(BudgetLine.version)
+        .join(BudgetVersion.budget)
+        .join(Budget.project)
+        .where(BudgetLine.version_id.in_(version_ids))
+        .order_by(BudgetLine.version_id, BudgetLine.position, BudgetLine.id)
+    )
+    if project_id is not None:
+        lines_q = lines_q.where(Budget.project_id == project_id)
+    amounts_q = (
+        select(
+            BudgetLineAmount.line_id,
+            BudgetLineAmount.period_start,
+            BudgetLineAmount.period_end,
+            BudgetLineAmount.amount,
+        )
+        .join(BudgetLineAmount.line)
+        .where(BudgetLine.version_id.in_(version_ids))
+    )
+    if period is not None:
+        amounts_q = amounts_q.where(
+            BudgetLineAmount.period_start <= period.end, BudgetLineAmount.period_end >= period.start
+        )
+    amounts: dict[int, dict[DateRange, Decimal]] = {}
+    for line_id, start, end, amount in session.execute(amounts_q):
+        amounts.setdefault(line_id, {})[FiscalYear(start, end)] = amount
+    out = []
+    for line_id, proj_id, proj, cat_id, desc, profile in session.execute(lines_q):
+        if period is not None and line_id not in amounts:
+            continue
+        out.append(
+            LineBudget(
+                line_id,
+                proj_id,
+                proj,
+                cat_id,
+                desc,
+                tuple(Decimal(w) for w in profile) if profile else None,
+                amounts.get(line_id, {}),
+            )
+        )
+    return out

@@ -31,7 +31,7 @@ from fundtrack.models import (
 )
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, Month
-from fundtrack.services.budgets import current_version_ids, line_months, lines_of_versions
+from fundtrack.services.budgets import LineBudget, current_version_ids, line_budgets
 from fundtrack.services.scope import Scope
 
 LineKey = tuple[int, int, str]  # project, category, description (casefolded)
@@ -56,14 +56,12 @@ def budget_vs_actual(
     lang = lang or current_lang()
     as_of = as_of or period.end
     versions = current_version_ids(session, scope.organisation_id)
-    lines = lines_of_versions(session, versions, period)
-    if project is not None:
-        lines = [ln for ln in lines if ln.version.budget.project.name == project]
     project_id = _project_id(session, scope, project)
+    lines = line_budgets(session, versions, period, project_id)
     categories = _categories(session, scope.organisation_id, lang)
-    months = {ln.id: line_months(ln, period) for ln in lines}
-    key_of = {ln.id: (ln.version.budget.project_id, ln.category_id, ln.description.strip().casefold()) for ln in lines}
-    label_of = {key_of[ln.id]: _line_label(ln.version.budget.project.name, ln.description) for ln in lines}
+    months = {ln.line_id: ln.months() for ln in lines}
+    key_of = {ln.line_id: (ln.project_id, ln.category_id, ln.description.strip().casefold()) for ln in lines}
+    label_of = {key_of[ln.line_id]: _line_label(ln.project, ln.description) for ln in lines}
     projects = _projects(session, scope.organisation_id)
     by_grant = dimension in ("grant", "funder") or scope.funder_id is not None
     items: list[BudgetActual] = []
@@ -79,7 +77,10 @@ def budget_vs_actual(
             sums[key] += total
         budget_by_key: dict[LineKey, dict[Month, Decimal]] = {}
         for ln in lines:
-            budget_by_key[key_of[ln.id]] = _add(budget_by_key.get(key_of[ln.id], {}), months[ln.id])
+            key = key_of[ln.line_id]
+            budget_by_key[key] = (
+                _add(budget_by_key[key], months[ln.line_id]) if key in budget_by_key else months[ln.line_id]
+            )
         for key in set(budget_by_key) | set(sums):
             proj_id, cat_id, _ = key
             label = label_of.get(key) or _line_label(projects[proj_id], categories[cat_id])
@@ -171,7 +172,7 @@ ChargeKey = tuple[int | None, int, int, int]  # line, project, category, grant
 class _Context:
     scope: Scope
     period: DateRange
-    lines: dict[int, BudgetLine]
+    lines: dict[int, LineBudget]
     months: dict[int, dict[Month, Decimal]]
     key_of: dict[int, LineKey]
     label_of: dict[LineKey, str]
@@ -207,7 +208,7 @@ def _grant_items(
     session: Session,
     scope: Scope,
     period: DateRange,
-    lines: list[BudgetLine],
+    lines: list[LineBudget],
     months: dict[int, dict[Month, Decimal]],
     key_of: dict[int, LineKey],
     label_of: dict[LineKey, str],
@@ -225,7 +226,16 @@ def _grant_items(
         )
     }
     ctx = _Context(
-        scope, period, {ln.id: ln for ln in lines}, months, key_of, label_of, categories, projects, project_id, grants
+        scope,
+        period,
+        {ln.line_id: ln for ln in lines},
+        months,
+        key_of,
+        label_of,
+        categories,
+        projects,
+        project_id,
+        grants,
     )
     allocated = _allocated_months(session, ctx)
     charged = _charged(session, ctx)
@@ -264,7 +274,7 @@ def _allocated_months(session: Session, ctx: _Context) -> dict[tuple[int, int], 
         if not total:
             continue
         line = ctx.lines[line_id]
-        profile = [Decimal(w) for w in line.monthly_profile] if line.monthly_profile else None
+        profile = list(line.profile) if line.profile else None
         part = monthly_amounts({DateRange(start, end): total}, profile)
         out[(line_id, grant_id)] = _add(out.get((line_id, grant_id), {}), part)
     return out
