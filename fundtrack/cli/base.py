@@ -169,3 +169,18 @@ def echo_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], lang: Lang
     click.echo("  ".join("-" * w for w in widths))
     for r in text_rows:
         click.echo(fmt(r))
+
+
+class _NoProgress:
+    def update(self, n: int) -> None:
+        pass
+
+
+@contextmanager
+def progress_bar(total: int, label: str, threshold: int = 500) -> Iterator[Any]:
+    """A progress bar on stderr for long work (``total`` at least ``threshold`` steps)."""
+    if total < threshold:
+        yield _NoProgress()
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar

@@ -8,7 +8,16 @@ from pathlib import Path
 
 import click
 
-from fundtrack.cli.base import CliContext, echo_json, echo_table, handle_errors, main, pass_cli, session_for
+from fundtrack.cli.base import (
+    CliContext,
+    echo_json,
+    echo_table,
+    handle_errors,
+    main,
+    pass_cli,
+    progress_bar,
+    session_for,
+)
 from fundtrack.db import upgrade
 from fundtrack.errors import ValidationFailed
 from fundtrack.i18n import define, translate
@@ -54,6 +63,7 @@ M_RECEIVABLES_TITLE = define(
     "cli.receivables_title", "Versements à recevoir au {date} — {org}", "Instalments receivable as of {date} — {org}"
 )
 M_OVERDUE = define("cli.overdue", "{count} en retard, {amount}", "{count} overdue, {amount}")
+M_LOADING = define("cli.loading", "Chargement", "Loading")
 M_LOAD_FAILED = define(
     "cli.load_failed", "Rien n'a été écrit. {count} erreur(s) :", "Nothing was written. {count} error(s):"
 )
@@ -78,9 +88,10 @@ def load(cli: CliContext, file: Path) -> None:
     cli.resolve_lang()
     upgrade(cli.engine)
     document = interchange.read_file(file)
+    total = interchange.record_count(document)
     try:
-        with session_for(cli) as session:
-            org = interchange.load_document(session, document)
+        with session_for(cli) as session, progress_bar(total, translate(M_LOADING)) as bar:
+            org = interchange.load_document(session, document, bar.update)
             counts = {key: len(document.get(key) or []) for key in [s.key for s in interchange.sections()]}
             name = org.name
     except ValidationFailed as exc:

@@ -182,8 +182,11 @@ def _check(document: Any) -> tuple[dict[str, Any] | None, dict[str, list[tuple[i
     return organisation, records, errors
 
 
-def load_document(session: Session, document: Any) -> Organisation:
+def load_document(session: Session, document: Any, progress: Callable[[int], object] | None = None) -> Organisation:
     """Write a whole document into ``session`` (the caller's transaction).
+
+    ``progress``, if given, is called with the number of records written since its
+    last call, for a progress display on large files.
 
     All or nothing is the caller's transaction: on :class:`ValidationFailed` the caller
     rolls back. Every record is tried so that every error is listed at once: those of
@@ -202,6 +205,8 @@ def load_document(session: Session, document: Any) -> Organisation:
                     section.write(session, org, record)
             except InputError as exc:
                 errors.extend(ValidationFailed.from_errors([exc], f"{section.key}[{index}]").errors)
+            if progress is not None:
+                progress(1)
     if errors:
         raise ValidationFailed(sorted(errors, key=lambda e: _position(e.path)))
     session.flush()
@@ -214,6 +219,13 @@ def _position(path: str) -> tuple[int, int]:
     key, _, rest = path.partition("[")
     index = rest.partition("]")[0]
     return (order.get(key, -1), int(index) if index.isdigit() else -1)
+
+
+def record_count(document: Any) -> int:
+    """How many records of the registered sections a parsed document holds."""
+    if not isinstance(document, dict):
+        return 0
+    return sum(len(document.get(s.key) or []) for s in sections() if isinstance(document.get(s.key), list))
 
 
 def dump_document(session: Session, org: Organisation) -> dict[str, Any]:
