@@ -17,6 +17,8 @@ from fundtrack.reports.budget import budget_report
 from fundtrack.reports.budget_xlsx import write_budget_report
 from fundtrack.reports.funder import funder_report
 from fundtrack.reports.funder_xlsx import write_funder_report
+from fundtrack.reports.simulation import simulation_report
+from fundtrack.reports.simulation_xlsx import write_simulation_report
 from fundtrack.services.grants import funder_by_name
 from fundtrack.services.organisation import get_organisation, organisation_scope
 
@@ -115,3 +117,35 @@ def _years(text: str, calendar: FiscalCalendar) -> tuple[FiscalYear, ...]:
     start = calendar.parse(first.strip(), "years")
     end = calendar.parse((last or first).strip(), "years")
     return tuple(calendar.years(DateRange.checked(start.start, end.end, "years")))
+
+
+@report.command("simulation")
+@click.argument("scenarios", nargs=-1)
+@click.option("--plan/--no-plan", default=True, help="Show the current plan beside the scenarios (default: yes)")
+@click.option("--period", metavar="START:END", help="2026-04-01:2029-03-31 (default: three fiscal years)")
+@click.option("--lang", "report_lang", type=LANG_CHOICE, help="Language of the report (default: the organisation's)")
+@AS_OF
+@OUTPUT
+@pass_cli
+@handle_errors
+def simulation_command(
+    cli: CliContext,
+    scenarios: tuple[str, ...],
+    plan: bool,
+    period: str | None,
+    report_lang: str | None,
+    as_of: str | None,
+    output: Path,
+) -> None:
+    """The simulation workbook: SCENARIOS side by side, and who pays each month (of the first)."""
+    with session_for(cli) as session:
+        org = get_organisation(session, cli.organisation)
+        cli.resolve_lang(org.language.value)
+        scope = organisation_scope(session, cli.organisation)
+        rng = parse_range(period, org.calendar, "period") if period else None
+        names: list[str | None] = [*scenarios, None] if plan or not scenarios else list(scenarios)
+        lang: Lang | None = check_lang(report_lang) if report_lang else None
+        data = simulation_report(session, scope, names, as_of=_as_of(as_of), period=rng, lang=lang)
+    with progress_bar(len(data.years) + len(data.months), translate(M_WRITING)) as advance:
+        write_simulation_report(data, output, progress=advance)
+    click.echo(translate(M_WRITTEN, path=output))

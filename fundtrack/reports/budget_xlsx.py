@@ -17,6 +17,7 @@ from xlsxwriter.utility import xl_range_abs
 from fundtrack.calc.package import FinancialPackage
 from fundtrack.i18n import Lang, define, translate
 from fundtrack.money import ZERO
+from fundtrack.reports import labels  # noqa: F401  (the column labels)
 from fundtrack.reports.budget import BudgetReport
 from fundtrack.reports.charts import COLOURS, Series, insert_chart, money_by_year_chart
 from fundtrack.reports.tables import Column, Table, TableTotals, percent_formula
@@ -36,22 +37,6 @@ for _code, _fr, _en in [
     ("report.budget.package", "{project} — {year}", "{project} — {year}"),
     ("report.budget.conditions", "Conditions", "Conditions"),
     ("report.budget.total_cost", "Coût total", "Total cost"),
-    ("report.col.project", "Projet", "Project"),
-    ("report.col.total", "Total", "Total"),
-    ("report.col.fiscal_year", "Exercice", "Fiscal year"),
-    ("report.col.cost", "Coût", "Cost"),
-    ("report.col.confirmed", "Argent confirmé", "Confirmed money"),
-    ("report.col.requested", "Argent demandé", "Requested money"),
-    ("report.col.gap_confirmed", "Manque si seul l'argent confirmé vient", "Gap if only confirmed money comes"),
-    ("report.col.gap_if_granted", "Manque si toutes les demandes sont accordées", "Gap if every request is granted"),
-    ("report.col.source", "Source", "Source"),
-    ("report.col.funder", "Bailleur de fonds", "Funder"),
-    ("report.col.kind", "Nature", "Kind"),
-    ("report.col.share", "Part du coût", "Share of cost"),
-    ("report.col.rule", "Règle", "Rule"),
-    ("report.col.limit", "Limite", "Limit"),
-    ("report.col.actual", "Réel", "Actual"),
-    ("report.col.shortfall", "Écart à combler", "Shortfall"),
     ("report.source.grant", "Subvention", "Grant"),
     ("report.source.in_kind", "Contribution en nature", "In-kind contribution"),
     ("report.source.own_funds", "Fonds propres", "Own funds"),

@@ -14,6 +14,7 @@ from typing import IO
 
 from fundtrack.i18n import Lang, define, translate
 from fundtrack.models import GrantStatus
+from fundtrack.reports import labels  # noqa: F401  (the column labels)
 from fundtrack.reports.funder import ExpenseStream, FunderReport
 from fundtrack.reports.tables import Column, Table, TableTotals
 from fundtrack.reports.xlsx import Formula, ReportSheet, ReportWorkbook
@@ -26,13 +27,6 @@ for _code, _fr, _en in [
     ("report.funder.sheet.instalments", "Versements", "Instalments"),
     ("report.funder.sheet.expenses", "Dépenses", "Expenses"),
     ("report.funder.expenses", "Détail des dépenses imputées", "Detail of the expenses charged"),
-    ("report.col.date", "Date", "Date"),
-    ("report.col.payee", "Bénéficiaire", "Payee"),
-    ("report.col.description", "Description", "Description"),
-    ("report.col.category", "Catégorie", "Category"),
-    ("report.col.net_cost", "Coût net", "Net cost"),
-    ("report.col.charged", "Imputé à ce bailleur", "Charged to this funder"),
-    ("report.col.receipt", "Pièce justificative", "Receipt"),
     ("report.name.expenses_net", "Depenses_cout_net", "Expenses_net_cost"),
     ("report.name.expenses_charged", "Depenses_imputees", "Expenses_charged"),
     ("report.funder.organisation", "Organisme", "Organisation"),
@@ -45,25 +39,6 @@ for _code, _fr, _en in [
     ("report.funder.grants", "Ententes de financement", "Grant agreements"),
     ("report.funder.dues", "Redditions de comptes", "Reports due"),
     ("report.funder.instalments", "Versements prévus et reçus", "Instalments expected and received"),
-    ("report.col.reference", "Référence", "Reference"),
-    ("report.col.title", "Titre", "Title"),
-    ("report.col.status", "Statut", "Status"),
-    ("report.col.start", "Début", "Start"),
-    ("report.col.end", "Fin", "End"),
-    ("report.col.amount", "Montant de l'entente", "Grant amount"),
-    ("report.col.in_period", "Part de la période", "Share in the period"),
-    ("report.col.received", "Reçu à la fin de la période", "Received by the end of the period"),
-    ("report.col.to_receive", "Reste à recevoir", "Still to receive"),
-    ("report.col.report", "Rapport", "Report"),
-    ("report.col.due_date", "Échéance", "Due date"),
-    ("report.col.submitted_on", "Remis le", "Submitted on"),
-    ("report.col.state", "État", "State"),
-    ("report.col.expected_date", "Date prévue", "Expected date"),
-    ("report.col.expected_amount", "Montant prévu", "Expected amount"),
-    ("report.col.received_date", "Date de réception", "Date received"),
-    ("report.col.received_amount", "Montant reçu", "Amount received"),
-    ("report.col.difference", "Écart", "Difference"),
-    ("report.col.note", "Note", "Note"),
     ("report.name.grants_amount", "Total_ententes", "Total_grants"),
     ("report.name.grants_in_period", "Total_periode", "Total_in_period"),
     ("report.name.grants_received", "Total_recu", "Total_received"),
