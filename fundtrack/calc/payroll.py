@@ -37,6 +37,7 @@ from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear, Month, iter
 # 377,580 is the least common multiple of 28, 29, 30 and 31.
 _SCALE = 12 * 377_580
 _PER_DAY = {dim: _SCALE // (12 * dim) for dim in (28, 29, 30, 31)}
+_SCALE_DECIMAL = Decimal(_SCALE)
 _EXACT = Context(prec=60)
 _ONE = Decimal(1)
 _WEEKS = Decimal(52)
@@ -451,12 +452,13 @@ def project_payroll(
         seen.add(terms.key)
         groups.setdefault(terms.employee_key, []).append(terms)
     first_month = Month.of(rng.start)
+    months = list(iter_months(date(rng.start.year, 1, 1), rng.end))  # made once, shared by employees
     last_day = Month.of(rng.end).end
     notes: dict[Note, None] = {}
     lines: list[PayrollMonth] = []
     with localcontext(_EXACT):
         for group in groups.values():
-            lines.extend(_project_employee(group, first_month, last_day, book, default_raise))
+            lines.extend(_project_employee(group, first_month, last_day, book, default_raise, months))
     order = {terms.key: i for i, terms in enumerate(positions)}
     lines.sort(key=lambda line: (order[line.position], line.month.start))
     for year in range(rng.start.year, rng.end.year + 1):
@@ -477,6 +479,7 @@ class _Pay:
     last: date
     basis_cache: dict[int, Decimal] = field(default_factory=dict)
     raise_days: dict[int, date] = field(default_factory=dict)
+    basis_memo: dict[str, int | None] = field(default_factory=dict)
 
     def basis(self, raises: int) -> Decimal:
         """Annual pay (salary, or rate × hours × 52) after ``raises`` raises."""
@@ -501,16 +504,25 @@ class _Pay:
 
     def raises_by(self, day: date) -> int:
         """How many raise dates fall after the pay's reference date, up to ``day`` included."""
-        if not self.terms.raise_rate:
+        if self.first_raise_year is None:
             return 0
-        as_of = self.terms.pay_as_of or self.terms.start
-        first = as_of.year if self.raise_day(as_of.year) > as_of else as_of.year + 1
         last = day.year if self.raise_day(day.year) <= day else day.year - 1
-        return max(0, last - first + 1)
+        return max(0, last - self.first_raise_year + 1)
+
+    @property
+    def first_raise_year(self) -> int | None:
+        """The year of the first raise after the pay's reference date (None without raises)."""
+        if "first" not in self.basis_memo:
+            first = None
+            if self.terms.raise_rate:
+                as_of = self.terms.pay_as_of or self.terms.start
+                first = as_of.year if self.raise_day(as_of.year) > as_of else as_of.year + 1
+            self.basis_memo["first"] = first
+        return self.basis_memo["first"]
 
     def gross_scaled(self, month: Month, start: date, end: date) -> Decimal:
         """Gross pay from ``start`` to ``end`` within ``month``, in units of 1/_SCALE dollar."""
-        per_day = _PER_DAY[month.days]
+        per_day = _PER_DAY[(month.end - month.start).days + 1]
         if self.terms.raise_rate:
             pivot = self.raise_day(month.year)
             if start < pivot <= end:
@@ -519,7 +531,8 @@ class _Pay:
                 return (
                     self.basis(self.raises_by(start)) * before + self.basis(self.raises_by(pivot)) * after
                 ) * per_day
-        return self.basis(self.raises_by(start)) * ((end - start).days + 1) * per_day
+            return self.basis(self.raises_by(start)) * ((end - start).days + 1) * per_day
+        return self.basis(0) * ((end - start).days + 1) * per_day
 
 
 @dataclass
@@ -542,7 +555,7 @@ class _Cumul:
                 out.append(ZERO)  # a total at its ceiling, or a month without pay
                 continue
             exact[i] = value
-            now = round_half_up(value / _SCALE)
+            now = round_half_up(value / _SCALE_DECIMAL)
             out.append(now - rounded[i])
             rounded[i] = now
         return out
@@ -554,6 +567,7 @@ def _project_employee(
     last_day: date,
     book: RateBook,
     default_raise: tuple[int, int],
+    months: list[Month],
 ) -> list[PayrollMonth]:
     begin = max(min(t.start for t in group), date(first_month.year, 1, 1))
     finish = min(max((t.end or last_day) for t in group), last_day)
@@ -566,7 +580,9 @@ def _project_employee(
     employer = _Cumul.fresh(0)
     personal: list[_Cumul] = []
     rrq_base = cumulated = ZERO
-    for month in iter_months(begin, finish):
+    first = (begin.year - months[0].year) * 12 + begin.month - 1
+    last = (finish.year - months[0].year) * 12 + finish.month - 1
+    for month in months[first : last + 1]:
         if month.year != year:
             year = month.year
             table, _ = book.for_year(year)
@@ -601,22 +617,30 @@ def _project_employee(
             gross, vacation, benefits = pay_rows[i]
             rrq, rrq2, ei, rqap, fss, cnt, cnesst = shares[j]
             out.append(
-                PayrollMonth(
-                    gross,
-                    vacation,
-                    rrq,
-                    rrq2,
-                    ei,
-                    rqap,
-                    fss,
-                    cnt,
-                    cnesst,
-                    benefits,
+                _row(
                     position=pays[i].terms.key,
                     month=month,
+                    gross=gross,
+                    vacation=vacation,
+                    rrq=rrq,
+                    rrq2=rrq2,
+                    ei=ei,
+                    rqap=rqap,
+                    fss=fss,
+                    cnt=cnt,
+                    cnesst=cnesst,
+                    benefits=benefits,
                 )
             )
     return out
+
+
+def _row(**values: object) -> PayrollMonth:
+    """A PayrollMonth without the frozen dataclass's per-field __init__ (4 µs a row, the
+    projection makes one per position and month). Every field is given by the caller."""
+    row = object.__new__(PayrollMonth)
+    row.__dict__.update(values)
+    return row
 
 
 def _days(pay: _Pay, month: Month) -> tuple[date, date] | None:
@@ -628,6 +652,8 @@ def _days(pay: _Pay, month: Month) -> tuple[date, date] | None:
 def _days_employed(spans: list[tuple[date, date] | None]) -> int:
     """Days of the month on which the employee holds at least one of the positions."""
     ranges = sorted(s for s in spans if s is not None)
+    if len(ranges) == 1:
+        return (ranges[0][1] - ranges[0][0]).days + 1
     total = 0
     cur_start, cur_end = ranges[0]
     for start, end in ranges[1:]:
