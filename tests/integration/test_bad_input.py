@@ -323,7 +323,8 @@ def test_every_error_of_a_file_is_listed_at_once_with_its_path(
     document["grants"][8]["status"] = "maybe"
     before = row_counts(engine)
     lines = load_refused(factory, document)
-    assert lines == [
+    # later sections that name a refused grant add their own "unknown grant" lines
+    assert [line for line in lines if line.startswith("grants[")] == [
         "grants[0].schedule: the schedule adds up to $440,000.00 but the grant is $450,000.00:"
         " the amounts per period must equal the grant",
         "grants[3].amount: more than two decimals (30000.001): an amount is exact to the cent",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,7 +17,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "parc-extension.yam
 
 
 @pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.delenv("FUNDTRACK_DATABASE_URL", raising=False)
     monkeypatch.delenv("FUNDTRACK_LANG", raising=False)
     yield f"sqlite:///{tmp_path / 'table.sqlite3'}"
