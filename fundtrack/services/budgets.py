@@ -17,7 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from fundtrack.calc.budgets import LineAmounts, LineComparison, compare_versions, monthly_amounts, scale
-from fundtrack.calc.package import AllocationItem, GrantTerms, check_allocations
+from fundtrack.calc.package import (
+    AllocationItem,
+    Condition,
+    GrantTerms,
+    allocation_conditions,
+    check_allocations,
+)
 from fundtrack.calc.schedule import amounts_by_year
 from fundtrack.errors import InputError, NotFound, RuleViolation
 from fundtrack.i18n import define
@@ -681,3 +687,13 @@ def line_budgets(
             )
         )
     return out
+
+
+def grant_allocation_conditions(session: Session, scope: Scope, reference: str) -> list[Condition]:
+    """Every allocation rule of grant ``reference`` over its allocations on the current
+    versions (total, periods, eligible categories, administrative fees under the cap),
+    held or not. Raises :class:`NotFound` for a grant outside ``scope``.
+    """
+    grant = grant_by_reference(session, scope, reference)
+    org = session.get_one(Organisation, scope.organisation_id)
+    return allocation_conditions(allocation_terms(org, grant), _grant_allocations(session, org, grant))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -34,6 +34,7 @@ from fundtrack.errors import FieldError, InputError, NotFound, RuleViolation, Va
 from fundtrack.i18n import define, translate
 from fundtrack.models import (
     Allocation,
+    BudgetCategory,
     BudgetLine,
     Expense,
     ExpenseCharge,
@@ -548,3 +549,72 @@ def list_expenses(session: Session, scope: Scope, period: DateRange | None = Non
         charged = select(ExpenseCharge.expense_id).join(ExpenseCharge.grant).where(scope.grants_filter())
         query = query.where(Expense.id.in_(charged))
     return list(session.scalars(query))
+
+
+ChargedExpenseRow = tuple[date, str, str, str, str, Decimal, Decimal, str | None, str]
+
+
+def _charged_query(scope: Scope, period: DateRange | None, grant_ids: Sequence[int] | None) -> tuple[Any, list[Any]]:
+    columns = [
+        Expense.expense_date,
+        Expense.payee,
+        Expense.description,
+        BudgetCategory.label_fr,
+        BudgetCategory.label_en,
+        Expense.net_cost,
+        ExpenseCharge.amount,
+        Expense.receipt_reference,
+        Grant.reference,
+    ]
+    conditions = [scope.grants_filter(), Expense.organisation_id == scope.organisation_id]
+    if period is not None:
+        conditions += [Expense.expense_date >= period.start, Expense.expense_date <= period.end]
+    if grant_ids is not None:
+        conditions.append(ExpenseCharge.grant_id.in_(list(grant_ids)))
+    query = (
+        select(*columns)
+        .select_from(ExpenseCharge)
+        .join(ExpenseCharge.expense)
+        .join(ExpenseCharge.grant)
+        .join(BudgetCategory, BudgetCategory.id == Expense.category_id)
+        .where(*conditions)
+    )
+    return query, conditions
+
+
+def count_charged_expenses(
+    session: Session, scope: Scope, period: DateRange | None = None, grant_ids: Sequence[int] | None = None
+) -> int:
+    """How many rows :func:`charged_expense_rows` yields for the same arguments (one query)."""
+    _, conditions = _charged_query(scope, period, grant_ids)
+    query = (
+        select(func.count())
+        .select_from(ExpenseCharge)
+        .join(ExpenseCharge.expense)
+        .join(ExpenseCharge.grant)
+        .where(*conditions)
+    )
+    return int(session.execute(query).scalar_one())
+
+
+def charged_expense_rows(
+    session: Session,
+    scope: Scope,
+    period: DateRange | None = None,
+    grant_ids: Sequence[int] | None = None,
+    batch: int = 1000,
+) -> Iterator[ChargedExpenseRow]:
+    """The charges of expenses in ``period`` to the grants the scope sees (or to ``grant_ids``
+    among them), oldest first: one plain row per expense and grant, streamed from the
+    database ``batch`` rows at a time (no ORM objects, memory does not grow with the rows).
+
+    Each row: date, payee, description, category label in French, in English, the
+    expense's net cost, the amount charged to the grant, receipt reference, grant reference.
+    """
+    query, _ = _charged_query(scope, period, grant_ids)
+    query = query.order_by(Expense.expense_date, Expense.id, Grant.reference).execution_options(yield_per=batch)
+    result = session.execute(query)
+    try:
+        yield from result.tuples()
+    finally:
+        result.close()

@@ -8,7 +8,7 @@ checks the rules, writes and flushes; it never commits. The arithmetic is in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -46,8 +46,8 @@ from fundtrack.models.staffing import (
     Scenario,
     ScenarioChange,
 )
-from fundtrack.money import ZERO
-from fundtrack.periods import DateRange, FiscalYear
+from fundtrack.money import ZERO, allocate
+from fundtrack.periods import DateRange, FiscalYear, Month
 from fundtrack.rates import PARAMETERS, shipped_tables
 from fundtrack.services.grants import grant_by_reference
 from fundtrack.services.organisation import category_by_code
@@ -614,3 +614,76 @@ def _organisation(session: Session, scope: Scope) -> Organisation:
     org = session.get(Organisation, scope.organisation_id)
     assert org is not None
     return org
+
+
+# --- what a grant pays for ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GrantPositionCost:
+    """What one grant pays for one position over a period, every request granted.
+
+    Each month the grant pays part of the position's cost (:func:`simulate_scenario`'s
+    who-pays-each-month); that part is split over pay, employer contributions and
+    benefits in proportion to the month's own (:func:`fundtrack.money.allocate`).
+    """
+
+    grant: str
+    position: str
+    title_fr: str
+    title_en: str
+    first_month: Month
+    last_month: Month
+    months: int
+    earnings: Decimal
+    contributions: Decimal
+    benefits: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.earnings + self.contributions + self.benefits
+
+    def title(self, lang: str) -> str:
+        return self.title_en if lang == "en" else self.title_fr
+
+
+def grant_staffing(
+    session: Session, scope: Scope, period: DateRange, references: Collection[str] | None = None
+) -> list[GrantPositionCost]:
+    """The positions the grants of ``scope`` (or those of ``references`` among them) pay
+    in ``period``'s months, from the current staffing plan; sorted by grant and position.
+
+    The plan is simulated for the whole organisation from the start of its fiscal year
+    holding ``period.start`` (so that each year's money is spent in order), but only the
+    rows of grants the scope sees leave this function: a funder's login gets its own.
+    """
+    org = session.get_one(Organisation, scope.organisation_id)
+    visible = set(session.scalars(select(Grant.reference).where(scope.grants_filter())))
+    wanted = visible if references is None else visible & set(references)
+    if not wanted:
+        return []
+    rng = DateRange(org.calendar.year_of(period.start).start, period.end)
+    run = simulate_scenario(session, Scope(org.id), rng=rng)
+    months = {(line.position, line.month): line for line in run.simulation.projection.lines}
+    sums: dict[tuple[str, str], list[Any]] = {}
+    for cover_, paid in run.simulation.who_pays():
+        if cover_.month.start < period.start or cover_.month.start > period.end:
+            continue
+        month = months[(cover_.position, cover_.month)]
+        for line, amount in paid:
+            if line.key not in wanted or not amount:
+                continue
+            parts = allocate(amount, [month.earnings, month.contributions, month.benefits])
+            row = sums.setdefault((line.key, cover_.position), [cover_.month, cover_.month, 0, ZERO, ZERO, ZERO])
+            row[0], row[1] = min(row[0], cover_.month), max(row[1], cover_.month)
+            row[2] += 1
+            row[3], row[4], row[5] = row[3] + parts[0], row[4] + parts[1], row[5] + parts[2]
+    out = []
+    for (grant, position), (first, last, count, earnings, contributions, benefits) in sorted(sums.items()):
+        title_fr, title_en = run.plan.titles.get(position, (position, position))
+        out.append(
+            GrantPositionCost(
+                grant, position, title_fr, title_en, first, last, count, earnings, contributions, benefits
+            )
+        )
+    return out

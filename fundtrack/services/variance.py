@@ -328,3 +328,29 @@ def _own_funds_items(
             own = t - charged_by_line[k]
             if own:
                 ctx.add(ctx.key(k[0], k[1], k[2]), {}, own, None)
+
+
+def budget_actual_items(
+    session: Session,
+    scope: Scope,
+    period: DateRange,
+    project: str | None = None,
+    lang: Lang | None = None,
+) -> list[BudgetActual]:
+    """The items :func:`budget_vs_actual` groups, at the finest grain: one per budget line
+    and grant (its allocations as budget, its charges as actual), plus, for the
+    organisation's scope, each line's part no grant budgets or pays (``grant`` None).
+
+    Feed a selection of them to :func:`fundtrack.calc.variance.variance` to group them
+    (one grant's lines, the other grants' lines...).
+    """
+    lang = lang or current_lang()
+    versions = current_version_ids(session, scope.organisation_id)
+    project_id = _project_id(session, scope, project)
+    lines = line_budgets(session, versions, period, project_id)
+    categories = _categories(session, scope.organisation_id, lang)
+    months = {ln.line_id: ln.months() for ln in lines}
+    key_of = {ln.line_id: (ln.project_id, ln.category_id, ln.description.strip().casefold()) for ln in lines}
+    label_of = {key_of[ln.line_id]: _line_label(ln.project, ln.description) for ln in lines}
+    projects = _projects(session, scope.organisation_id)
+    return _grant_items(session, scope, period, lines, months, key_of, label_of, categories, projects, project_id)
