@@ -220,7 +220,7 @@ def _answers(
             until = org.calendar.parse(options["until"], "--until").end
         else:
             until = _money_horizon(run, key, org, terms.start)
-        out.append(hiring_answers(run, session, scope, key, until))
+        out.append(hiring_answers(session, scope, run, key, until))
     return out
 
 

@@ -362,7 +362,7 @@ def create_scenario(session: Session, org: Organisation, data: dict[str, Any]) -
                 seq=seq,
                 kind=ChangeKind(change["kind"]),
                 position_key=change["position"],
-                **{k: change.get(k) for k in _CHANGE_COLUMNS},
+                **{k: change.get(k) for k in CHANGE_COLUMNS},
             )
             row.funding = [
                 _funding(session, org, f, f"changes[{seq}].funding[{i}]")
@@ -375,7 +375,7 @@ def create_scenario(session: Session, org: Organisation, data: dict[str, Any]) -
     return scenario
 
 
-_CHANGE_COLUMNS = (
+CHANGE_COLUMNS = (
     "title_fr",
     "title_en",
     "employee",
@@ -528,7 +528,7 @@ class HiringAnswers:
     needed_requested: dict[FiscalYear, Decimal]
 
 
-def hiring_answers(run: StaffingRun, session: Session, scope: Scope, key: str, until: date) -> HiringAnswers:
+def hiring_answers(session: Session, scope: Scope, run: StaffingRun, key: str, until: date) -> HiringAnswers:
     """Answer the coordinator's questions for position ``key`` of a simulated plan."""
     org = _organisation(session, scope)
     terms = next((t for t in run.plan.positions if t.key == key), None)

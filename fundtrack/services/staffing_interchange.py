@@ -22,7 +22,7 @@ from fundtrack.services.interchange import Section, register
 from fundtrack.services.ledger_interchange import plain
 from fundtrack.services.scope import Scope
 from fundtrack.services.staffing import (
-    _CHANGE_COLUMNS,
+    CHANGE_COLUMNS,
     create_position,
     create_scenario,
     list_positions,
@@ -124,7 +124,7 @@ def _dump_scenarios(session: Session, org: Organisation) -> list[dict[str, Any]]
                         {
                             "kind": c.kind.value,
                             "position": c.position_key,
-                            **{k: getattr(c, k) for k in _CHANGE_COLUMNS},
+                            **{k: getattr(c, k) for k in CHANGE_COLUMNS},
                             "funding": _funding_data(org, c.funding),
                         }
                         for c in changes

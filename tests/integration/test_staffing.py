@@ -207,13 +207,13 @@ def test_the_mobilisation_scenario_adds_the_agent_and_its_funders(staffed: Calla
 def test_the_coordinators_three_answers_for_the_mobilisation_agent(staffed: Callable[..., Any]) -> None:
     def check(session: Session, org: Organisation) -> None:
         run = simulate_scenario(session, Scope(org.id), "mobilisation agent", rng=YEARS)
-        answers = hiring_answers(run, session, Scope(org.id), "mobilisation", date(2027, 12, 31))
+        answers = hiring_answers(session, Scope(org.id), run, "mobilisation", date(2027, 12, 31))
         assert answers.earliest_start is not None and answers.earliest_start > date(2027, 1, 5)
         assert answers.most_hours is not None and D(0) < answers.most_hours < D(32)
         confirmed, granted = answers.needed_confirmed, answers.needed_requested
         assert sum(confirmed.values()) > sum(granted.values()) >= 0
         with pytest.raises(NotFound):
-            hiring_answers(run, session, Scope(org.id), "communications", date(2027, 12, 31))
+            hiring_answers(session, Scope(org.id), run, "communications", date(2027, 12, 31))
 
     staffed(check)
 
