@@ -13,7 +13,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -103,23 +103,34 @@ def rebate_rates(org: Organisation) -> RebateRates:
     return RebateRates(org.gst_rebate_rate, org.qst_rebate_rate)
 
 
-def grant_funds(session: Session, grants: Iterable[Grant]) -> list[GrantFunds]:
-    """Each grant with what remains of it (its amount less the charges, summed by the database)."""
+def grant_funds(
+    session: Session, grants: Iterable[Grant], charged: dict[int, Decimal] | None = None
+) -> list[GrantFunds]:
+    """Each grant with what remains of it (its amount less the charges, summed by the database).
+
+    ``charged`` (grant id → total charged), when given, is used for the grants it knows
+    and completed for the others.
+    """
     grants = list(grants)
     if not grants:
         return []
-    query = (
-        select(ExpenseCharge.grant_id, func.sum(ExpenseCharge.amount))
-        .where(ExpenseCharge.grant_id.in_([g.id for g in grants]))
-        .group_by(ExpenseCharge.grant_id)
-    )
-    charged = {gid: total for gid, total in session.execute(query)}
+    known = charged if charged is not None else {}
+    missing = [g.id for g in grants if g.id not in known]
+    if missing:
+        query = (
+            select(ExpenseCharge.grant_id, func.sum(ExpenseCharge.amount))
+            .where(ExpenseCharge.grant_id.in_(missing))
+            .group_by(ExpenseCharge.grant_id)
+        )
+        totals = {gid: total for gid, total in session.execute(query)}
+        for gid in missing:
+            known[gid] = totals.get(gid) or ZERO
     return [
         GrantFunds(
             grant_id=g.id,
             label=g.reference,
             period=g.period,
-            remaining=g.amount - (charged.get(g.id) or ZERO),
+            remaining=g.amount - known[g.id],
             restricted=g.restricted,
             eligible_categories=frozenset(c.code for c in g.eligible_categories),
             confirmed=g.status in CHARGEABLE,
@@ -131,35 +142,103 @@ def grant_funds(session: Session, grants: Iterable[Grant]) -> list[GrantFunds]:
 
 def allocated_grants(session: Session, line_id: int, day: date) -> list[Grant]:
     """The grants with a net allocation to the line for the period that contains ``day``."""
-    query = (
-        select(Allocation.grant_id)
-        .where(Allocation.line_id == line_id, Allocation.period_start <= day, Allocation.period_end >= day)
-        .group_by(Allocation.grant_id)
-        .having(func.sum(Allocation.amount) > 0)
-    )
-    ids = list(session.scalars(query))
-    return list(session.scalars(select(Grant).where(Grant.id.in_(ids)))) if ids else []
+    return ExpenseBatch(session, 0).allocated_grants(line_id, day)
 
 
-def record_expense(session: Session, org: Organisation, data: dict[str, Any]) -> Expense:
+class ExpenseBatch:
+    """What recording expenses looks up, kept for one transaction that records many of them.
+
+    A file or a CSV of thousands of expenses names the same few projects, categories,
+    lines and grants again and again: each is read once, and what remains of each
+    grant is kept up to date as expenses are charged (:meth:`note`). Only successes
+    are kept, so a refused row leaves the lookups as they were.
+    """
+
+    def __init__(self, session: Session, organisation_id: int) -> None:
+        self.session = session
+        self.organisation_id = organisation_id
+        self._projects: dict[str, Any] = {}
+        self._categories: dict[str, Any] = {}
+        self._lines: dict[tuple[str, str, str], BudgetLine | None] = {}
+        self._grants: dict[str, Grant] = {}
+        self._allocations: dict[int, list[tuple[int, date, date]]] = {}
+        self._by_id: dict[int, Grant] = {}
+        self._terms: dict[int, GrantFunds] = {}
+        self.charged: dict[int, Decimal] = {}
+
+    def project(self, name: str) -> Any:
+        if name not in self._projects:
+            self._projects[name] = project_by_name(self.session, self.organisation_id, name)
+        return self._projects[name]
+
+    def category(self, code: str) -> Any:
+        if code not in self._categories:
+            self._categories[code] = category_by_code(self.session, self.organisation_id, code, "category")
+        return self._categories[code]
+
+    def line(self, org: Organisation, project: str, category: str, description: str | None) -> BudgetLine | None:
+        key = (project, category, (description or "").strip().casefold())
+        if key not in self._lines:
+            self._lines[key] = _line_for(self.session, org, project, category, description)
+        return self._lines[key]
+
+    def grant(self, reference: str, field: str) -> Grant:
+        if reference not in self._grants:
+            self._grants[reference] = grant_by_reference(self.session, Scope(self.organisation_id), reference, field)
+        return self._grants[reference]
+
+    def allocated_grants(self, line_id: int, day: date) -> list[Grant]:
+        if line_id not in self._allocations:
+            query = (
+                select(Allocation.grant_id, Allocation.period_start, Allocation.period_end)
+                .where(Allocation.line_id == line_id)
+                .group_by(Allocation.grant_id, Allocation.period_start, Allocation.period_end)
+                .having(func.sum(Allocation.amount) > 0)
+            )
+            self._allocations[line_id] = [(g, s, e) for g, s, e in self.session.execute(query)]
+        ids = sorted({g for g, start, end in self._allocations[line_id] if start <= day <= end})
+        missing = [i for i in ids if i not in self._by_id]
+        if missing:
+            self._by_id.update((g.id, g) for g in self.session.scalars(select(Grant).where(Grant.id.in_(missing))))
+        return [self._by_id[i] for i in ids]
+
+    def funds(self, grants: Iterable[Grant]) -> list[GrantFunds]:
+        grants = list(grants)
+        new = [g for g in grants if g.id not in self._terms]
+        for funds in grant_funds(self.session, new, self.charged):
+            self._terms[funds.grant_id] = replace(funds, remaining=funds.remaining + self.charged[funds.grant_id])
+        return [replace(self._terms[g.id], remaining=self._terms[g.id].remaining - self.charged[g.id]) for g in grants]
+
+    def note(self, expense: Expense) -> None:
+        """Count an expense's charges in what remains of its grants."""
+        for c in expense.charges:
+            if c.grant_id in self.charged:
+                self.charged[c.grant_id] += c.amount
+
+
+def record_expense(
+    session: Session, org: Organisation, data: dict[str, Any], batch: ExpenseBatch | None = None
+) -> Expense:
     """Record an expense and charge it.
 
     ``data`` (as :class:`~fundtrack.schemas.budgets.ExpenseSchema` loads it): date, payee,
     description, project, category, line (optional), pre_tax, gst / qst (optional
     overrides), payment_method, receipt_reference, attachment; and how it is paid:
     ``charges`` [{grant, amount}] with ``own_funds``, or ``charge`` "auto" (default)
-    or "own". Raises :class:`RuleViolation` naming the rule and the grant.
+    or "own". ``batch`` keeps the lookups when many expenses are recorded in one
+    transaction. Raises :class:`RuleViolation` naming the rule and the grant.
     """
-    project = project_by_name(session, org.id, data["project"])
-    category = category_by_code(session, org.id, data["category"], "category")
-    line = _line_for(session, org, project.name, data["category"], data.get("line"))
+    batch = batch or ExpenseBatch(session, org.id)
+    project = batch.project(data["project"])
+    category = batch.category(data["category"])
+    line = batch.line(org, project.name, data["category"], data.get("line"))
     pre_tax: Decimal = data["pre_tax"]
     if pre_tax <= 0:
         raise InputError(M_NOT_POSITIVE, field="pre_tax", value=pre_tax)
     taxes = compute_taxes(pre_tax, rebate_rates(org), gst=data.get("gst"), qst=data.get("qst"))
     day: date = data["date"]
     target = ExpenseToCharge(day, category.code, taxes.net_cost)
-    plan = _plan(session, org, target, line, data)
+    plan = _plan(batch, target, line, data)
     expense = Expense(
         organisation_id=org.id,
         project_id=project.id,
@@ -182,6 +261,7 @@ def record_expense(session: Session, org: Organisation, data: dict[str, Any]) ->
     session.add(expense)
     session.flush()
     record_change(session, org.id, "create", "expense", expense.id, expense.payee, None, expense_data(expense))
+    batch.note(expense)
     return expense
 
 
@@ -205,18 +285,15 @@ def _line_for(
     return find_line(session, version, category, description)
 
 
-def _plan(
-    session: Session, org: Organisation, target: ExpenseToCharge, line: BudgetLine | None, data: dict[str, Any]
-) -> ChargePlan:
+def _plan(batch: ExpenseBatch, target: ExpenseToCharge, line: BudgetLine | None, data: dict[str, Any]) -> ChargePlan:
     explicit = data.get("charges") or []
     if explicit:
-        scope = Scope(org.id)
-        grants = [grant_by_reference(session, scope, c["grant"], f"charges[{i}].grant") for i, c in enumerate(explicit)]
+        grants = [batch.grant(c["grant"], f"charges[{i}].grant") for i, c in enumerate(explicit)]
         split = [Charge(g.id, c["amount"]) for g, c in zip(grants, explicit, strict=True)]
-        return validate_split(target, split, grant_funds(session, grants), data.get("own_funds") or ZERO)
+        return validate_split(target, split, batch.funds(grants), data.get("own_funds") or ZERO)
     if data.get("charge", AUTO) == OWN or line is None:
         return ChargePlan((), target.net_cost)
-    return auto_split(target, grant_funds(session, allocated_grants(session, line.id, target.day)))
+    return auto_split(target, batch.funds(batch.allocated_grants(line.id, target.day)))
 
 
 def expense_by_id(session: Session, org: Organisation, expense_id: int) -> Expense:
@@ -468,6 +545,7 @@ def import_csv(
     report = ImportReport()
     errors: list[FieldError] = []
     seen = _existing_keys(session, org) if not force else set()
+    batch = ExpenseBatch(session, org.id)
     for number, cells in enumerate(body, start=2):
         if not any(c.strip() for c in cells):
             continue
@@ -481,7 +559,7 @@ def import_csv(
                 continue
             seen.add(key)
             with session.begin_nested():
-                expense = _record_row(session, org, data)
+                expense = _record_row(session, org, data, batch)
             report.created.append(expense.id)
             report.net_cost += expense.net_cost
         except ValidationFailed as exc:
@@ -493,12 +571,12 @@ def import_csv(
     return report
 
 
-def _record_row(session: Session, org: Organisation, data: dict[str, Any]) -> Expense:
+def _record_row(session: Session, org: Organisation, data: dict[str, Any], batch: ExpenseBatch) -> Expense:
     if data.get("charges"):
         # one grant named: the whole net cost goes to it
         taxes = compute_taxes(data["pre_tax"], rebate_rates(org), gst=data.get("gst"), qst=data.get("qst"))
         data = {**data, "charges": [{"grant": data["charges"][0]["grant"], "amount": taxes.net_cost}]}
-    return record_expense(session, org, data)
+    return record_expense(session, org, data, batch)
 
 
 def _read_rows(text: str) -> list[list[str]]:
@@ -618,3 +696,23 @@ def charged_expense_rows(
         yield from result.tuples()
     finally:
         result.close()
+
+
+def charged_by_grant(
+    session: Session, scope: Scope, start: date | None = None, end: date | None = None
+) -> dict[str, Decimal]:
+    """The net cost charged to each grant the scope sees (by reference), for expenses
+    dated from ``start`` to ``end`` (either open), summed by the database."""
+    query = (
+        select(Grant.reference, func.sum(ExpenseCharge.amount))
+        .select_from(ExpenseCharge)
+        .join(ExpenseCharge.expense)
+        .join(ExpenseCharge.grant)
+        .where(scope.grants_filter(), Expense.organisation_id == scope.organisation_id)
+        .group_by(Grant.reference)
+    )
+    if start is not None:
+        query = query.where(Expense.expense_date >= start)
+    if end is not None:
+        query = query.where(Expense.expense_date <= end)
+    return {reference: total for reference, total in session.execute(query)}

@@ -1,0 +1,334 @@
+"""The budgets' sections of the interchange file: budgets, allocations, in-kind, own funds, expenses.
+
+``budgets`` holds every version of every project's budget (parents before the
+versions copied from them), ``allocations`` each grant's net part of a line by fiscal
+year, ``in_kind`` and ``own_funds`` the other sources of the packages, ``expenses``
+every expense in the order it was recorded, with its charges; a correction stays a
+reversal (``reverses`` names the ``key`` of the expense it cancels). They come after
+the grants, which allocations and charges name by reference, and need nothing of the
+staffing plan.
+
+Expenses are many: the loader tries each record in a savepoint, and the lookups an
+expense needs (project, category, line, grant) are kept for the whole file in
+``session.info`` so that thousands of rows load in seconds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from fundtrack.calc.taxes import compute_taxes
+from fundtrack.errors import InputError
+from fundtrack.i18n import define
+from fundtrack.models import (
+    Allocation,
+    Budget,
+    BudgetCategory,
+    BudgetLine,
+    BudgetVersion,
+    Expense,
+    Grant,
+    InKindContribution,
+    Organisation,
+    OwnFunds,
+    Project,
+)
+from fundtrack.schemas.budgets import AllocationSchema, ExpenseSchema, InKindSchema, OwnFundsSchema, VersionSchema
+from fundtrack.services.budgets import add_in_kind, add_own_funds, allocate, create_version, current_version
+from fundtrack.services.expenses import ExpenseBatch, rebate_rates, record_expense, reverse_expense
+from fundtrack.services.interchange import Section, register
+from fundtrack.services.ledger_interchange import plain
+
+M_UNKNOWN_KEY = define(
+    "expense.unknown_key",
+    "aucune dépense plus haut dans la liste n'a la clé « {key} »",
+    "no expense earlier in the list has the key '{key}'",
+)
+M_DUPLICATE_KEY = define(
+    "expense.duplicate_key",
+    "la clé « {key} » est déjà celle d'une autre dépense",
+    "key '{key}' is already another expense's key",
+)
+
+_STATE = "fundtrack.interchange.expenses"
+
+
+# --- budgets ---------------------------------------------------------------------------
+
+
+def _write_version(session: Session, org: Organisation, data: dict[str, Any]) -> BudgetVersion:
+    return create_version(session, org, data)
+
+
+def _versions(session: Session, org: Organisation) -> list[BudgetVersion]:
+    query = (
+        select(BudgetVersion)
+        .join(BudgetVersion.budget)
+        .where(Budget.organisation_id == org.id)
+        .options(
+            selectinload(BudgetVersion.budget).selectinload(Budget.project),
+            selectinload(BudgetVersion.parent),
+            selectinload(BudgetVersion.lines).selectinload(BudgetLine.amounts),
+            selectinload(BudgetVersion.lines).selectinload(BudgetLine.category),
+        )
+        .order_by(BudgetVersion.id)
+    )
+    return list(session.scalars(query))
+
+
+def _year_label(org: Organisation, start: Any) -> str:
+    return org.calendar.year_of(start).label
+
+
+def _dump_versions(session: Session, org: Organisation) -> list[dict[str, Any]]:
+    out = []
+    for v in _versions(session, org):
+        out.append(
+            plain(
+                {
+                    "project": v.budget.project.name,
+                    "name": v.name,
+                    "kind": v.kind.value,
+                    "parent": v.parent.name if v.parent is not None else None,
+                    "current": v.current,
+                    "adopted_on": v.adopted_on,
+                    "notes": v.notes,
+                    "lines": [
+                        {
+                            "category": line.category.code,
+                            "description": line.description,
+                            "amounts": [
+                                {"fiscal_year": _year_label(org, a.period_start), "amount": a.amount}
+                                for a in line.amounts
+                            ],
+                            "monthly_profile": list(line.monthly_profile) if line.monthly_profile else None,
+                        }
+                        for line in v.lines
+                    ],
+                }
+            )
+        )
+    return out
+
+
+# --- allocations -----------------------------------------------------------------------
+
+
+def _write_allocation(session: Session, org: Organisation, data: dict[str, Any]) -> None:
+    for j, entry in enumerate(data["amounts"]):
+        try:
+            allocate(session, org, {**data, "fiscal_year": entry["fiscal_year"], "amount": entry["amount"]})
+        except InputError as exc:
+            if exc.field in ("amount", "fiscal_year"):
+                exc.field = f"amounts[{j}].{exc.field}"
+            raise
+
+
+def _dump_allocations(session: Session, org: Organisation) -> list[dict[str, Any]]:
+    """Net allocations (a reversed allocation and its reversal cancel out), by version, line and grant."""
+    query = (
+        select(
+            Allocation.line_id,
+            Grant.reference,
+            Allocation.period_start,
+            func.sum(Allocation.amount),
+        )
+        .join(Allocation.grant)
+        .where(Allocation.organisation_id == org.id)
+        .group_by(Allocation.line_id, Grant.reference, Allocation.period_start)
+    )
+    amounts: dict[tuple[int, str], list[tuple[Any, Decimal]]] = defaultdict(list)
+    for line_id, reference, start, total in session.execute(query):
+        if total:
+            amounts[(line_id, reference)].append((start, total))
+    out = []
+    for v in _versions(session, org):
+        for line in v.lines:
+            for (line_id, reference), years in sorted(amounts.items(), key=lambda kv: kv[0][1]):
+                if line_id != line.id:
+                    continue
+                out.append(
+                    plain(
+                        {
+                            "grant": reference,
+                            "project": v.budget.project.name,
+                            "version": v.name,
+                            "category": line.category.code,
+                            "line": line.description,
+                            "amounts": [
+                                {"fiscal_year": _year_label(org, start), "amount": total}
+                                for start, total in sorted(years)
+                            ],
+                        }
+                    )
+                )
+    return out
+
+
+# --- in-kind and own funds -------------------------------------------------------------
+
+
+def _write_in_kind(session: Session, org: Organisation, data: dict[str, Any]) -> InKindContribution:
+    return add_in_kind(session, org, data)
+
+
+def _dump_in_kind(session: Session, org: Organisation) -> list[dict[str, Any]]:
+    query = (
+        select(InKindContribution)
+        .where(InKindContribution.organisation_id == org.id)
+        .options(selectinload(InKindContribution.project), selectinload(InKindContribution.category))
+        .order_by(InKindContribution.id)
+    )
+    return [
+        plain(
+            {
+                "project": c.project.name,
+                "contributor": c.contributor,
+                "description": c.description,
+                "fair_value": c.fair_value,
+                "start_date": c.start_date,
+                "end_date": c.end_date,
+                "category": c.category.code if c.category is not None else None,
+            }
+        )
+        for c in session.scalars(query)
+    ]
+
+
+def _write_own_funds(session: Session, org: Organisation, data: dict[str, Any]) -> OwnFunds:
+    return add_own_funds(session, org, data)
+
+
+def _dump_own_funds(session: Session, org: Organisation) -> list[dict[str, Any]]:
+    query = (
+        select(OwnFunds)
+        .where(OwnFunds.organisation_id == org.id)
+        .options(selectinload(OwnFunds.project))
+        .order_by(OwnFunds.id)
+    )
+    return [
+        plain(
+            {
+                "project": f.project.name,
+                "description": f.description,
+                "amount": f.amount,
+                "start_date": f.start_date,
+                "end_date": f.end_date,
+            }
+        )
+        for f in session.scalars(query)
+    ]
+
+
+# --- expenses --------------------------------------------------------------------------
+
+
+def _loading(session: Session, org: Organisation) -> tuple[dict[str, int], ExpenseBatch]:
+    """The file's expense keys seen so far (key → expense id) and the lookups, for this load."""
+    state: dict[int, tuple[dict[str, int], ExpenseBatch]] = session.info.setdefault(_STATE, {})
+    if org.id not in state:
+        state[org.id] = ({}, ExpenseBatch(session, org.id))
+    return state[org.id]
+
+
+def _write_expense(session: Session, org: Organisation, data: dict[str, Any]) -> Expense:
+    keys, batch = _loading(session, org)
+    key = data.get("key")
+    if key is not None and key in keys:
+        raise InputError(M_DUPLICATE_KEY, field="key", key=key)
+    if data.get("reverses") is not None:
+        original = keys.get(data["reverses"])
+        if original is None:
+            raise InputError(M_UNKNOWN_KEY, field="reverses", key=data["reverses"])
+        expense = reverse_expense(session, org, original, data["date"])
+        batch.note(expense)
+    else:
+        expense = record_expense(session, org, data, batch)
+    if key is not None:
+        keys[key] = expense.id
+    return expense
+
+
+def _dump_expenses(session: Session, org: Organisation) -> list[dict[str, Any]]:
+    """Every expense in the order it was recorded (so that charges load within what remains)."""
+    projects = {
+        i: n for i, n in session.execute(select(Project.id, Project.name).where(Project.organisation_id == org.id))
+    }
+    categories = {
+        i: c
+        for i, c in session.execute(
+            select(BudgetCategory.id, BudgetCategory.code).where(BudgetCategory.organisation_id == org.id)
+        )
+    }
+    grants = {
+        i: r for i, r in session.execute(select(Grant.id, Grant.reference).where(Grant.organisation_id == org.id))
+    }
+    current_lines = _current_line_descriptions(session, org)
+    query = (
+        select(Expense)
+        .where(Expense.organisation_id == org.id)
+        .options(selectinload(Expense.charges))
+        .order_by(Expense.id)
+    )
+    expenses = list(session.scalars(query))
+    position = {e.id: i for i, e in enumerate(expenses)}
+    reversed_ids = {e.reverses_id for e in expenses if e.reverses_id is not None}
+    rates = rebate_rates(org)
+    out = []
+    for e in expenses:
+        if e.reverses_id is not None:
+            out.append(plain({"reverses": _key(position[e.reverses_id]), "date": e.expense_date}))
+            continue
+        computed = compute_taxes(e.pre_tax, rates)
+        charged = sum((c.amount for c in e.charges), Decimal(0))
+        record: dict[str, Any] = {
+            "key": _key(position[e.id]) if e.id in reversed_ids else None,
+            "date": e.expense_date,
+            "payee": e.payee,
+            "description": e.description if e.description != e.payee else None,
+            "project": projects[e.project_id],
+            "category": categories[e.category_id],
+            "line": current_lines.get(e.line_id) if e.line_id is not None else None,
+            "pre_tax": e.pre_tax,
+            "gst": e.gst if e.gst != computed.gst else None,
+            "qst": e.qst if e.qst != computed.qst else None,
+            "payment_method": e.payment_method.value if e.payment_method is not None else None,
+            "receipt_reference": e.receipt_reference,
+            "attachment": e.attachment,
+            "charges": [{"grant": grants[c.grant_id], "amount": c.amount} for c in e.charges],
+            "own_funds": e.net_cost - charged if e.charges and e.net_cost != charged else None,
+            "charge": None if e.charges else "own",
+        }
+        out.append(plain(record))
+    return out
+
+
+def _key(index: int) -> str:
+    return f"dep-{index + 1}"
+
+
+def _current_line_descriptions(session: Session, org: Organisation) -> dict[int, str]:
+    """The lines of each project's current version, by id: the lines an expense can name."""
+    budgets = session.scalars(
+        select(Budget)
+        .where(Budget.organisation_id == org.id)
+        .options(selectinload(Budget.versions).selectinload(BudgetVersion.lines))
+    )
+    out: dict[int, str] = {}
+    for budget in budgets:
+        version = current_version(budget)
+        if version is not None:
+            out.update({line.id: line.description for line in version.lines})
+    return out
+
+
+register(Section("budgets", 50, VersionSchema, _write_version, _dump_versions))
+register(Section("allocations", 51, AllocationSchema, _write_allocation, _dump_allocations))
+register(Section("in_kind", 52, InKindSchema, _write_in_kind, _dump_in_kind))
+register(Section("own_funds", 53, OwnFundsSchema, _write_own_funds, _dump_own_funds))
+register(Section("expenses", 54, ExpenseSchema, _write_expense, _dump_expenses))
