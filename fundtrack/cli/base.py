@@ -29,6 +29,7 @@ from fundtrack.db import make_engine, session_factory
 from fundtrack.errors import FundtrackError, InputError
 from fundtrack.i18n import Lang, check_lang, define, set_lang, translate
 from fundtrack.money import format_plain
+from fundtrack.plain import plain
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -117,25 +118,8 @@ def session_for(cli: CliContext) -> Iterator[Session]:
         yield session
 
 
-def to_jsonable(value: Any) -> Any:
-    """Decimal as a string (exact), dates in ISO, enums as their value."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: to_jsonable(getattr(value, k)) for k in value.__dataclass_fields__}
-    return value
-
-
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(to_jsonable(data), ensure_ascii=False, indent=2))
+    click.echo(json.dumps(plain(data), ensure_ascii=False, indent=2))
 
 
 def cell(value: Any, lang: Lang) -> str:

@@ -10,15 +10,13 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date
-from decimal import Decimal
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fundtrack.models.expenses import AuditLog
+from fundtrack.plain import plain
 
 _actor: contextvars.ContextVar[str] = contextvars.ContextVar("fundtrack_actor", default="system")
 
@@ -39,17 +37,7 @@ def current_actor() -> str:
 
 def jsonable(value: Any) -> Any:
     """Amounts as exact strings, dates in ISO, enums as their value, recursively."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return value
+    return plain(value)
 
 
 def record_change(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from fundtrack.models import BudgetCategory, Funder, Grant, Language, Organisation, Project
-from fundtrack.schemas.common import IsoDate
+from fundtrack.plain import plain as plain_value
 from fundtrack.schemas.ledger import CategorySchema, FunderSchema, GrantSchema, ProjectSchema
 from fundtrack.services.grants import _funder_data, create_funder, create_grant, create_project, grant_data
 from fundtrack.services.interchange import Section, register
@@ -45,16 +44,12 @@ def dump_organisation(org: Organisation) -> dict[str, Any]:
 
 
 def plain(value: Any) -> Any:
-    """Values as the file writes them: amounts and rates as exact strings, dates in ISO; None dropped."""
+    """Values as the file writes them (see :mod:`fundtrack.plain`); absent, empty and false fields dropped."""
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items() if v is not None and v != [] and v is not False}
     if isinstance(value, list):
         return [plain(v) for v in value]
-    if isinstance(value, Decimal):
-        return str(value) if value.as_tuple().exponent == -2 else format(value.normalize(), "f")
-    if hasattr(value, "isoformat"):
-        return IsoDate()._serialize(value, None, None)
-    return value
+    return plain_value(value)
 
 
 def _write_category(session: Session, org: Organisation, data: dict[str, Any]) -> None:

@@ -126,7 +126,7 @@ def test_funders_as_json(loaded: str) -> None:
         "kind": "centraide",
         "fiscal_start_month": 4,
         "language": "fr",
-        "fee_cap": "0.150000",
+        "fee_cap": "0.15",
     }
 
 
