@@ -7,11 +7,12 @@ SQLite (which has no decimal type) and on PostgreSQL alike. Rates are ``Numeric`
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import BigInteger, DateTime, MetaData, Numeric, String, TypeDecorator
+from sqlalchemy import BigInteger, DateTime, Enum, MetaData, Numeric, String, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -53,6 +54,19 @@ class MoneyType(TypeDecorator[Decimal]):
 def RateType() -> Numeric[Decimal]:
     """A rate as a fraction (0.05 for 5 %), exact to six decimals."""
     return Numeric(12, 6, asdecimal=True)
+
+
+def str_enum(cls: type[enum.Enum], name: str) -> Enum:
+    """An enumeration stored as its value in a VARCHAR with a named CHECK constraint (both databases)."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+    )
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -13,11 +13,11 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fundtrack.i18n import define
-from fundtrack.models.base import Base, MoneyType, UTCDateTime, utcnow
+from fundtrack.models.base import Base, MoneyType, UTCDateTime, str_enum, utcnow
 from fundtrack.models.ledger import BudgetCategory, Grant, Project
 from fundtrack.periods import DateRange
 
@@ -61,17 +61,7 @@ class BudgetVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     budget_id: Mapped[int] = mapped_column(ForeignKey("budgets.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[VersionKind] = mapped_column(
-        Enum(
-            VersionKind,
-            name="version_kind",
-            native_enum=False,
-            create_constraint=True,
-            validate_strings=True,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    kind: Mapped[VersionKind] = mapped_column(str_enum(VersionKind, "version_kind"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("budget_versions.id", ondelete="SET NULL"))
     current: Mapped[bool] = mapped_column(Boolean, default=False)
     adopted_on: Mapped[date | None] = mapped_column(Date)

@@ -13,11 +13,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fundtrack.i18n import define
-from fundtrack.models.base import Base, MoneyType, UTCDateTime, utcnow
+from fundtrack.models.base import Base, MoneyType, UTCDateTime, str_enum, utcnow
 from fundtrack.models.budgets import BudgetLine
 from fundtrack.models.ledger import BudgetCategory, Grant, Project
 
@@ -63,17 +63,7 @@ class Expense(Base):
     gst_rebate: Mapped[Decimal] = mapped_column(MoneyType())
     qst_rebate: Mapped[Decimal] = mapped_column(MoneyType())
     net_cost: Mapped[Decimal] = mapped_column(MoneyType())
-    payment_method: Mapped[PaymentMethod | None] = mapped_column(
-        Enum(
-            PaymentMethod,
-            name="payment_method",
-            native_enum=False,
-            create_constraint=True,
-            validate_strings=True,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    payment_method: Mapped[PaymentMethod | None] = mapped_column(str_enum(PaymentMethod, "payment_method"))
     receipt_reference: Mapped[str | None] = mapped_column(String(100))
     attachment: Mapped[str | None] = mapped_column(String(500))
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("expenses.id", ondelete="RESTRICT"), unique=True)

@@ -13,7 +13,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -24,20 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fundtrack.i18n import define
-from fundtrack.models.base import Base, MoneyType, RateType
+from fundtrack.models.base import Base, MoneyType, RateType, str_enum
 from fundtrack.periods import DateRange, FiscalCalendar
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        validate_strings=True,
-        length=20,
-        values_callable=lambda e: [m.value for m in e],
-    )
 
 
 class Language(enum.StrEnum):
@@ -133,7 +120,7 @@ class Organisation(Base):
     fiscal_start_month: Mapped[int] = mapped_column(Integer, default=4)
     gst_rebate_rate: Mapped[Decimal] = mapped_column(RateType(), default=Decimal("0.5"))
     qst_rebate_rate: Mapped[Decimal] = mapped_column(RateType(), default=Decimal("0.5"))
-    language: Mapped[Language] = mapped_column(_enum(Language, "organisation_language"), default=Language.FR)
+    language: Mapped[Language] = mapped_column(str_enum(Language, "organisation_language"), default=Language.FR)
     cnesst_rate: Mapped[Decimal | None] = mapped_column(RateType())
     address: Mapped[str | None] = mapped_column(Text)
 
@@ -175,9 +162,9 @@ class Funder(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[FunderKind] = mapped_column(_enum(FunderKind, "funder_kind"))
+    kind: Mapped[FunderKind] = mapped_column(str_enum(FunderKind, "funder_kind"))
     fiscal_start_month: Mapped[int] = mapped_column(Integer, default=4)
-    language: Mapped[Language] = mapped_column(_enum(Language, "funder_language"), default=Language.FR)
+    language: Mapped[Language] = mapped_column(str_enum(Language, "funder_language"), default=Language.FR)
     contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_email: Mapped[str | None] = mapped_column(String(200))
     fee_cap: Mapped[Decimal | None] = mapped_column(RateType())
@@ -245,17 +232,17 @@ class Grant(Base):
     funder_id: Mapped[int] = mapped_column(ForeignKey("funders.id", ondelete="RESTRICT"), index=True)
     reference: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(300))
-    status: Mapped[GrantStatus] = mapped_column(_enum(GrantStatus, "grant_status"), index=True)
+    status: Mapped[GrantStatus] = mapped_column(str_enum(GrantStatus, "grant_status"), index=True)
     amount: Mapped[Decimal] = mapped_column(MoneyType())
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     restricted: Mapped[bool] = mapped_column(Boolean, default=False)
     fee_cap: Mapped[Decimal | None] = mapped_column(RateType())
     schedule_basis: Mapped[ScheduleBasis] = mapped_column(
-        _enum(ScheduleBasis, "schedule_basis"), default=ScheduleBasis.DAYS
+        str_enum(ScheduleBasis, "schedule_basis"), default=ScheduleBasis.DAYS
     )
     matching_rate: Mapped[Decimal | None] = mapped_column(RateType())
-    matching_basis: Mapped[MatchingBasis | None] = mapped_column(_enum(MatchingBasis, "matching_basis"))
+    matching_basis: Mapped[MatchingBasis | None] = mapped_column(str_enum(MatchingBasis, "matching_basis"))
     no_combination: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str | None] = mapped_column(Text)
 

@@ -20,7 +20,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Integer,
     Numeric,
@@ -31,22 +30,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fundtrack.i18n import define
-from fundtrack.models.base import Base, MoneyType, RateType
+from fundtrack.models.base import Base, MoneyType, RateType, str_enum
 from fundtrack.models.budgets import BudgetLine
 from fundtrack.models.ledger import Grant
 from fundtrack.periods import DateRange
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        validate_strings=True,
-        length=20,
-        values_callable=lambda e: [m.value for m in e],
-    )
 
 
 class PositionStatus(enum.StrEnum):
@@ -114,7 +101,7 @@ class Position(Base):
     title_fr: Mapped[str] = mapped_column(String(200))
     title_en: Mapped[str] = mapped_column(String(200))
     employee: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[PositionStatus] = mapped_column(_enum(PositionStatus, "position_status"))
+    status: Mapped[PositionStatus] = mapped_column(str_enum(PositionStatus, "position_status"))
     annual_salary: Mapped[Decimal | None] = mapped_column(MoneyType())
     hourly_rate: Mapped[Decimal | None] = mapped_column(MoneyType())
     weekly_hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 2, asdecimal=True))
@@ -254,7 +241,7 @@ class ScenarioChange(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[ChangeKind] = mapped_column(_enum(ChangeKind, "change_kind"))
+    kind: Mapped[ChangeKind] = mapped_column(str_enum(ChangeKind, "change_kind"))
     position_key: Mapped[str] = mapped_column(String(100))
     title_fr: Mapped[str | None] = mapped_column(String(200))
     title_en: Mapped[str | None] = mapped_column(String(200))
