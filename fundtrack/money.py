@@ -133,8 +133,20 @@ def parse_money(text: str, lang: Lang | None = None, field: str | None = None) -
         dec = parse_decimal(s, locale=locale, strict=True)
     except NumberFormatError:
         raise InputError(M_NOT_NUMBER, field=field, value=raw) from None
-    value = to_money(dec, field)
+    try:
+        value = to_money(dec, field)
+    except InputError as exc:
+        raise InputError(exc.code, field=field, value=raw.strip()) from None
     return -value if negative else value
+
+
+def _could_be_thousands(head: str, tail: str) -> bool:
+    """``1,234`` or ``1.234``: a separator that could group thousands as well as mark decimals.
+
+    Only one to three digits before it can form a thousands group; ``20000.001`` cannot,
+    so it is read as decimals (and refused for its third decimal).
+    """
+    return len(tail) == 3 and bool(_DIGITS.match(tail)) and 1 <= len(head) <= 3 and bool(_DIGITS.match(head))
 
 
 def _locale_for(s: str, raw: str, field: str | None, lang: Lang | None) -> str:
@@ -152,14 +164,14 @@ def _locale_for(s: str, raw: str, field: str | None, lang: Lang | None) -> str:
             if " " in s:
                 raise InputError(M_AMBIGUOUS, field=field, value=raw)
             return "en_CA"
-        if len(tail) == 3 and _DIGITS.match(tail) and " " not in head:
+        if _could_be_thousands(head, tail):
             raise InputError(M_AMBIGUOUS, field=field, value=raw)
         return "fr_CA"
     if has_point:
         head, _, tail = s.rpartition(".")
         if s.count(".") > 1:
             raise InputError(M_AMBIGUOUS, field=field, value=raw)
-        if len(tail) == 3 and _DIGITS.match(tail) and " " not in head:
+        if _could_be_thousands(head, tail):
             raise InputError(M_AMBIGUOUS, field=field, value=raw)
         return "en_CA"
     return _LOCALES[lang or current_lang()]

@@ -21,11 +21,11 @@ from fundtrack.cli.base import (
 from fundtrack.db import upgrade
 from fundtrack.errors import ValidationFailed
 from fundtrack.i18n import define, translate
-from fundtrack.money import ZERO, format_money
+from fundtrack.money import ZERO, format_money, parse_money
 from fundtrack.periods import parse_date
 from fundtrack.services import interchange
-from fundtrack.services.grants import list_funders, list_grants
-from fundtrack.services.ledger import ledger_for_year, receivables
+from fundtrack.services.grants import grant_by_reference, list_funders, list_grants, record_instalment_received
+from fundtrack.services.ledger import grant_years, ledger_for_year, receivables
 from fundtrack.services.organisation import get_organisation, organisation_scope
 
 for _code, _fr, _en in [
@@ -47,6 +47,11 @@ for _code, _fr, _en in [
     ("col.expected_date", "Date prévue", "Expected"),
     ("col.overdue_days", "Jours de retard", "Days overdue"),
     ("col.total", "Total", "Total"),
+    ("col.fiscal_year", "Exercice", "Fiscal year"),
+    ("col.received_on", "Reçu le", "Received on"),
+    ("cli.grant_org_years", "Par exercice de l'organisme", "By fiscal year of the organisation"),
+    ("cli.grant_funder_years", "Par exercice du bailleur de fonds", "By fiscal year of the funder"),
+    ("cli.instalments", "Versements", "Instalments"),
 ]:
     define(_code, _fr, _en)
 
@@ -63,6 +68,11 @@ M_RECEIVABLES_TITLE = define(
     "cli.receivables_title", "Versements à recevoir au {date} — {org}", "Instalments receivable as of {date} — {org}"
 )
 M_OVERDUE = define("cli.overdue", "{count} en retard, {amount}", "{count} overdue, {amount}")
+M_RECEIVED = define(
+    "cli.received",
+    "Versement du {expected} de « {reference} » reçu le {date} : {amount}",
+    "Instalment of {expected} of '{reference}' received on {date}: {amount}",
+)
 M_LOADING = define("cli.loading", "Chargement", "Loading")
 M_LOAD_FAILED = define(
     "cli.load_failed", "Rien n'a été écrit. {count} erreur(s) :", "Nothing was written. {count} error(s):"
@@ -254,6 +264,78 @@ def ledger_cmd(cli: CliContext, fiscal_year: str | None, as_json: bool) -> None:
     t = ledger.total
     rows.append([translate("col.total"), t.confirmed, t.requested, t.received, t.to_receive])
     echo_table([translate(c) for c in cols], rows, lang, translate(M_LEDGER_TITLE, year=ledger.label, org=org.name))
+
+
+@main.command("grant")
+@click.argument("reference")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
+@pass_cli
+@handle_errors
+def grant_cmd(cli: CliContext, reference: str, as_json: bool) -> None:
+    """One grant: its amount per fiscal year of the organisation and of its funder, its instalments."""
+    with session_for(cli) as session:
+        org = get_organisation(session, cli.organisation)
+        lang = cli.resolve_lang(org.language.value)
+        scope = organisation_scope(session, cli.organisation)
+        years = grant_years(session, scope, reference)
+        grant = grant_by_reference(session, scope, reference)
+        instalments = [
+            [i.expected_date, i.expected_amount, i.received_date, i.received_amount] for i in grant.instalments
+        ]
+        title, status = grant.title, grant.status.value
+    if as_json:
+        echo_json(
+            {
+                "reference": years.reference,
+                "funder": years.funder,
+                "title": title,
+                "status": status,
+                "amount": years.amount,
+                "organisation_years": {y.label: a for y, a in years.organisation_years.items()},
+                "funder_years": {y.label: a for y, a in years.funder_years.items()},
+                "instalments": [
+                    dict(zip(("expected_date", "amount", "received_date", "received_amount"), i, strict=True))
+                    for i in instalments
+                ],
+            }
+        )
+        return
+    click.echo(click.style(f"{years.reference} — {title}", bold=True))
+    click.echo(f"{years.funder} · {translate(f'grant_status.{status}')} · {format_money(years.amount, lang)}")
+    for code, amounts in (
+        ("cli.grant_org_years", years.organisation_years),
+        ("cli.grant_funder_years", years.funder_years),
+    ):
+        rows = [[y.label, a] for y, a in amounts.items()]
+        echo_table([translate("col.fiscal_year"), translate("col.amount")], rows, lang, translate(code))
+    if instalments:
+        cols = ("col.expected_date", "col.amount", "col.received_on", "col.received")
+        echo_table([translate(c) for c in cols], instalments, lang, translate("cli.instalments"))
+
+
+@main.command("receive")
+@click.argument("reference")
+@click.option("--amount", required=True, help="Amount received, e.g. '37 500,00 $' or 37500.00")
+@click.option("--date", "received_on", help="Date received (YYYY-MM-DD), default today")
+@click.option("--expected", help="Expected date of the instalment (default: the first not yet received)")
+@pass_cli
+@handle_errors
+def receive_cmd(cli: CliContext, reference: str, amount: str, received_on: str | None, expected: str | None) -> None:
+    """Record an instalment of a grant as received."""
+    with session_for(cli) as session:
+        org = get_organisation(session, cli.organisation)
+        lang = cli.resolve_lang(org.language.value)
+        value = parse_money(amount, lang, field="--amount")
+        day = parse_date(received_on, "--date") if received_on else date.today()
+        expected_day = parse_date(expected, "--expected") if expected else None
+        inst = record_instalment_received(
+            session, organisation_scope(session, cli.organisation), reference, expected_day, day, value
+        )
+        click.echo(
+            translate(
+                M_RECEIVED, reference=reference, expected=inst.expected_date, amount=format_money(value, lang), date=day
+            )
+        )
 
 
 @main.command("schema")

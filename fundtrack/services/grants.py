@@ -94,6 +94,16 @@ M_UNKNOWN_INSTALMENT = define(
     "aucun versement prévu le {date} pour l'entente « {reference} »",
     "no instalment expected on {date} for grant '{reference}'",
 )
+M_RECEIVED_POSITIVE = define(
+    "instalment.received_positive",
+    "le montant reçu doit être positif ({value})",
+    "the amount received must be positive ({value})",
+)
+M_NO_PENDING_INSTALMENT = define(
+    "instalment.none_pending",
+    "tous les versements de l'entente « {reference} » sont déjà reçus",
+    "every instalment of grant '{reference}' is already received",
+)
 M_ALREADY_RECEIVED = define(
     "instalment.already_received",
     "le versement du {date} a déjà été reçu le {received}",
@@ -369,10 +379,27 @@ def _instalments(amount: Decimal, entries: list[dict[str, Any]]) -> list[Instalm
 
 
 def record_instalment_received(
-    session: Session, scope: Scope, reference: str, expected_date: date, received_date: date, amount: Decimal
+    session: Session,
+    scope: Scope,
+    reference: str,
+    expected_date: date | None,
+    received_date: date,
+    amount: Decimal,
 ) -> Instalment:
-    """Record that the instalment expected on ``expected_date`` was received."""
+    """Record that the instalment expected on ``expected_date`` (default: the first one
+    not yet received) was received on ``received_date``, for ``amount``.
+
+    Raises :class:`NotFound` for an unknown grant or instalment, :class:`RuleViolation`
+    if it was already received, :class:`InputError` for an amount that is not positive.
+    """
+    if amount <= 0:
+        raise InputError(M_RECEIVED_POSITIVE, field="amount", value=amount)
     grant = grant_by_reference(session, scope, reference)
+    if expected_date is None:
+        pending = [i for i in grant.instalments if i.received_date is None]
+        if not pending:
+            raise NotFound(M_NO_PENDING_INSTALMENT, field="grant", reference=reference)
+        expected_date = pending[0].expected_date
     for instalment in grant.instalments:
         if instalment.expected_date == expected_date:
             if instalment.received_date is not None:

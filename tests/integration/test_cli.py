@@ -193,3 +193,43 @@ def test_a_fiscal_year_label_that_does_not_parse_exits_1(loaded: str) -> None:
     result = run(loaded, "--lang", "en", "ledger", "--fiscal-year", "2025")
     assert result.exit_code == 1
     assert "fiscal_year: invalid fiscal year '2025': write 2025-2026" in result.stderr
+
+
+def test_a_city_grant_shown_in_the_tables_april_years_and_in_the_citys_calendar_year(loaded: str) -> None:
+    result = run(loaded, "grant", "VDM-2026", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    # 40,000 $ over calendar 2026: 90 days fall in the Table's 2025-2026, 275 in 2026-2027
+    assert data["organisation_years"] == {"2025-2026": "9863.01", "2026-2027": "30136.99"}
+    assert data["funder_years"] == {"2026": "40000.00"}
+    text = run(loaded, "--lang", "en", "grant", "VDM-2026")
+    assert "By fiscal year of the funder" in text.stdout
+    assert "30,136.99" in text.stdout
+
+
+def test_the_treasurer_records_an_instalment_received_and_it_leaves_the_receivables(loaded: str) -> None:
+    before = json.loads(run(loaded, "receivables", "--as-of", "2026-11-25", "--json").stdout)
+    assert any(r["reference"] == "VDM-2026" and r["expected_date"] == "2026-08-15" for r in before)
+    result = run(loaded, "receive", "VDM-2026", "--amount", "20 000,00 $", "--date", "2026-11-20")
+    assert result.exit_code == 0, result.output
+    assert "reçu le 2026-11-20" in result.stdout
+    after = json.loads(run(loaded, "receivables", "--as-of", "2026-11-25", "--json").stdout)
+    assert not any(r["reference"] == "VDM-2026" for r in after)
+    ledger = json.loads(run(loaded, "ledger", "--fiscal-year", "2026-2027", "--json").stdout)
+    city = next(r for r in ledger["rows"] if r["funder"] == "Ville de Montréal")
+    assert city["received"] == "20000.00"
+
+
+def test_a_received_amount_with_a_third_decimal_is_refused_and_nothing_changes(loaded: str) -> None:
+    result = run(loaded, "--lang", "en", "receive", "VDM-2026", "--amount", "20000.001", "--date", "2026-11-20")
+    assert result.exit_code == 1
+    assert "--amount: more than two decimals (20000.001)" in result.stderr
+    after = json.loads(run(loaded, "receivables", "--as-of", "2026-11-25", "--json").stdout)
+    assert any(r["reference"] == "VDM-2026" for r in after)
+
+
+def test_an_instalment_cannot_be_received_twice(loaded: str) -> None:
+    assert run(loaded, "receive", "VDM-2026", "--amount", "20000", "--date", "2026-11-20").exit_code == 0
+    again = run(loaded, "--lang", "en", "receive", "VDM-2026", "--amount", "20000", "--expected", "2026-08-15")
+    assert again.exit_code == 1
+    assert "was already received on 2026-11-20" in again.stderr
