@@ -80,10 +80,12 @@ def funder_command(
         data = funder_report(
             session, scope, funder, as_of=_as_of(as_of), grant_reference=grant_reference, period=rng, lang=lang
         )
-    rows = len(data.grants) + len(data.report_dues) + len(data.instalments)
-    rows += data.expenses.count if data.expenses is not None else 0
-    with progress_bar(rows, translate(M_WRITING)) as advance:
-        write_funder_report(data, output, progress=advance)
+        rows = len(data.grants) + len(data.report_dues) + len(data.instalments)
+        rows += len(data.lines) + len(data.packages) + len(data.fee_caps) + len(data.staffing)
+        rows += data.expenses.count if data.expenses is not None else 0
+        # the expense detail is read from the database while the sheet is written
+        with progress_bar(rows, translate(M_WRITING)) as advance:
+            write_funder_report(data, output, progress=advance)
     click.echo(translate(M_WRITTEN, path=output))
 
 

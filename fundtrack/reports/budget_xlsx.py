@@ -74,7 +74,7 @@ def write_budget_report(
             progress(len(report.rows))
         packages = book.add_sheet("report.budget.sheet.packages", footer=report.organisation)
         for package in report.packages:
-            _write_package(packages, package)
+            write_package(packages, package)
         if progress:
             progress(len(report.packages))
         gap = book.add_sheet("report.budget.sheet.gap", footer=report.organisation)
@@ -132,7 +132,8 @@ def _column_range(table: TableTotals, col: int) -> str:
     return str(xl_range_abs(table.first_row, col, last, col))
 
 
-def _write_package(sheet: ReportSheet, package: FinancialPackage) -> None:
+def write_package(sheet: ReportSheet, package: FinancialPackage) -> None:
+    """One project's package at the cursor: cost, sources with shares, gaps, conditions."""
     book = sheet.workbook
     if sheet.row == 0:
         sheet.title(book.t("report.budget.sheet.packages"))
@@ -142,7 +143,7 @@ def _write_package(sheet: ReportSheet, package: FinancialPackage) -> None:
     cost_ref = sheet.pair("report.budget.total_cost", package.total_cost, "money")
     cost = cost_ref.a1
     columns = [
-        Column("source", "report.col.source", "text", 30),
+        Column("source", "report.col.source", "text", 44),
         Column("funder", "report.col.funder", "text", 30),
         Column("kind", "report.col.kind", "text", 22),
         Column("amount", "report.col.amount", "money", 16, total="sum"),
@@ -185,7 +186,7 @@ def _write_package(sheet: ReportSheet, package: FinancialPackage) -> None:
             sheet,
             [
                 Column("grant", "report.col.reference", "text"),
-                Column("rule", "report.col.rule", "text"),
+                Column("rule", "report.col.rule", "wrap", 30),
                 Column("limit", "report.col.limit", "money"),
                 Column("actual", "report.col.actual", "money"),
                 Column("shortfall", "report.col.shortfall", "money"),

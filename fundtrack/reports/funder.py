@@ -13,19 +13,26 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fundtrack.calc.package import FinancialPackage
 from fundtrack.calc.schedule import amount_in
+from fundtrack.calc.variance import BudgetActual, VarianceRow, variance
 from fundtrack.errors import NotFound
 from fundtrack.i18n import Lang, check_lang, define
-from fundtrack.models import Grant, GrantStatus, Organisation
+from fundtrack.models import BudgetCategory, Grant, GrantStatus, Organisation
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, FiscalYear
-from fundtrack.services.expenses import list_expenses
+from fundtrack.services.budgets import grant_allocation_conditions
+from fundtrack.services.expenses import charged_by_grant, charged_expense_rows, count_charged_expenses
 from fundtrack.services.grants import M_UNKNOWN_GRANT, funder_by_name, grant_terms, list_grants
+from fundtrack.services.package import project_package
 from fundtrack.services.scope import Scope
+from fundtrack.services.staffing import GrantPositionCost, grant_staffing
+from fundtrack.services.variance import budget_actual_items
 
 InstalmentState = Literal["received", "late", "due"]
 
@@ -59,10 +66,17 @@ class GrantSummary:
     projects: tuple[str, ...]
     restricted: bool
     fee_cap: Decimal | None
+    spent_in_period: Decimal = ZERO
+    spent_to_date: Decimal = ZERO
 
     @property
     def to_receive(self) -> Decimal:
         return self.amount - self.received if self.status is not GrantStatus.REQUESTED else ZERO
+
+    @property
+    def balance(self) -> Decimal:
+        """What is left of the grant once the net cost charged to it to date is taken off."""
+        return self.amount - self.spent_to_date
 
 
 @dataclass(frozen=True)
@@ -93,8 +107,7 @@ class ReportDueLine:
         return "report.due.submitted" if self.state == "received" else f"report.due.{self.state}"
 
 
-@dataclass(frozen=True)
-class ExpenseLine:
+class ExpenseLine(NamedTuple):
     """One expense charged to the funder's grants: its net cost and the part charged to them."""
 
     expense_date: date
@@ -105,6 +118,50 @@ class ExpenseLine:
     charged: Decimal
     receipt: str
     grant: str = ""
+
+
+@dataclass(frozen=True)
+class LineVariance:
+    """One budget line the funder pays for, over the report's period.
+
+    ``row`` is budget vs actual for what the funder pays (its grants' allocations as
+    budget, their charges as actual, the forecast to the period's end). The other
+    figures are the line's whole budget and its other sources; they are None in a
+    funder's login, which sees nothing of the other funders.
+    """
+
+    row: VarianceRow
+    category: str
+    project: str
+    line_budget: Decimal | None = None
+    other_confirmed: Decimal | None = None
+    other_requested: Decimal | None = None
+
+    @property
+    def line(self) -> str:
+        return self.row.key
+
+    @property
+    def own_funds(self) -> Decimal | None:
+        """The part of the line no grant budgets (own funds, or not yet covered)."""
+        if self.line_budget is None or self.other_confirmed is None or self.other_requested is None:
+            return None
+        return self.line_budget - self.row.budget - self.other_confirmed - self.other_requested
+
+
+@dataclass(frozen=True)
+class FeeCapLine:
+    """A grant's administrative fees against the funder's cap (a fraction of the grant)."""
+
+    grant: str
+    cap: Decimal
+    limit: Decimal
+    allocated: Decimal
+    charged: Decimal
+
+    @property
+    def room(self) -> Decimal:
+        return self.limit - self.allocated
 
 
 @dataclass(frozen=True)
@@ -132,6 +189,11 @@ class FunderReport:
     report_dues: tuple[ReportDueLine, ...]
     expenses: ExpenseStream | None = None
     notes: tuple[str, ...] = field(default=())
+    lines: tuple[LineVariance, ...] = ()
+    fee_caps: tuple[FeeCapLine, ...] = ()
+    packages: tuple[FinancialPackage, ...] = ()
+    staffing: tuple[GrantPositionCost, ...] = ()
+    shows_others: bool = True
 
     @property
     def total_amount(self) -> Decimal:
@@ -152,7 +214,7 @@ def _state(received: date | None, expected: date, as_of: date) -> InstalmentStat
     return "late" if expected < as_of else "due"
 
 
-def _summary(grant: Grant, period: DateRange) -> GrantSummary:
+def _summary(grant: Grant, period: DateRange, spent: dict[str, Decimal], to_date: dict[str, Decimal]) -> GrantSummary:
     overlaps = grant.period.overlap(period) is not None
     received = sum(
         (
@@ -174,6 +236,8 @@ def _summary(grant: Grant, period: DateRange) -> GrantSummary:
         projects=tuple(p.name for p in grant.projects),
         restricted=grant.restricted,
         fee_cap=grant.effective_fee_cap,
+        spent_in_period=spent.get(grant.reference, ZERO),
+        spent_to_date=to_date.get(grant.reference, ZERO),
     )
 
 
@@ -232,6 +296,12 @@ def funder_report(
     ]
     dues.sort(key=lambda d: (d.due_date, d.reference))
     code = lang or check_lang(funder.language.value)
+    funder_scope = Scope(scope.organisation_id, funder.id)
+    spent = charged_by_grant(session, funder_scope, year.start, year.end)
+    to_date = charged_by_grant(session, funder_scope, None, year.end)
+    references = [g.reference for g in grants]
+    shows_others = scope.funder_id is None
+    lines = _line_variances(session, scope, set(references), year, as_of, code)
     return FunderReport(
         organisation=org.name,
         funder=funder.name,
@@ -241,33 +311,115 @@ def funder_report(
         period_label=label,
         as_of=as_of,
         grant_reference=grant_reference,
-        grants=tuple(_summary(g, year) for g in grants),
+        grants=tuple(_summary(g, year, spent, to_date) for g in grants),
         instalments=tuple(instalments),
         report_dues=tuple(dues),
-        expenses=_expenses(session, Scope(scope.organisation_id, funder.id), grants, year, code),
+        expenses=_expenses(session, funder_scope, grants, year, code),
+        lines=lines,
+        fee_caps=_fee_caps(session, funder_scope, grants, year, code),
+        packages=_packages(session, scope, grants, year),
+        staffing=tuple(grant_staffing(session, funder_scope, year, references)),
+        shows_others=shows_others,
     )
 
 
 def _expenses(session: Session, scope: Scope, grants: list[Grant], period: DateRange, lang: Lang) -> ExpenseStream:
     """The expenses of ``period`` charged to ``grants``: one line per expense and grant.
 
-    The expenses service hands back a list, so these lines are built up front; the sheet
-    itself is still written row by row.
+    Only the count is read now; the rows are streamed from the database while the sheet
+    is written (the session must still be open then), so memory does not grow with them.
     """
-    references = {g.id: g.reference for g in grants}
-    lines = [
-        ExpenseLine(
-            e.expense_date,
-            e.payee,
-            e.description,
-            e.category.label(lang),
-            e.net_cost,
-            charge.amount,
-            e.receipt_reference or "",
-            references[charge.grant_id],
+    ids = [g.id for g in grants]
+    count = count_charged_expenses(session, scope, period, ids)
+    english = lang == "en"
+
+    def rows() -> Iterator[ExpenseLine]:
+        for r in charged_expense_rows(session, scope, period, ids):
+            yield ExpenseLine(r[0], r[1], r[2], r[4] if english else r[3], r[5], r[6], r[7] or "", r[8])
+
+    return ExpenseStream(count, rows)
+
+
+def _items(
+    session: Session, scope: Scope, period: DateRange, lang: Lang
+) -> tuple[list[BudgetActual], dict[str, GrantStatus]]:
+    items = budget_actual_items(session, scope, period, lang=lang)
+    statuses = {g.reference: g.status for g in list_grants(session, scope)}
+    return items, statuses
+
+
+def _line_variances(
+    session: Session, scope: Scope, references: set[str], period: DateRange, as_of: date, lang: Lang
+) -> tuple[LineVariance, ...]:
+    """Budget vs actual by line for what ``references`` pay; the line's other sources
+    beside them when the scope is the organisation's."""
+    items, statuses = _items(session, scope, period, lang)
+    mine = [i for i in items if i.grant in references]
+    table = variance(mine, "line", period, as_of)
+    about = {i.line: i for i in mine}
+    others = scope.funder_id is None
+
+    def budgets(selected: list[BudgetActual]) -> dict[str, Decimal]:
+        return {r.key: r.budget for r in variance(selected, "line", period, as_of).rows}
+
+    whole = budgets(items) if others else {}
+    confirmed = budgets(
+        [
+            i
+            for i in items
+            if i.grant is not None
+            and i.grant not in references
+            and statuses.get(i.grant) in (GrantStatus.CONFIRMED, GrantStatus.CLOSED)
+        ]
+    )
+    requested = budgets(
+        [i for i in items if i.grant not in references and statuses.get(i.grant or "") is GrantStatus.REQUESTED]
+    )
+    return tuple(
+        LineVariance(
+            row,
+            about[row.key].category,
+            about[row.key].project,
+            whole.get(row.key, ZERO) if others else None,
+            confirmed.get(row.key, ZERO) if others else None,
+            requested.get(row.key, ZERO) if others else None,
         )
-        for e in list_expenses(session, scope, period)
-        for charge in e.charges
-        if charge.grant_id in references
-    ]
-    return ExpenseStream(len(lines), lambda: iter(lines))
+        for row in table.rows
+    )
+
+
+def _fee_caps(
+    session: Session, scope: Scope, grants: list[Grant], period: DateRange, lang: Lang
+) -> tuple[FeeCapLine, ...]:
+    """Each capped grant's administrative fees: the cap, what is allocated, what was charged."""
+    capped = [g for g in grants if g.effective_fee_cap is not None]
+    if not capped:
+        return ()
+    admin = {
+        c.label(lang)
+        for c in session.scalars(
+            select(BudgetCategory).where(
+                BudgetCategory.organisation_id == scope.organisation_id, BudgetCategory.administrative
+            )
+        )
+    }
+    items = budget_actual_items(session, scope, period, lang=lang)
+    out = []
+    for grant in capped:
+        cap = grant.effective_fee_cap
+        assert cap is not None
+        condition = next(c for c in grant_allocation_conditions(session, scope, grant.reference) if c.rule == "fee_cap")
+        charged = sum((i.actual for i in items if i.grant == grant.reference and i.category in admin), ZERO)
+        out.append(FeeCapLine(grant.reference, cap, condition.limit, condition.actual, charged))
+    return tuple(out)
+
+
+def _packages(session: Session, scope: Scope, grants: list[Grant], period: DateRange) -> tuple[FinancialPackage, ...]:
+    """The package of each project the grants support, over the period, as ``scope`` sees it."""
+    packages = []
+    for name in dict.fromkeys(p.name for g in grants for p in g.projects):
+        try:
+            packages.append(project_package(session, scope, name, period))
+        except NotFound:
+            continue  # a project without a budget has no package yet
+    return tuple(packages)

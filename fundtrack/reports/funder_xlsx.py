@@ -1,9 +1,13 @@
 """The funder report as an Excel workbook, in the funder's language.
 
 Sheets, each written top to bottom (the workbook is in constant-memory mode so that a
-long expense detail streams): the summary (organisation, funder, period, each grant,
-the report due dates) and the instalments expected and received. Totals are formulas
-with their stored values; the key totals are named ranges.
+long expense detail streams): the summary (organisation, funder, period, each grant
+with what was received, spent and is left, the report due dates); budget vs actual by
+line for what the funder pays, with the lines' other sources, each project's sources
+and the administrative fees against the cap; the financial package of each project
+the funder supports; the staffing its grants pay for; the instalments expected and
+received; the detail of the expenses charged. Totals and variances are formulas with
+their stored values; the key totals are named ranges.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from typing import IO
 
 from fundtrack.i18n import Lang, define, translate
 from fundtrack.models import GrantStatus
+from fundtrack.money import ZERO
 from fundtrack.reports import labels  # noqa: F401  (the column labels)
+from fundtrack.reports.budget_xlsx import write_package
 from fundtrack.reports.funder import ExpenseStream, FunderReport
-from fundtrack.reports.tables import Column, Table, TableTotals
+from fundtrack.reports.tables import Column, Table, TableTotals, TotalRow, percent_formula
 from fundtrack.reports.xlsx import Formula, ReportSheet, ReportWorkbook
 
 Progress = Callable[[int], None]
@@ -45,6 +51,64 @@ for _code, _fr, _en in [
     ("report.name.grants_to_receive", "Total_a_recevoir", "Total_to_receive"),
     ("report.name.instalments_expected", "Versements_prevus", "Instalments_expected"),
     ("report.name.instalments_received", "Versements_recus", "Instalments_received"),
+    ("report.name.grants_spent", "Total_depense", "Total_spent"),
+    ("report.name.grants_balance", "Solde_ententes", "Grants_balance"),
+    ("report.name.bva_budget", "Budget_approuve", "Approved_budget"),
+    ("report.name.bva_actual", "Reel_a_ce_jour", "Actual_to_date"),
+    ("report.name.bva_variance", "Ecart_budget", "Budget_variance"),
+    ("report.name.staffing_total", "Salaires_finances", "Staffing_funded"),
+    ("report.funder.sheet.variance", "Budget et réel", "Budget vs actual"),
+    ("report.funder.sheet.packages", "Montages financiers", "Financial packages"),
+    ("report.funder.sheet.staffing", "Personnel financé", "Staffing funded"),
+    ("report.funder.variance", "Budget et réel par ligne budgétaire", "Budget vs actual by budget line"),
+    (
+        "report.funder.variance_note",
+        "Ce que financent les ententes de {funder} : budget approuvé (allocations), "
+        "réel imputé, prévision à la fin de la période",
+        "What {funder}'s grants pay for: approved budget "
+        "(allocations), actual charged, forecast to the end of the period",
+    ),
+    ("report.funder.by_project", "Sources de financement par projet", "Funding sources by project"),
+    ("report.funder.fees", "Frais d'administration et plafond", "Administrative fees against the cap"),
+    ("report.funder.packages", "Montage financier des projets soutenus", "Financial package of the projects supported"),
+    ("report.funder.staffing", "Personnel payé par les ententes", "Staffing the grants pay for"),
+    (
+        "report.funder.staffing_note",
+        "Plan de dotation actuel ; la part de chaque mois payée par l'entente, "
+        "répartie entre salaires, cotisations et avantages",
+        "Current staffing plan; the part of each month the grant pays, split over pay, contributions and benefits",
+    ),
+    (
+        "report.funder.others_hidden",
+        "Accès du bailleur : les autres sources ne sont pas montrées",
+        "Funder's login: the other sources are not shown",
+    ),
+    ("report.col.line", "Ligne budgétaire", "Budget line"),
+    ("report.col.approved", "Budget approuvé", "Approved budget"),
+    ("report.col.actual_to_date", "Réel à ce jour", "Actual to date"),
+    ("report.col.variance", "Écart ($)", "Variance ($)"),
+    ("report.col.variance_rate", "Écart (%)", "Variance (%)"),
+    ("report.col.forecast", "Prévision à la fin de la période", "Forecast to the end of the period"),
+    ("report.col.line_budget", "Budget total de la ligne", "Whole line budget"),
+    ("report.col.funder_share", "Part de ce bailleur", "This funder's share"),
+    ("report.col.this_funder", "Ce bailleur", "This funder"),
+    ("report.col.other_confirmed", "Autres sources confirmées", "Other sources, confirmed"),
+    ("report.col.other_requested", "Autres sources demandées", "Other sources, requested"),
+    ("report.col.in_kind", "Contributions en nature", "In-kind contributions"),
+    ("report.col.own_or_uncovered", "Fonds propres ou non couvert", "Own funds or uncovered"),
+    ("report.col.own_funds", "Fonds propres", "Own funds"),
+    ("report.col.spent_in_period", "Dépensé dans la période", "Spent in the period"),
+    ("report.col.spent_to_date", "Dépensé à ce jour", "Spent to date"),
+    ("report.col.balance", "Solde", "Balance"),
+    ("report.col.cap", "Plafond (%)", "Cap (%)"),
+    ("report.col.cap_amount", "Plafond ($)", "Cap ($)"),
+    ("report.col.fees_allocated", "Frais alloués", "Fees allocated"),
+    ("report.col.fees_charged", "Frais imputés", "Fees charged"),
+    ("report.col.room", "Marge sous le plafond", "Room under the cap"),
+    ("report.col.from_month", "Du mois", "From"),
+    ("report.col.to_month", "Au mois", "To"),
+    ("report.col.months", "Mois", "Months"),
+    ("report.col.paid_by_grant", "Payé par l'entente", "Paid by the grant"),
 ]:
     define(_code, _fr, _en)
 
@@ -58,6 +122,9 @@ GRANT_COLUMNS = [
     Column("in_period", "report.col.in_period", "money", 16, total="sum"),
     Column("received", "report.col.received", "money", 16, total="sum"),
     Column("to_receive", "report.col.to_receive", "money", 16, total="sum"),
+    Column("spent_in_period", "report.col.spent_in_period", "money", 16, total="sum"),
+    Column("spent", "report.col.spent_to_date", "money", 16, total="sum"),
+    Column("balance", "report.col.balance", "money", 16, total="sum"),
 ]
 
 DUE_COLUMNS = [
@@ -95,6 +162,7 @@ INSTALMENT_COLUMNS = [
 def funder_names(lang: Lang) -> dict[str, str]:
     """The defined names of the key totals, in ``lang``."""
     keys = ["grants_amount", "grants_in_period", "grants_received", "grants_to_receive"]
+    keys += ["grants_spent", "grants_balance", "bva_budget", "bva_actual", "bva_variance", "staffing_total"]
     keys += ["instalments_expected", "instalments_received", "expenses_net", "expenses_charged"]
     return {key: translate(f"report.name.{key}", lang) for key in keys}
 
@@ -121,6 +189,15 @@ def write_funder_report(
         summary = book.add_sheet("report.funder.sheet.summary", footer=footer)
         _write_summary(summary, report, names)
         _tick(progress, len(report.grants) + len(report.report_dues))
+        variance = book.add_sheet("report.funder.sheet.variance", footer=footer)
+        _write_variance(variance, report, names)
+        _tick(progress, len(report.lines) + len(report.packages) + len(report.fee_caps))
+        if report.packages:
+            packages = book.add_sheet("report.funder.sheet.packages", footer=footer)
+            _write_packages(packages, report)
+        staffing = book.add_sheet("report.funder.sheet.staffing", footer=footer)
+        _write_staffing(staffing, report, names)
+        _tick(progress, len(report.staffing))
         instalments = book.add_sheet("report.funder.sheet.instalments", footer=footer)
         _write_instalments(instalments, report, names)
         _tick(progress, len(report.instalments))
@@ -175,6 +252,9 @@ def _write_summary(sheet: ReportSheet, report: FunderReport, names: dict[str, st
                 g.in_period,
                 g.received,
                 to_receive,
+                g.spent_in_period,
+                g.spent_to_date,
+                Formula(f"{table.ref('amount')}-{table.ref('spent')}", g.balance),
             ]
         )
     totals = table.finish(
@@ -183,6 +263,8 @@ def _write_summary(sheet: ReportSheet, report: FunderReport, names: dict[str, st
             "in_period": names["grants_in_period"],
             "received": names["grants_received"],
             "to_receive": names["grants_to_receive"],
+            "spent": names["grants_spent"],
+            "balance": names["grants_balance"],
         }
     )
     if report.report_dues:
@@ -243,3 +325,186 @@ def _write_expenses(
             pending = 0
     _tick(progress, pending)
     return table.finish(names={"net": names["expenses_net"], "charged": names["expenses_charged"]})
+
+
+def _variance_columns(others: bool) -> list[Column]:
+    def variance_total(t: TotalRow) -> Formula:
+        return Formula(f"{t.ref('budget')}-{t.ref('actual')}", t.value("budget") - t.value("actual"))
+
+    def rate_total(t: TotalRow) -> Formula:
+        budget, actual = t.value("budget"), t.value("actual")
+        return percent_formula(t.ref("variance"), t.ref("budget"), budget - actual, budget)
+
+    columns = [
+        Column("line", "report.col.line", "wrap", 34),
+        Column("category", "report.col.category", "wrap", 18),
+        Column("budget", "report.col.approved", "money", 15, total="sum"),
+        Column("actual", "report.col.actual_to_date", "money", 15, total="sum"),
+        Column("variance", "report.col.variance", "money", 14, total=variance_total),
+        Column("rate", "report.col.variance_rate", "percent", 14, total=rate_total),
+        Column("forecast", "report.col.forecast", "money", 15, total="sum"),
+    ]
+    if not others:
+        return columns
+
+    def share_total(t: TotalRow) -> Formula:
+        return percent_formula(t.ref("budget"), t.ref("line_budget"), t.value("budget"), t.value("line_budget"))
+
+    return [
+        *columns,
+        Column("line_budget", "report.col.line_budget", "money", 15, total="sum"),
+        Column("share", "report.col.funder_share", "percent", 11, total=share_total),
+        Column("other_confirmed", "report.col.other_confirmed", "money", 15, total="sum"),
+        Column("other_requested", "report.col.other_requested", "money", 15, total="sum"),
+        Column("own", "report.col.own_or_uncovered", "money", 15, total="sum"),
+    ]
+
+
+def _write_variance(sheet: ReportSheet, report: FunderReport, names: dict[str, str]) -> None:
+    """Budget vs actual by line, then each project's sources, then the fees against the cap."""
+    book = sheet.workbook
+    sheet.title(book.t("report.funder.variance"))
+    sheet.title(f"{report.funder} — {report.period_label}", "subtitle")
+    sheet.title(book.t("report.funder.variance_note", funder=report.funder), "note")
+    if not report.shows_others:
+        sheet.title(book.t("report.funder.others_hidden"), "note")
+    others = report.shows_others
+    table = Table(sheet, _variance_columns(others), freeze=True, repeat=True)
+    for ln in report.lines:
+        r = ln.row
+        values: list[object] = [
+            ln.line,
+            ln.category,
+            r.budget,
+            r.actual,
+            Formula(f"{table.ref('budget')}-{table.ref('actual')}", r.variance),
+            percent_formula(table.ref("variance"), table.ref("budget"), r.variance, r.budget),
+            r.forecast,
+        ]
+        if others:
+            line_budget = ln.line_budget or ZERO
+            own = ln.own_funds or ZERO
+            values += [
+                line_budget,
+                percent_formula(table.ref("budget"), table.ref("line_budget"), r.budget, line_budget),
+                ln.other_confirmed,
+                ln.other_requested,
+                Formula(
+                    f"{table.ref('line_budget')}-{table.ref('budget')}"
+                    f"-{table.ref('other_confirmed')}-{table.ref('other_requested')}",
+                    own,
+                ),
+            ]
+        table.add(values)
+    table.finish(
+        names={"budget": names["bva_budget"], "actual": names["bva_actual"], "variance": names["bva_variance"]}
+    )
+    if report.packages:
+        sheet.skip()
+        _write_sources_by_project(sheet, report)
+    if report.fee_caps:
+        sheet.skip()
+        _write_fee_caps(sheet, report)
+
+
+def _write_sources_by_project(sheet: ReportSheet, report: FunderReport) -> None:
+    """Each supported project's cost and sources (from its package): this funder, the others, in-kind."""
+    sheet.label("report.funder.by_project")
+    mine = {g.reference for g in report.grants}
+    columns = [
+        Column("project", "report.col.project", "wrap"),
+        Column("cost", "report.col.cost", "money", total="sum"),
+        Column("funder", "report.col.this_funder", "money", total="sum"),
+    ]
+    if report.shows_others:
+        columns += [
+            Column("other_confirmed", "report.col.other_confirmed", "money", total="sum"),
+            Column("other_requested", "report.col.other_requested", "money", total="sum"),
+        ]
+    columns += [
+        Column("in_kind", "report.col.in_kind", "money", total="sum"),
+        Column("own", "report.col.own_funds", "money", total="sum"),
+    ]
+    if report.shows_others:
+        columns.append(Column("gap", "report.col.gap_confirmed", "money", total="sum"))
+    table = Table(sheet, columns, widths=False)
+    for p in report.packages:
+        grants = [s for s in p.sources if s.kind == "grant"]
+        values: list[object] = [p.project, p.total_cost, sum((s.amount for s in grants if s.label in mine), ZERO)]
+        if report.shows_others:
+            values += [
+                sum((s.amount for s in grants if s.label not in mine and s.confirmed), ZERO),
+                sum((s.amount for s in grants if s.label not in mine and not s.confirmed), ZERO),
+            ]
+        values += [p.in_kind_total, p.own_funds]
+        if report.shows_others:
+            values.append(p.gap_confirmed)
+        table.add(values)
+    table.finish()
+
+
+FEE_COLUMNS = [
+    Column("grant", "report.col.reference"),
+    Column("cap", "report.col.cap", "percent"),
+    Column("limit", "report.col.cap_amount", "money"),
+    Column("allocated", "report.col.fees_allocated", "money"),
+    Column("charged", "report.col.fees_charged", "money"),
+    Column("room", "report.col.room", "money"),
+]
+
+
+def _write_fee_caps(sheet: ReportSheet, report: FunderReport) -> None:
+    sheet.label("report.funder.fees")
+    table = Table(sheet, FEE_COLUMNS, widths=False)
+    for f in report.fee_caps:
+        room = Formula(f"{table.ref('limit')}-{table.ref('allocated')}", f.room)
+        table.add([f.grant, f.cap, f.limit, f.allocated, f.charged, room])
+    table.finish(total=False)
+
+
+def _write_packages(sheet: ReportSheet, report: FunderReport) -> None:
+    book = sheet.workbook
+    sheet.title(book.t("report.funder.packages"))
+    sheet.title(f"{report.funder} — {report.period_label}", "subtitle")
+    if not report.shows_others:
+        sheet.title(book.t("report.funder.others_hidden"), "note")
+    sheet.skip()
+    for package in report.packages:
+        write_package(sheet, package)
+
+
+STAFFING_COLUMNS = [
+    Column("grant", "report.col.reference", "text", 18),
+    Column("position", "report.col.position", "wrap", 28),
+    Column("from", "report.col.from_month", "text", 10),
+    Column("to", "report.col.to_month", "text", 10),
+    Column("months", "report.col.months", "integer", 8, total="sum"),
+    Column("pay", "report.col.pay", "money", 16, total="sum"),
+    Column("contributions", "report.col.contributions", "money", 16, total="sum"),
+    Column("benefits", "report.col.benefits", "money", 14, total="sum"),
+    Column("total", "report.col.paid_by_grant", "money", 16, total="sum"),
+]
+
+
+def _write_staffing(sheet: ReportSheet, report: FunderReport, names: dict[str, str]) -> None:
+    book = sheet.workbook
+    sheet.title(book.t("report.funder.staffing"))
+    sheet.title(f"{report.funder} — {report.period_label}", "subtitle")
+    sheet.title(book.t("report.funder.staffing_note"), "note")
+    table = Table(sheet, STAFFING_COLUMNS, freeze=True, repeat=True)
+    for s in report.staffing:
+        total = Formula(f"{table.ref('pay')}+{table.ref('contributions')}+{table.ref('benefits')}", s.total)
+        table.add(
+            [
+                s.grant,
+                s.title(book.lang),
+                f"{s.first_month.start:%Y-%m}",
+                f"{s.last_month.start:%Y-%m}",
+                s.months,
+                s.earnings,
+                s.contributions,
+                s.benefits,
+                total,
+            ]
+        )
+    table.finish(names={"total": names["staffing_total"]})

@@ -143,11 +143,17 @@ class Table:
         self.header_row = sheet.next_row()
         sheet._claim(self.header_row)
         header_fmt = formats.get("header")
+        header_lines = 1
         for i, column in enumerate(self.columns):
             heading = column.heading if column.heading is not None else book.t(column.label)
             sheet.ws.write_string(self.header_row, first_col + i, text(heading), header_fmt)
+            header_lines = max(header_lines, lines_needed(heading, column.width))
             if widths:
                 sheet.ws.set_column(first_col + i, first_col + i, column.width)
+        if header_lines > 1:
+            # readers do not grow a row for wrapped text that xlsxwriter wrote: say how tall
+            sheet.ws.set_row(self.header_row, LINE_HEIGHT * header_lines)
+        self._wrapped = [(i, c.width) for i, c in enumerate(self.columns) if c.kind == "wrap"]
         if freeze:
             sheet.freeze(self.header_row + 1, 0)
         if repeat:
@@ -211,6 +217,10 @@ class Table:
                     sums[i] += value
                 elif not (isinstance(value, str) and value == ""):
                     raise ReportError(M_BAD_VALUE, value=value, kind=kind)
+        if self._wrapped:
+            lines = max(lines_needed(values[i], width) for i, width in self._wrapped)
+            if lines > 1:
+                ws.set_row(row, LINE_HEIGHT * lines)
         self.rows += 1
         return row
 
@@ -275,6 +285,28 @@ class Table:
         for key, name in (names or {}).items():
             sheet.workbook.define_name(name, result.ref(key))
         return result
+
+
+LINE_HEIGHT = 15  # points: one line of the default 11-point font
+
+
+def lines_needed(value: object, width: float) -> int:
+    """How many lines ``value`` takes when wrapped in a column ``width`` characters wide."""
+    if not isinstance(value, str) or not value:
+        return 1
+    per_line = max(int(width * 1.1) - 1, 1)  # the width unit is a little narrower than a character
+    lines = 0
+    for paragraph in value.split("\n"):
+        length, count = 0, 1
+        for word in paragraph.split(" "):
+            if length and length + 1 + len(word) > per_line:
+                count, length = count + 1, len(word)
+            else:
+                length += len(word) + (1 if length else 0)
+            count += (length - 1) // per_line if length > per_line else 0
+            length = length % per_line if length > per_line else length
+        lines += count
+    return min(lines, 15)
 
 
 def _string_writer(ws: Any) -> Callable[[int, int, object, Any], Any]:

@@ -100,7 +100,7 @@ def _style_properties(name: str, lang: Lang) -> dict[str, Any]:
         "note": {"italic": True, "font_color": "#595959"},
         "label": {"bold": True},
         "text": {},
-        "wrap": {"text_wrap": True, "valign": "top"},
+        "wrap": {"text_wrap": True},
         "money": {"num_format": MONEY_FORMATS[lang]},
         "percent": {"num_format": PERCENT_FORMATS[lang]},
         "date": {"num_format": DATE_FORMAT, "align": "left"},

@@ -693,7 +693,7 @@ def charged_expense_rows(
     query = query.order_by(Expense.expense_date, Expense.id, Grant.reference).execution_options(yield_per=batch)
     result = session.execute(query)
     try:
-        yield from result.tuples()
+        yield from result  # each Row is a tuple
     finally:
         result.close()
 
