@@ -28,6 +28,9 @@ _SIMPLE: tuple[tuple[type[fields.Field[Any]], dict[str, Any]], ...] = (
 
 
 def _base_schema(field: fields.Field[Any]) -> dict[str, Any]:
+    declared = getattr(field, "json_schema", None)
+    if isinstance(declared, dict):
+        return dict(declared)
     if isinstance(field, Choice):
         return {"type": "string", "enum": list(field.choices)}
     if isinstance(field, fields.List):

@@ -11,7 +11,7 @@ import calendar
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields, validates_schema
 
@@ -70,6 +70,12 @@ _RAISE_ON = re.compile(r"^(\d{2})-(\d{2})$")
 class Hours(fields.Field[Decimal]):
     """Weekly hours, exact, 0 to 168, at most two decimals."""
 
+    json_schema: ClassVar[dict[str, Any]] = {
+        "type": ["string", "number"],
+        "pattern": r"^[0-9]+(\.[0-9]{1,2})?$",
+        "description": "weekly hours, 0 to 168",
+    }
+
     def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Decimal:
         if isinstance(value, bool | float) or not isinstance(value, str | int | Decimal):
             raise ValidationError(translate(M_HOURS, value=value))
@@ -87,6 +93,8 @@ class Hours(fields.Field[Decimal]):
 
 class YearlyDate(fields.Field[tuple[int, int]]):
     """A month and a day that come back every year (``"04-01"``)."""
+
+    json_schema: ClassVar[dict[str, Any]] = {"type": "string", "pattern": r"^[0-9]{2}-[0-9]{2}$"}
 
     def _deserialize(
         self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +16,7 @@ from fundtrack.db import unit_of_work
 from fundtrack.errors import ValidationFailed
 from fundtrack.i18n import using_lang
 from fundtrack.models import Base, Grant, Instalment
+from fundtrack.plain import plain
 from fundtrack.services import interchange
 from fundtrack.services.ledger import ledger_for_year
 from fundtrack.services.organisation import get_organisation, organisation_scope
@@ -202,3 +204,19 @@ def test_one_record_refused_by_the_database_rules_and_nothing_is_written(
 def test_the_json_schema_describes_every_section() -> None:
     schema = interchange.json_schema()
     assert {"organisation", "funders", "projects", "grants"} <= set(schema["properties"])
+
+
+def test_the_published_json_schema_is_the_one_the_schemas_make() -> None:
+    published = json.loads((Path(__file__).resolve().parents[2] / "docs" / "interchange.schema.json").read_text())
+    assert published == interchange.json_schema(), "run: fundtrack schema -o docs/interchange.schema.json"
+
+
+def test_the_example_and_a_dump_are_valid_against_the_json_schema(factory: sessionmaker[Session]) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = interchange.json_schema()
+    example = plain(interchange.read_file(EXAMPLE))
+    jsonschema.validate(example, schema)
+    with unit_of_work(factory) as session:
+        org = interchange.load_document(session, interchange.read_file(EXAMPLE))
+        dumped = json.loads(interchange.to_json(interchange.dump_document(session, org)))
+    jsonschema.validate(dumped, schema)
