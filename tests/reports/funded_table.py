@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -47,7 +48,7 @@ def funded_table(session: Session) -> Organisation:
             "end_date": date(2026, 3, 31),
         },
     )
-    for day, pre_tax, category, extra in [
+    expenses: list[tuple[date, str, str, dict[str, Any]]] = [
         (date(2025, 5, 14), "1000.00", "translation", {"charges": [{"grant": "PIC", "amount": Decimal("1074.87")}]}),
         (
             date(2025, 6, 12),
@@ -69,7 +70,8 @@ def funded_table(session: Session) -> Organisation:
         ),
         (date(2025, 10, 20), "300.00", "administration", {"charges": [{"grant": "PIC", "amount": Decimal("322.46")}]}),
         (date(2025, 11, 5), "450.00", "room_rental", {"charge": "own"}),
-    ]:
+    ]
+    for day, pre_tax, category, extra in expenses:
         record_expense(session, org, expense(day, pre_tax, category, **extra))
     session.flush()
     return org

@@ -74,7 +74,7 @@ def test_centraide_report_summary_matches_the_ledger(
     pic = grants[0]
     years = grant_years(example, org_scope, "PIC-2025-2028")
     assert dec(pic[5]) == years.amount == Decimal("450000.00")
-    assert dec(pic[6]) == years.funder_years[report.period] == Decimal("150000.00")  # type: ignore[index]
+    assert dec(pic[6]) == years.funder_years[report.period] == Decimal("150000.00")
     assert dec(pic[7]) == Decimal("225000.00")  # six instalments received by 2027-03-31
     assert dec(pic[8]) == Decimal("225000.00")
     assert pic[2] == ("confirmée" if lang == "fr" else "confirmed")
@@ -113,7 +113,7 @@ def test_a_funder_report_defaults_to_the_funders_language_and_fiscal_year(
     assert report.period_label == "2026"
     assert [g.reference for g in report.grants] == ["FGM-2026-2027"]
     years = grant_years(example, org_scope, "FGM-2026-2027")
-    assert report.grants[0].in_period == years.funder_years[report.period]  # type: ignore[index]
+    assert report.grants[0].in_period == years.funder_years[report.period]
     path = tmp_path / "fgm.xlsx"
     write_funder_report(report, path)
     ws = load(path, values=True).worksheets[0]
