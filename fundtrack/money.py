@@ -2,7 +2,8 @@
 
 - :func:`to_money` takes a value from code or a file and refuses floats and a third decimal.
 - :func:`parse_money` reads what a person typed (``1 234,56 $``, ``1,234.56``...).
-- :func:`format_money` writes it back in French (``1 234,56 $``) or English (``$1,234.56``).
+- :func:`format_money` writes it back in French (``1 234,56 $``) or English (``$1,234.56``);
+  :func:`format_percent` writes a rate as ``25,00 %`` or ``25.00%``.
 - :func:`round_half_up` is the only rounding in fundtrack (half up, to the cent by default).
 - :func:`allocate` splits a total over weights by largest remainder: the parts add up.
 """
@@ -15,6 +16,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 
 from babel.numbers import NumberFormatError, format_currency, get_group_symbol, parse_decimal
+from babel.numbers import format_percent as _babel_percent
 
 from fundtrack.errors import InputError
 from fundtrack.i18n import Lang, current_lang, define
@@ -186,6 +188,17 @@ def format_plain(value: Decimal, lang: Lang | None = None) -> str:
     """The amount without the currency sign, for aligned tables (``1 234,56`` / ``1,234.56``)."""
     locale = _LOCALES[lang or current_lang()]
     return format_currency(to_money(value), "CAD", format="#,##0.00", locale=locale, currency_digits=False)
+
+
+_PERCENT_FORMATS: dict[Lang, str] = {"fr": "#,##0.00\u00a0%", "en": "#,##0.00%"}
+PERCENT_PLACES = Decimal("0.0001")
+
+
+def format_percent(rate: Decimal, lang: Lang | None = None) -> str:
+    """A rate (a fraction: ``0.25``) as a percentage to two places: ``25,00 %`` (French,
+    non-breaking space) or ``25.00%`` (English), rounded half up."""
+    value = round_half_up(rate, PERCENT_PLACES)
+    return _babel_percent(value, _PERCENT_FORMATS[lang or current_lang()], locale=_LOCALES[lang or current_lang()])
 
 
 def allocate(total: Decimal, weights: Sequence[Decimal | int | Fraction]) -> list[Decimal]:

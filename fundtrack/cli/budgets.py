@@ -13,7 +13,7 @@ from fundtrack.calc.variance import DIMENSIONS, check_dimension
 from fundtrack.cli.base import CliContext, echo_json, echo_table, handle_errors, main, pass_cli, session_for
 from fundtrack.errors import ValidationFailed
 from fundtrack.i18n import define, translate
-from fundtrack.money import format_money
+from fundtrack.money import format_money, format_percent
 from fundtrack.periods import DateRange, FiscalCalendar, parse_date, parse_range
 from fundtrack.services.audit import acting_as
 from fundtrack.services.expenses import duplicate_message, import_csv
@@ -119,7 +119,7 @@ def package_cmd(cli: CliContext, project: str, fiscal_year: str | None, period: 
     for s in pkg.sources:
         label = s.label if s.kind == "grant" else f"{translate('source.' + s.kind)} : {s.label}".rstrip(" :")
         status = translate(f"grant_status.{s.status}") if s.kind == "grant" else ""
-        share = f"{s.share * 100:.2f} %" if s.share is not None else ""
+        share = format_percent(s.share, lang) if s.share is not None else ""
         rows.append([label, s.funder, status, s.amount, share])
     cols = ("col.source", "col.funder", "col.status", "col.amount", "col.share")
     title = translate(M_PACKAGE_TITLE, project=pkg.project, period=str(getattr(rng, "label", rng)))
@@ -205,7 +205,7 @@ def variance_cmd(
             r.budget,
             r.actual,
             r.variance,
-            f"{r.variance_rate * 100:.2f} %" if r.variance_rate is not None else "",
+            format_percent(r.variance_rate, lang) if r.variance_rate is not None else "",
             r.forecast,
         ]
         for r in rows
@@ -338,7 +338,7 @@ def expenses_import(cli: CliContext, file: Path, force: bool, mappings: tuple[st
         )
         return
     for skipped in report.skipped:
-        click.echo(duplicate_message(skipped).describe(), err=True)
+        click.echo(duplicate_message(skipped, lang).describe(), err=True)
     click.echo(
         translate(
             M_IMPORTED,

@@ -31,7 +31,7 @@ from fundtrack.calc.charging import (
 )
 from fundtrack.calc.taxes import RebateRates, compute_taxes
 from fundtrack.errors import FieldError, InputError, NotFound, RuleViolation, ValidationFailed
-from fundtrack.i18n import define, translate
+from fundtrack.i18n import Lang, define, translate
 from fundtrack.models import (
     Allocation,
     BudgetCategory,
@@ -43,7 +43,7 @@ from fundtrack.models import (
     Organisation,
     PaymentMethod,
 )
-from fundtrack.money import ZERO, parse_money
+from fundtrack.money import ZERO, format_money, parse_money
 from fundtrack.periods import DateRange
 from fundtrack.services.audit import record_change
 from fundtrack.services.budgets import budget_of, current_version, find_line
@@ -604,13 +604,14 @@ def _existing_keys(session: Session, org: Organisation) -> set[tuple[date, Decim
     return {(d, a, _norm(p)) for d, a, p in session.execute(query)}
 
 
-def duplicate_message(skipped: SkippedRow) -> InputError:
+def duplicate_message(skipped: SkippedRow, lang: Lang | None = None) -> InputError:
+    """The warning for a likely duplicate skipped, its amount formatted in ``lang``."""
     return InputError(
         M_DUPLICATE,
-        field=translate(M_ROW, row=skipped.row),
+        field=translate(M_ROW, lang, row=skipped.row),
         payee=skipped.payee,
-        amount=skipped.amount,
-        day=skipped.day,
+        amount=format_money(skipped.amount, lang),
+        day=skipped.day.isoformat(),
     )
 
 

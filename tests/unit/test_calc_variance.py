@@ -66,3 +66,19 @@ def test_an_unknown_grouping_is_refused() -> None:
         check_dimension("colour")
     assert err.value.field == "by"
     assert check_dimension("funder") == "funder"
+
+
+@pytest.mark.parametrize(
+    ("rate", "fr", "en"),
+    [
+        ("0.25", "25,00\u00a0%", "25.00%"),
+        ("0.0521", "5,21\u00a0%", "5.21%"),
+        ("-0.02865", "-2,87\u00a0%", "-2.87%"),
+        ("12.3456", "1\u00a0234,56\u00a0%", "1,234.56%"),
+    ],
+)
+def test_a_variance_rate_is_shown_as_a_percentage_in_each_language(rate: str, fr: str, en: str) -> None:
+    from fundtrack.money import format_percent
+
+    assert format_percent(Decimal(rate), "fr") == fr
+    assert format_percent(Decimal(rate), "en") == en
