@@ -466,3 +466,85 @@ def _param(value: Decimal, lang: Lang) -> Decimal | str:
         text = format((value * 100).normalize(), "f")
         return f"{text.replace('.', ',') if lang == 'fr' else text} %"
     return value
+
+
+M_BUDGET_FROM_SCENARIO = define(
+    "cli.budget_from_scenario",
+    "Version « {version} » du budget de « {project} » : lignes de dotation tirées de {scenario}",
+    "Version '{version}' of the budget of '{project}': staffing lines taken from {scenario}",
+)
+M_CURRENT_PLAN = define("cli.current_plan", "la dotation actuelle", "the current staffing")
+define("col.line", "Ligne", "Line")
+define("col.category", "Catégorie", "Category")
+
+
+@main.command("budget-from-scenario")
+@click.argument("scenario", required=False)
+@click.option("--project", required=True, help="The project whose budget gets the staffing lines")
+@click.option("--name", "version_name", help="Name of the new budget version (default: the scenario's)")
+@click.option("--from", "first_year", metavar="FISCAL-YEAR", help="First fiscal year (default: the current one)")
+@click.option("--years", default=3, show_default=True, help="Number of fiscal years")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
+@pass_cli
+@handle_errors
+def budget_from_scenario(
+    cli: CliContext,
+    scenario: str | None,
+    project: str,
+    version_name: str | None,
+    first_year: str | None,
+    years: int,
+    as_json: bool,
+) -> None:
+    """Make a budget version whose salary, contribution and benefit lines come from a scenario.
+
+    Without SCENARIO, the current staffing. The new version copies the project's
+    current one and replaces only its staffing lines.
+    """
+    from fundtrack.services.staffing import BUDGET_CATEGORIES, budget_version_from_scenario
+
+    with session_for(cli) as session:
+        org = get_organisation(session, cli.organisation)
+        lang = cli.resolve_lang(org.language.value)
+        start = org.calendar.parse(first_year, "--from").start if first_year else date.today()
+        rng = default_range(org, start, max(1, years))
+        name = version_name or scenario or translate(M_CURRENT_PLAN)
+        version, _run = budget_version_from_scenario(
+            session, Scope(org.id), scenario, project, name, rng=rng, lang=lang
+        )
+        codes = {code for code, _ in BUDGET_CATEGORIES}
+        fiscal_years = org.calendar.years(rng)
+        rows: list[list[Any]] = []
+        for line in version.lines:
+            if line.category.code not in codes:
+                continue
+            by_year = {a.period_start: a.amount for a in line.amounts}
+            rows.append(
+                [line.description, line.category.label(lang)] + [by_year.get(y.start, ZERO) for y in fiscal_years]
+            )
+        if as_json:
+            echo_json(
+                {
+                    "project": project,
+                    "version": version.name,
+                    "lines": [
+                        {
+                            "description": r[0],
+                            "category": r[1],
+                            "years": dict(zip([y.label for y in fiscal_years], r[2:], strict=True)),
+                        }
+                        for r in rows
+                    ],
+                }
+            )
+            return
+        totals = [sum((r[i] for r in rows), ZERO) for i in range(2, 2 + len(fiscal_years))]
+        rows.append([translate("col.total"), "", *totals])
+        title = translate(
+            M_BUDGET_FROM_SCENARIO,
+            version=version.name,
+            project=project,
+            scenario=f"« {scenario} »" if scenario else translate(M_CURRENT_PLAN),
+        )
+        headers = [translate("col.line"), translate("col.category"), *[y.label for y in fiscal_years]]
+        echo_table(headers, rows, lang, title)

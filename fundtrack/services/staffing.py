@@ -35,7 +35,7 @@ from fundtrack.calc.staffing import (
 )
 from fundtrack.errors import InputError, NotFound, RuleViolation
 from fundtrack.i18n import define
-from fundtrack.models import BudgetLine, BudgetLineAmount, Grant, GrantStatus, Organisation
+from fundtrack.models import BudgetLine, BudgetLineAmount, BudgetVersion, Grant, GrantStatus, Organisation
 from fundtrack.models.staffing import (
     ChangeKind,
     PayrollRateTable,
@@ -599,6 +599,35 @@ def budget_lines_from_run(
             created.append(line)
     session.flush()
     return created
+
+
+def budget_version_from_scenario(
+    session: Session,
+    scope: Scope,
+    scenario: str | None,
+    project: str,
+    version_name: str,
+    *,
+    rng: DateRange,
+    lang: str = "fr",
+) -> tuple[BudgetVersion, StaffingRun]:
+    """A new scenario version of ``project``'s budget whose staffing lines come from the plan.
+
+    The version is a copy of the project's current version (its other lines and its
+    allocations kept), with the salary, contribution and benefit lines replaced by
+    those of ``scenario`` (None: the current staffing) simulated over ``rng``; so the
+    budget and the staffing plan cannot disagree. Raises :class:`NotFound` for an
+    unknown project, scenario or budget, :class:`InputError` for a taken version name.
+    """
+    from fundtrack.models.budgets import VersionKind
+    from fundtrack.services.budgets import copy_version
+
+    org = _organisation(session, scope)
+    run = simulate_scenario(session, scope, scenario, rng=rng)
+    version = copy_version(session, org, project, None, version_name, kind=VersionKind.SCENARIO)
+    budget_lines_from_run(session, scope, run, version.id, lang)
+    session.refresh(version)
+    return version, run
 
 
 # --- helpers --------------------------------------------------------------------------

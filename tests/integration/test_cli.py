@@ -233,3 +233,19 @@ def test_an_instalment_cannot_be_received_twice(loaded: str) -> None:
     again = run(loaded, "--lang", "en", "receive", "VDM-2026", "--amount", "20000", "--expected", "2026-08-15")
     assert again.exit_code == 1
     assert "was already received on 2026-11-20" in again.stderr
+
+
+def test_the_coordinator_turns_a_scenario_into_a_budget_version(loaded: str) -> None:
+    result = run(
+        loaded, "budget-from-scenario", "both", "--project", "Fonctionnement de la Table",
+        "--name", "Both hires", "--from", "2026-2027", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    descriptions = {line["description"] for line in data["lines"]}
+    assert {"Coordonnatrice", "Agente de liaison"} <= descriptions
+    assert len(descriptions) == 4  # the two in post and the two hires
+    simulated = json.loads(run(loaded, "simulate", "--scenario", "both", "--from", "2026-2027", "--json").stdout)
+    first_year = simulated[0]["years"][0]
+    total = sum(Decimal(line["years"][first_year["fiscal_year"]]) for line in data["lines"])
+    assert total == Decimal(first_year["cost"])
