@@ -16,7 +16,7 @@ from typing import ClassVar
 
 from fundtrack.errors import InputError
 from fundtrack.i18n import Lang, define, translate
-from fundtrack.money import ZERO, round_half_up, to_money
+from fundtrack.money import ZERO, format_percent, round_half_up, to_money
 
 _ONE = Decimal(1)
 
@@ -66,7 +66,8 @@ class Note:
     params: tuple[tuple[str, object], ...] = ()
 
     def message(self, lang: Lang | None = None) -> str:
-        return translate(self.code, lang, **dict(self.params))
+        params = {k: format_percent(v, lang) if k == "rate" and isinstance(v, Decimal) else v for k, v in self.params}
+        return translate(self.code, lang, **params)
 
 
 def exact(value: object, field: str) -> Decimal:
