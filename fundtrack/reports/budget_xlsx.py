@@ -144,7 +144,7 @@ def write_package(sheet: ReportSheet, package: FinancialPackage) -> None:
     cost = cost_ref.a1
     columns = [
         Column("source", "report.col.source", "text", 44),
-        Column("funder", "report.col.funder", "text", 30),
+        Column("funder", "report.col.funder", "wrap", 30),
         Column("kind", "report.col.kind", "text", 22),
         Column("amount", "report.col.amount", "money", 16, total="sum"),
         Column(
@@ -196,7 +196,8 @@ def write_package(sheet: ReportSheet, package: FinancialPackage) -> None:
         )
         for c in package.conditions:
             state = book.t("package.holds") if not c.shortfall else ""
-            conditions.add([c.grant, book.t(f"package.rule.{c.rule}"), c.limit, c.actual, c.shortfall, state])
+            rule = book.t(f"package.rule.{c.rule}") + (f" ({c.detail})" if c.detail else "")
+            conditions.add([c.grant, rule, c.limit, c.actual, c.shortfall, state])
         conditions.finish(total=False)
     sheet.skip()
 
