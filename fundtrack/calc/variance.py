@@ -141,14 +141,16 @@ def variance(
     plus the budget of the months still to come after ``as_of``.
     """
     key_of = _key_of(dimension, own_funds_label)
+    start = max(period.start, Month.of(as_of).next().start)
+    to_come_range = DateRange(start, period.end) if start <= period.end else None
     sums: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
     for item in items:
         key = key_of(item)
         budget, actual, to_come = sums.get(key, (ZERO, ZERO, ZERO))
-        sums[key] = (
-            budget + amount_in(item.budget, period),
-            actual + item.actual,
-            to_come + budget_to_come(item.budget, period, as_of),
-        )
+        if item.budget:
+            budget += amount_in(item.budget, period)
+            if to_come_range is not None:
+                to_come += amount_in(item.budget, to_come_range)
+        sums[key] = (budget, actual + item.actual, to_come)
     rows = tuple(VarianceRow(key=key, budget=b, actual=a, forecast=a + c) for key, (b, a, c) in sorted(sums.items()))
     return VarianceTable(dimension, period, as_of, rows)

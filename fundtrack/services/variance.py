@@ -12,8 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select, union_all
 from sqlalchemy.orm import Session
 
 from fundtrack.calc.budgets import monthly_amounts
@@ -95,7 +96,8 @@ def budget_vs_actual(
                 )
             )
     else:
-        items = _grant_items(session, scope, period, lines, months, key_of, label_of, categories, projects, project_id)
+        args = (session, scope, period, lines, months, key_of, label_of, categories, projects, project_id)
+        items = _grant_totals(*args) if dimension in ("grant", "funder") else _grant_items(*args)
     return variance(items, dimension, period, as_of, translate(OWN_FUNDS, lang))
 
 
@@ -216,7 +218,11 @@ def _grant_items(
     projects: dict[int, str],
     project_id: int | None,
 ) -> list[BudgetActual]:
-    """Items per line and grant: allocations as budget, charges as actual; the rest is own funds."""
+    """Items per line and grant: allocations as budget, charges as actual; the rest is own funds.
+
+    One statement sums the period's charges per line and grant and, beside them, the
+    net cost per line (grant NULL): what a line's cost leaves after its charges is own funds.
+    """
     grants = {
         g_id: (ref, funder)
         for g_id, ref, funder in session.execute(
@@ -238,16 +244,106 @@ def _grant_items(
         grants,
     )
     allocated = _allocated_months(session, ctx)
-    charged = _charged(session, ctx)
+    charged, net = _charged(session, ctx, with_net=scope.funder_id is None)
+    by_line_grant: dict[tuple[int | None, int], Decimal] = defaultdict(lambda: ZERO)
+    for (ln, _, _, g), total in charged.items():
+        by_line_grant[(ln, g)] += total
     for (line_id, grant_id), budget in allocated.items():
-        actual = sum((t for (ln, _, _, g), t in charged.items() if ln == line_id and g == grant_id), ZERO)
-        ctx.add(key_of[line_id], budget, actual, grant_id)
+        ctx.add(key_of[line_id], budget, by_line_grant.get((line_id, grant_id), ZERO), grant_id)
     for (ln, p, c, g), total in charged.items():
         if ln is None or (ln, g) not in allocated:
             ctx.add(ctx.key(ln, p, c), {}, total, g)
     if scope.funder_id is None:
-        _own_funds_items(session, ctx, allocated, charged)
+        _own_funds_items(ctx, allocated, charged, net)
     return ctx.items
+
+
+def _grant_totals(
+    session: Session,
+    scope: Scope,
+    period: DateRange,
+    lines: list[LineBudget],
+    months: dict[int, dict[Month, Decimal]],
+    key_of: dict[int, LineKey],
+    label_of: dict[LineKey, str],
+    categories: dict[int, str],
+    projects: dict[int, str],
+    project_id: int | None,
+) -> list[BudgetActual]:
+    """Items for grouping by grant or funder: the allocations per line and grant as budget,
+    and the period's charges per grant and the net cost in all, summed by the database
+    in one statement; what the charges leave of the cost is own funds."""
+    grants = {
+        g_id: (ref, funder)
+        for g_id, ref, funder in session.execute(
+            select(Grant.id, Grant.reference, Funder.name)
+            .join(Grant.funder)
+            .where(Grant.organisation_id == scope.organisation_id)
+        )
+    }
+    ctx = _Context(
+        scope,
+        period,
+        {ln.line_id: ln for ln in lines},
+        months,
+        key_of,
+        label_of,
+        categories,
+        projects,
+        project_id,
+        grants,
+    )
+    allocated = _allocated_months(session, ctx)
+    for (line_id, grant_id), budget in allocated.items():
+        ctx.add(key_of[line_id], budget, ZERO, grant_id)
+    charged, net = _charged_by_grant(session, ctx, with_net=scope.funder_id is None)
+    for grant_id, total in charged.items():
+        ref, funder = grants[grant_id]
+        ctx.items.append(BudgetActual(0, "", "", "", {}, total, ref, funder))
+    if scope.funder_id is None:
+        allocated_by_line: dict[int, dict[Month, Decimal]] = {}
+        for (line_id, _), budget in allocated.items():
+            allocated_by_line[line_id] = _add(allocated_by_line.get(line_id, {}), budget)
+        for line_id in ctx.lines:
+            ctx.add(key_of[line_id], _sub(months[line_id], allocated_by_line.get(line_id, {})), ZERO, None)
+        own = net - sum(charged.values(), ZERO)
+        if own:
+            ctx.items.append(BudgetActual(0, "", "", "", {}, own))
+    return ctx.items
+
+
+def _charged_by_grant(session: Session, ctx: _Context, with_net: bool) -> tuple[dict[int, Decimal], Decimal]:
+    """The period's charges per grant and (``with_net``) the period's net cost, in one statement."""
+    in_period = _in_period(ctx)
+    charges = (
+        select(ExpenseCharge.grant_id, func.sum(ExpenseCharge.amount).label("total"))
+        .join(ExpenseCharge.expense)
+        .where(*in_period)
+        .group_by(ExpenseCharge.grant_id)
+    )
+    if ctx.scope.funder_id is not None:
+        charges = charges.join(ExpenseCharge.grant).where(ctx.scope.grants_filter())
+    query: Any = charges
+    if with_net:
+        query = union_all(charges, select(null().label("grant_id"), func.sum(Expense.net_cost)).where(*in_period))
+    charged: dict[int, Decimal] = {}
+    net = ZERO
+    for grant_id, total in session.execute(query):
+        if grant_id is None:
+            net = total or ZERO
+        elif total:
+            charged[grant_id] = total
+    return charged, net
+
+
+def _in_period(ctx: _Context) -> tuple[Any, ...]:
+    """The WHERE clause of the expenses of the context's period (and project)."""
+    return (
+        Expense.organisation_id == ctx.scope.organisation_id,
+        Expense.expense_date >= ctx.period.start,
+        Expense.expense_date <= ctx.period.end,
+        *((Expense.project_id == ctx.project_id,) if ctx.project_id is not None else ()),
+    )
 
 
 def _allocated_months(session: Session, ctx: _Context) -> dict[tuple[int, int], dict[Month, Decimal]]:
@@ -280,50 +376,74 @@ def _allocated_months(session: Session, ctx: _Context) -> dict[tuple[int, int], 
     return out
 
 
-def _charged(session: Session, ctx: _Context) -> dict[ChargeKey, Decimal]:
-    """Charges per (line, project, category, grant) in the period: one GROUP BY."""
-    query = (
+LineCostKey = tuple[int | None, int, int]  # line, project, category
+
+
+def _charged(
+    session: Session, ctx: _Context, with_net: bool
+) -> tuple[dict[ChargeKey, Decimal], dict[LineCostKey, Decimal]]:
+    """The period's charges per (line, project, category, grant) and, ``with_net``, the net
+    cost per (line, project, category): both summed by the database in one statement."""
+    in_period = _in_period(ctx)
+    charges = (
         select(
             Expense.line_id,
             Expense.project_id,
             Expense.category_id,
             ExpenseCharge.grant_id,
-            func.sum(ExpenseCharge.amount),
+            func.sum(ExpenseCharge.amount).label("total"),
         )
         .join(ExpenseCharge.expense)
-        .join(ExpenseCharge.grant)
-        .where(
-            ctx.scope.grants_filter(),
-            Expense.organisation_id == ctx.scope.organisation_id,
-            Expense.expense_date >= ctx.period.start,
-            Expense.expense_date <= ctx.period.end,
-        )
+        .where(*in_period)
         .group_by(Expense.line_id, Expense.project_id, Expense.category_id, ExpenseCharge.grant_id)
     )
-    if ctx.project_id is not None:
-        query = query.where(Expense.project_id == ctx.project_id)
-    return {(ln, p, c, g): t for ln, p, c, g, t in session.execute(query)}
+    if ctx.scope.funder_id is not None:
+        charges = charges.join(ExpenseCharge.grant).where(ctx.scope.grants_filter())
+    query: Any = charges
+    if with_net:
+        net = (
+            select(
+                Expense.line_id,
+                Expense.project_id,
+                Expense.category_id,
+                null().label("grant_id"),
+                func.sum(Expense.net_cost).label("total"),
+            )
+            .where(*in_period)
+            .group_by(Expense.line_id, Expense.project_id, Expense.category_id)
+        )
+        query = union_all(charges, net)
+    charged: dict[ChargeKey, Decimal] = {}
+    costs: dict[LineCostKey, Decimal] = {}
+    for ln, p, c, g, total in session.execute(query):
+        if g is None:
+            costs[(ln, p, c)] = total
+        else:
+            charged[(ln, p, c, g)] = total
+    return charged, costs
 
 
 def _own_funds_items(
-    session: Session,
     ctx: _Context,
     allocated: dict[tuple[int, int], dict[Month, Decimal]],
     charged: dict[ChargeKey, Decimal],
+    net: dict[LineCostKey, Decimal],
 ) -> None:
     """What no grant budgets or pays: each line's budget less its allocations, its cost less its charges."""
-    actual_lines = _actual_by_line(session, ctx.scope, ctx.period, ctx.project_id)
-    charged_by_line: dict[tuple[int | None, int, int], Decimal] = defaultdict(lambda: ZERO)
+    charged_by_line: dict[LineCostKey, Decimal] = defaultdict(lambda: ZERO)
     for (ln, p, c, _), t in charged.items():
         charged_by_line[(ln, p, c)] += t
     allocated_by_line: dict[int, dict[Month, Decimal]] = {}
     for (line_id, _), budget in allocated.items():
         allocated_by_line[line_id] = _add(allocated_by_line.get(line_id, {}), budget)
+    own_by_line: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
+    for k, t in net.items():
+        if k[0] is not None and k[0] in ctx.lines:
+            own_by_line[k[0]] += t - charged_by_line[k]
     for line_id in ctx.lines:
         rest = _sub(ctx.months[line_id], allocated_by_line.get(line_id, {}))
-        own = sum((t - charged_by_line[k] for k, t in actual_lines.items() if k[0] == line_id), ZERO)
-        ctx.add(ctx.key_of[line_id], rest, own, None)
-    for k, t in actual_lines.items():
+        ctx.add(ctx.key_of[line_id], rest, own_by_line.get(line_id, ZERO), None)
+    for k, t in net.items():
         if k[0] is None or k[0] not in ctx.lines:
             own = t - charged_by_line[k]
             if own:
