@@ -31,16 +31,8 @@ from fundtrack.rates import PARAMETERS
 from fundtrack.services.grants import grant_by_reference
 from fundtrack.services.organisation import get_organisation
 from fundtrack.services.scope import Scope
-from fundtrack.services.staffing import (
-    HiringAnswers,
-    StaffingRun,
-    default_range,
-    hiring_answers,
-    list_payroll_rates,
-    load_payroll_rates,
-    scenario_by_name,
-    simulate_scenario,
-)
+from fundtrack.services.simulation import HiringAnswers, StaffingRun, default_range, hiring_answers, simulate_scenario
+from fundtrack.services.staffing import list_payroll_rates, load_payroll_rates, scenario_by_name
 
 for _code, _fr, _en in [
     ("staffing.col.fiscal_year", "Exercice", "Fiscal year"),
@@ -501,7 +493,7 @@ def budget_from_scenario(
     Without SCENARIO, the current staffing. The new version copies the project's
     current one and replaces only its staffing lines.
     """
-    from fundtrack.services.staffing import BUDGET_CATEGORIES, budget_version_from_scenario
+    from fundtrack.services.simulation import BUDGET_CATEGORIES, budget_version_from_scenario
 
     with session_for(cli) as session:
         org = get_organisation(session, cli.organisation)

@@ -31,7 +31,7 @@ from fundtrack.services.expenses import charged_by_grant, charged_expense_rows, 
 from fundtrack.services.grants import M_UNKNOWN_GRANT, funder_by_name, grant_terms, list_grants
 from fundtrack.services.package import project_package
 from fundtrack.services.scope import Scope
-from fundtrack.services.staffing import GrantPositionCost, grant_staffing
+from fundtrack.services.simulation import GrantPositionCost, grant_staffing
 from fundtrack.services.variance import budget_actual_items
 
 InstalmentState = Literal["received", "late", "due"]

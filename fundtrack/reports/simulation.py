@@ -21,7 +21,7 @@ from fundtrack.models import Organisation
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange
 from fundtrack.services.scope import Scope
-from fundtrack.services.staffing import default_range, simulate_scenario
+from fundtrack.services.simulation import default_range, simulate_scenario
 
 M_CURRENT_PLAN = define("report.simulation.current_plan", "Plan actuel", "Current plan")
 

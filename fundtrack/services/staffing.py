@@ -8,16 +8,13 @@ checks the rules, writes and flushes; it never commits. The arithmetic is in
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from fundtrack.calc.hiring import earliest_carried_start, funding_needed, most_carried_hours
 from fundtrack.calc.payroll import PayrollRates, PositionTerms, RateBook
 from fundtrack.calc.staffing import (
     AddPosition,
@@ -27,15 +24,11 @@ from fundtrack.calc.staffing import (
     FundingLine,
     FundingStatus,
     MoveDates,
-    Simulation,
-    YearSummary,
     apply_changes,
-    compare,
-    simulate,
 )
 from fundtrack.errors import InputError, NotFound, RuleViolation
 from fundtrack.i18n import define
-from fundtrack.models import BudgetLine, BudgetLineAmount, BudgetVersion, Grant, GrantStatus, Organisation
+from fundtrack.models import Grant, GrantStatus, Organisation
 from fundtrack.models.staffing import (
     ChangeKind,
     PayrollRateTable,
@@ -46,11 +39,10 @@ from fundtrack.models.staffing import (
     Scenario,
     ScenarioChange,
 )
-from fundtrack.money import ZERO, allocate
-from fundtrack.periods import DateRange, FiscalYear, Month
+from fundtrack.money import ZERO
+from fundtrack.periods import DateRange
 from fundtrack.rates import PARAMETERS, shipped_tables
 from fundtrack.services.grants import grant_by_reference
-from fundtrack.services.organisation import category_by_code
 from fundtrack.services.scope import Scope
 
 M_DUPLICATE_POSITION = define(
@@ -80,9 +72,6 @@ M_NEW_YEAR_NEEDS_ALL = define(
     "staffing.rates_new_year",
     "aucun tableau livré pour {year} : donner tous les paramètres (manque : {missing})",
     "no shipped table for {year}: give every parameter (missing: {missing})",
-)
-M_UNKNOWN_VERSION = define(
-    "staffing.unknown_version", "version de budget inconnue ({id})", "unknown budget version ({id})"
 )
 M_ORG_ONLY = define(
     "staffing.org_only",
@@ -369,7 +358,7 @@ def create_scenario(session: Session, org: Organisation, data: dict[str, Any]) -
                 for i, f in enumerate(change.get("funding", []))
             ]
             scenario.changes.append(row)
-        _plan(session, org, scenario)  # refuses changes that do not apply
+        staffing_plan(session, org, scenario)  # refuses changes that do not apply
     session.add(scenario)
     session.flush()
     return scenario
@@ -436,7 +425,9 @@ class StaffingPlan:
         return en if lang == "en" else fr
 
 
-def _plan(session: Session, org: Organisation, scenario: Scenario | None, extra: Sequence[Change] = ()) -> StaffingPlan:
+def staffing_plan(
+    session: Session, org: Organisation, scenario: Scenario | None, extra: Sequence[Change] = ()
+) -> StaffingPlan:
     positions = list_positions(session, Scope(org.id))
     terms = [position_terms(p, org) for p in positions]
     lines = [line for p in positions for line in funding_lines(p.key, p.funding)]
@@ -455,181 +446,6 @@ def _plan(session: Session, org: Organisation, scenario: Scenario | None, extra:
     return StaffingPlan(new_terms, new_lines, titles)
 
 
-# --- simulation -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StaffingRun:
-    """A simulated scenario (``name`` None for the current plan)."""
-
-    name: str | None
-    plan: StaffingPlan
-    simulation: Simulation
-
-    @property
-    def years(self) -> tuple[YearSummary, ...]:
-        return self.simulation.years
-
-
-def default_range(org: Organisation, as_of: date, years: int = 3) -> DateRange:
-    """The organisation's fiscal year holding ``as_of`` and the ``years - 1`` after it."""
-    first = org.calendar.year_of(as_of)
-    last = org.calendar.starting(first.start.year + years - 1)
-    return DateRange(first.start, last.end)
-
-
-def simulate_scenario(
-    session: Session,
-    scope: Scope,
-    name: str | None = None,
-    *,
-    rng: DateRange,
-    extra: Sequence[Change] = (),
-    titles: dict[str, tuple[str, str]] | None = None,
-) -> StaffingRun:
-    """The plan (or scenario ``name``) plus ``extra`` changes, simulated over ``rng``.
-
-    ``rng`` should start on the first day of a fiscal year (see
-    :func:`~fundtrack.calc.staffing.simulate`). Raises :class:`NotFound` for an unknown
-    scenario and :class:`RuleViolation` for a funder's login.
-    """
-    org = _organisation(session, scope)
-    scenario = scenario_by_name(session, scope, name) if name is not None else None
-    plan = _plan(session, org, scenario, extra)
-    if titles:
-        plan.titles.update(titles)
-    simulation = simulate(plan.positions, plan.funding, rng, rate_book(session, org), org.calendar)
-    return StaffingRun(name, plan, simulation)
-
-
-def compare_scenarios(
-    session: Session, scope: Scope, names: Sequence[str | None], *, rng: DateRange
-) -> dict[FiscalYear, dict[str, YearSummary]]:
-    """Scenarios side by side per fiscal year (None, shown as ``""``, is the current plan)."""
-    runs = {name or "": simulate_scenario(session, scope, name, rng=rng).simulation for name in names}
-    return compare(runs)
-
-
-@dataclass(frozen=True)
-class HiringAnswers:
-    """The coordinator's three answers for one position, from its confirmed money.
-
-    ``earliest_start``: the earliest start that confirmed money carries to ``until``
-    (None if none does); ``most_hours``: the most weekly hours it carries from the planned
-    start (None for a salaried position); ``needed``: extra money needed per fiscal
-    year as planned, with confirmed money only and with every request granted.
-    """
-
-    position: str
-    until: date
-    earliest_start: date | None
-    most_hours: Decimal | None
-    needed_confirmed: dict[FiscalYear, Decimal]
-    needed_requested: dict[FiscalYear, Decimal]
-
-
-def hiring_answers(session: Session, scope: Scope, run: StaffingRun, key: str, until: date) -> HiringAnswers:
-    """Answer the coordinator's questions for position ``key`` of a simulated plan."""
-    org = _organisation(session, scope)
-    terms = next((t for t in run.plan.positions if t.key == key), None)
-    if terms is None:
-        raise NotFound(M_UNKNOWN_POSITION, field="position", key=key)
-    book = rate_book(session, org)
-    all_lines = [line for line in run.plan.funding if line.position == key]
-    confirmed = [line for line in all_lines if line.status is FundingStatus.CONFIRMED]
-    cal = org.calendar
-    return HiringAnswers(
-        key,
-        until,
-        earliest_carried_start(terms, confirmed, book, cal, until),
-        most_carried_hours(terms, confirmed, book, cal, until) if terms.is_hourly else None,
-        funding_needed(terms, confirmed, book, cal, until),
-        funding_needed(terms, all_lines, book, cal, until),
-    )
-
-
-# --- from plan to budget --------------------------------------------------------------
-
-BUDGET_CATEGORIES = (("salaries", "gross"), ("employer_contributions", "contributions"), ("benefits", "benefits"))
-
-
-def budget_lines_from_run(
-    session: Session, scope: Scope, run: StaffingRun, version_id: int, lang: str = "fr"
-) -> list[BudgetLine]:
-    """Replace a budget version's salary, contribution and benefit lines by the simulation's.
-
-    One line per position and category, with an amount per fiscal year of the
-    organisation: salaries are gross + vacation pay, contributions the seven employer
-    contributions, benefits the benefits. The version's other lines are untouched.
-    """
-    from fundtrack.models import BudgetVersion
-
-    org = _organisation(session, scope)
-    version = session.get(BudgetVersion, version_id)
-    if version is None or version.budget.organisation_id != org.id:
-        raise NotFound(M_UNKNOWN_VERSION, field="version", id=version_id)
-    categories = {code: category_by_code(session, org.id, code, "category") for code, _ in BUDGET_CATEGORIES}
-    generated = {c.id for c in categories.values()}
-    for old in [line for line in version.lines if line.category_id in generated]:
-        version.lines.remove(old)
-    session.flush()
-    created = []
-    order = len(version.lines)
-    projection = run.simulation.projection
-    for key in projection.positions:
-        years = projection.by_fiscal_year(org.calendar, key)
-        for code, part in BUDGET_CATEGORIES:
-            amounts = {
-                y: a.earnings if part == "gross" else (a.contributions if part == "contributions" else a.benefits)
-                for y, a in years.items()
-            }
-            if not any(amounts.values()):
-                continue
-            line = BudgetLine(
-                category_id=categories[code].id,
-                description=run.plan.title(key, lang),
-                position=order,
-                amounts=[
-                    BudgetLineAmount(period_start=y.start, period_end=y.end, amount=amount)
-                    for y, amount in amounts.items()
-                ],
-            )
-            order += 1
-            version.lines.append(line)
-            created.append(line)
-    session.flush()
-    return created
-
-
-def budget_version_from_scenario(
-    session: Session,
-    scope: Scope,
-    scenario: str | None,
-    project: str,
-    version_name: str,
-    *,
-    rng: DateRange,
-    lang: str = "fr",
-) -> tuple[BudgetVersion, StaffingRun]:
-    """A new scenario version of ``project``'s budget whose staffing lines come from the plan.
-
-    The version is a copy of the project's current version (its other lines and its
-    allocations kept), with the salary, contribution and benefit lines replaced by
-    those of ``scenario`` (None: the current staffing) simulated over ``rng``; so the
-    budget and the staffing plan cannot disagree. Raises :class:`NotFound` for an
-    unknown project, scenario or budget, :class:`InputError` for a taken version name.
-    """
-    from fundtrack.models.budgets import VersionKind
-    from fundtrack.services.budgets import copy_version
-
-    org = _organisation(session, scope)
-    run = simulate_scenario(session, scope, scenario, rng=rng)
-    version = copy_version(session, org, project, None, version_name, kind=VersionKind.SCENARIO)
-    budget_lines_from_run(session, scope, run, version.id, lang)
-    session.refresh(version)
-    return version, run
-
-
 # --- helpers --------------------------------------------------------------------------
 
 
@@ -637,82 +453,9 @@ def _org(model: Any, organisation_id: int) -> Any:
     return model.organisation_id == organisation_id
 
 
-def _organisation(session: Session, scope: Scope) -> Organisation:
+def organisation_only(session: Session, scope: Scope) -> Organisation:
     if scope.funder_id is not None:
         raise RuleViolation(M_ORG_ONLY, field="scope")
     org = session.get(Organisation, scope.organisation_id)
     assert org is not None
     return org
-
-
-# --- what a grant pays for ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GrantPositionCost:
-    """What one grant pays for one position over a period, every request granted.
-
-    Each month the grant pays part of the position's cost (:func:`simulate_scenario`'s
-    who-pays-each-month); that part is split over pay, employer contributions and
-    benefits in proportion to the month's own (:func:`fundtrack.money.allocate`).
-    """
-
-    grant: str
-    position: str
-    title_fr: str
-    title_en: str
-    first_month: Month
-    last_month: Month
-    months: int
-    earnings: Decimal
-    contributions: Decimal
-    benefits: Decimal
-
-    @property
-    def total(self) -> Decimal:
-        return self.earnings + self.contributions + self.benefits
-
-    def title(self, lang: str) -> str:
-        return self.title_en if lang == "en" else self.title_fr
-
-
-def grant_staffing(
-    session: Session, scope: Scope, period: DateRange, references: Collection[str] | None = None
-) -> list[GrantPositionCost]:
-    """The positions the grants of ``scope`` (or those of ``references`` among them) pay
-    in ``period``'s months, from the current staffing plan; sorted by grant and position.
-
-    The plan is simulated for the whole organisation from the start of its fiscal year
-    holding ``period.start`` (so that each year's money is spent in order), but only the
-    rows of grants the scope sees leave this function: a funder's login gets its own.
-    """
-    org = session.get_one(Organisation, scope.organisation_id)
-    visible = set(session.scalars(select(Grant.reference).where(scope.grants_filter())))
-    wanted = visible if references is None else visible & set(references)
-    if not wanted:
-        return []
-    rng = DateRange(org.calendar.year_of(period.start).start, period.end)
-    run = simulate_scenario(session, Scope(org.id), rng=rng)
-    months = {(line.position, line.month): line for line in run.simulation.projection.lines}
-    sums: dict[tuple[str, str], list[Any]] = {}
-    for cover_, paid in run.simulation.who_pays():
-        if cover_.month.start < period.start or cover_.month.start > period.end:
-            continue
-        month = months[(cover_.position, cover_.month)]
-        for line, amount in paid:
-            if line.key not in wanted or not amount:
-                continue
-            parts = allocate(amount, [month.earnings, month.contributions, month.benefits])
-            row = sums.setdefault((line.key, cover_.position), [cover_.month, cover_.month, 0, ZERO, ZERO, ZERO])
-            row[0], row[1] = min(row[0], cover_.month), max(row[1], cover_.month)
-            row[2] += 1
-            row[3], row[4], row[5] = row[3] + parts[0], row[4] + parts[1], row[5] + parts[2]
-    out = []
-    for (grant, position), (first, last, count, earnings, contributions, benefits) in sorted(sums.items()):
-        title_fr, title_en = run.plan.titles.get(position, (position, position))
-        out.append(
-            GrantPositionCost(
-                grant, position, title_fr, title_en, first, last, count, earnings, contributions, benefits
-            )
-        )
-    return out

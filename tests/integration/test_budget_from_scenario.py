@@ -17,7 +17,7 @@ from fundtrack.money import ZERO
 from fundtrack.periods import DateRange
 from fundtrack.services import interchange
 from fundtrack.services.scope import Scope
-from fundtrack.services.staffing import BUDGET_CATEGORIES, budget_version_from_scenario
+from fundtrack.services.simulation import BUDGET_CATEGORIES, budget_version_from_scenario
 
 from .conftest import row_counts
 

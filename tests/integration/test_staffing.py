@@ -22,18 +22,15 @@ from fundtrack.schemas.staffing import PayrollRatesSchema, PositionSchema, Scena
 from fundtrack.services import interchange
 from fundtrack.services.grants import project_by_name
 from fundtrack.services.scope import Scope
+from fundtrack.services.simulation import budget_lines_from_run, compare_scenarios, hiring_answers, simulate_scenario
 from fundtrack.services.staffing import (
-    budget_lines_from_run,
-    compare_scenarios,
     create_position,
     create_scenario,
-    hiring_answers,
     list_payroll_rates,
     list_positions,
     load_payroll_rates,
     rate_book,
     set_payroll_rates,
-    simulate_scenario,
 )
 
 from .conftest import add_grant, row_counts

@@ -23,7 +23,7 @@ from fundtrack.services.expenses import list_expenses
 from fundtrack.services.grants import funder_by_name
 from fundtrack.services.package import project_package
 from fundtrack.services.scope import Scope
-from fundtrack.services.staffing import grant_staffing
+from fundtrack.services.simulation import grant_staffing
 from fundtrack.services.variance import budget_vs_actual
 from tests.integration.budget_factories import OPS
 from tests.reports.conftest import TODAY, load

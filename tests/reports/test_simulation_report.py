@@ -18,7 +18,7 @@ from fundtrack.reports.simulation import simulation_report
 from fundtrack.reports.simulation_xlsx import write_simulation_report
 from fundtrack.services.organisation import get_organisation
 from fundtrack.services.scope import Scope
-from fundtrack.services.staffing import default_range, simulate_scenario
+from fundtrack.services.simulation import default_range, simulate_scenario
 from tests.reports.conftest import TODAY, load
 
 MOBILISATION = "mobilisation agent"
