@@ -1,0 +1,6 @@
+"""The web interface (Flask-Admin) on top of :mod:`fundtrack`'s services.
+
+It translates requests into service calls and errors into responses; every rule and
+every number comes from fundtrack. The import contracts in ``pyproject.toml`` keep it
+that way: fundtrack never imports this package or Flask.
+"""
