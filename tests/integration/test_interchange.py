@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fundtrack.db import unit_of_work
 from fundtrack.errors import ValidationFailed
 from fundtrack.i18n import using_lang
-from fundtrack.models import Base, Grant, Instalment
+from fundtrack.models import Base, Expense, Grant, Instalment
 from fundtrack.plain import plain
 from fundtrack.services import interchange
 from fundtrack.services.ledger import ledger_for_year
@@ -38,6 +38,8 @@ def dump(factory: sessionmaker[Session]) -> dict[str, Any]:
 
 def empty(engine: Engine) -> None:
     with engine.begin() as conn:
+        # a reversing expense first: its link to the original is ON DELETE RESTRICT
+        conn.execute(delete(Expense).where(Expense.reverses_id.is_not(None)))
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(delete(table))
     assert set(row_counts(engine).values()) == {0}
@@ -182,9 +184,10 @@ def test_one_invalid_record_and_nothing_is_written(factory: sessionmaker[Session
     document["grants"][-1]["instalments"][-1]["received_amount"] = "5000.001"
     with pytest.raises(ValidationFailed) as caught, unit_of_work(factory) as session:
         interchange.load_document(session, document)
-    assert [e.path for e in caught.value.errors] == [
-        f"grants[{len(document['grants']) - 1}].instalments[0].received_amount"
-    ]
+    paths = [e.path for e in caught.value.errors]
+    assert paths[0] == f"grants[{len(document['grants']) - 1}].instalments[0].received_amount"
+    # the records that name the refused grant (its allocations) are refused with it
+    assert all(p.startswith("allocations[") and p.endswith("].grant") for p in paths[1:])
     assert set(row_counts(engine).values()) == {0}
 
 
@@ -195,7 +198,9 @@ def test_one_record_refused_by_the_database_rules_and_nothing_is_written(
     document["grants"][-1]["instalments"][0]["amount"] = "5000.01"
     with pytest.raises(ValidationFailed) as caught, unit_of_work(factory) as session:
         interchange.load_document(session, document)
-    assert [e.path for e in caught.value.errors] == [f"grants[{len(document['grants']) - 1}].instalments"]
+    paths = [e.path for e in caught.value.errors]
+    assert paths[0] == f"grants[{len(document['grants']) - 1}].instalments"
+    assert all(p.startswith("allocations[") and p.endswith("].grant") for p in paths[1:])
     assert set(row_counts(engine).values()) == {0}
     with factory() as session:
         assert session.scalars(select(Instalment)).all() == []
