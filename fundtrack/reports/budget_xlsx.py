@@ -8,7 +8,7 @@ money confirmed and requested, and a chart of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import IO
 
@@ -33,7 +33,11 @@ for _code, _fr, _en in [
     ("report.budget.lines", "Lignes budgétaires par exercice", "Budget lines by fiscal year"),
     ("report.budget.by_project", "Par projet", "By project"),
     ("report.budget.gap_title", "Manque à gagner par exercice", "Funding gap by fiscal year"),
-    ("report.budget.chart", "Coût, argent confirmé et demandé", "Cost, confirmed and requested money"),
+    (
+        "report.budget.chart",
+        "Coût, argent confirmé et demandé, manque à gagner",
+        "Cost, confirmed and requested money, gap",
+    ),
     ("report.budget.package", "{project} — {year}", "{project} — {year}"),
     ("report.budget.conditions", "Conditions", "Conditions"),
     ("report.budget.total_cost", "Coût total", "Total cost"),
@@ -73,8 +77,9 @@ def write_budget_report(
         if progress:
             progress(len(report.rows))
         packages = book.add_sheet("report.budget.sheet.packages", footer=report.organisation)
+        years = {y.label for y in report.years}
         for package in report.packages:
-            write_package(packages, package)
+            write_package(packages, package, years=years)
         if progress:
             progress(len(report.packages))
         gap = book.add_sheet("report.budget.sheet.gap", footer=report.organisation)
@@ -93,14 +98,32 @@ def _year_columns(report: BudgetReport) -> list[Column]:
     return [Column(f"y{i}", kind="money", width=15, total="sum", heading=y.label) for i, y in enumerate(report.years)]
 
 
+def _width(values: Iterable[str], heading: str, *, least: float, most: float) -> float:
+    """A column just wide enough for its longest value (within ``least`` and ``most``)."""
+    longest = max((len(v) for v in values), default=0)
+    return min(max(least, longest + 2, len(heading) + 2), most)
+
+
 def _write_budget(sheet: ReportSheet, report: BudgetReport) -> None:
     book = sheet.workbook
     _heading(sheet, report, "report.budget.lines")
     years = _year_columns(report)
+    project_label = book.t("report.col.project")
     columns = [
-        Column("project", "report.col.project", "text", 30),
-        Column("category", "report.col.category", "text", 26),
-        Column("description", "report.col.description", "text", 34),
+        Column("project", "report.col.project", "text", _width(report.projects, project_label, least=20, most=46)),
+        Column(
+            "category",
+            "report.col.category",
+            "text",
+            _width((r.category for r in report.rows), book.t("report.col.category"), least=16, most=34),
+        ),
+        Column(
+            "description",
+            "report.col.description",
+            "text",
+            # the projects' names stand in this column in the table by project below
+            _width([*(r.description for r in report.rows), *report.projects], project_label, least=24, most=54),
+        ),
         *years,
         Column("total", "report.col.total", "money", 16, total="sum"),
     ]
@@ -115,15 +138,27 @@ def _write_budget(sheet: ReportSheet, report: BudgetReport) -> None:
         return
     sheet.skip()
     sheet.label("report.budget.by_project")
-    by_project = Table(sheet, [Column("project", "report.col.project", "text", 30), *years], widths=False)
+    # each project's amounts stand under the same fiscal years as the lines above
+    by_project = Table(
+        sheet,
+        [
+            Column("project", "report.col.project", "text"),
+            *years,
+            Column("total", "report.col.total", "money", total="sum"),
+        ],
+        first_col=table.col_of["description"],
+        widths=False,
+    )
+    projects = _column_range(lines, lines.columns["project"])
     for project in report.projects:
         name_ref = by_project.ref("project")
         cells = []
         for i, col in enumerate(range(first_year, last_year + 1)):
             values = _column_range(lines, col)
-            projects = _column_range(lines, lines.columns["project"])
             cells.append(Formula(f"SUMPRODUCT(({projects}={name_ref})*{values})", report.project_total(project, i)))
-        by_project.add([project, *cells])
+        span = f"{by_project.ref('y0')}:{by_project.ref(f'y{len(report.years) - 1}')}"
+        total = Formula(f"SUM({span})", sum((report.project_total(project, i) for i in range(len(report.years))), ZERO))
+        by_project.add([project, *cells, total])
     by_project.finish()
 
 
@@ -132,21 +167,27 @@ def _column_range(table: TableTotals, col: int) -> str:
     return str(xl_range_abs(table.first_row, col, last, col))
 
 
-def write_package(sheet: ReportSheet, package: FinancialPackage) -> None:
-    """One project's package at the cursor: cost, sources with shares, gaps, conditions."""
+def write_package(sheet: ReportSheet, package: FinancialPackage, *, years: Collection[str] = ()) -> None:
+    """One project's package at the cursor: cost, sources with shares, gaps, conditions.
+
+    A grant's conditions cover its whole period: those that name another of ``years``
+    (the fiscal years of the other packages) are left to that year's package.
+    """
     book = sheet.workbook
     if sheet.row == 0:
         sheet.title(book.t("report.budget.sheet.packages"))
         sheet.skip()
-    label = book.t("report.budget.package", project=package.project, year=_year_label(package))
+        sheet.widths({5: 14})  # the conditions' state, right of the sources
+    year = _year_label(package)
+    label = book.t("report.budget.package", project=package.project, year=year)
     sheet.title(label, "subtitle")
     cost_ref = sheet.pair("report.budget.total_cost", package.total_cost, "money")
     cost = cost_ref.a1
     columns = [
         Column("source", "report.col.source", "text", 44),
-        Column("funder", "report.col.funder", "wrap", 30),
+        Column("funder", "report.col.funder", "wrap", 40),
         Column("kind", "report.col.kind", "text", 22),
-        Column("amount", "report.col.amount", "money", 16, total="sum"),
+        Column("amount", "report.col.source_amount", "money", 16, total="sum"),
         Column(
             "share",
             "report.col.share",
@@ -180,13 +221,16 @@ def write_package(sheet: ReportSheet, package: FinancialPackage) -> None:
         Formula(f"MAX(0,{cost}-{confirmed.a1}-{requested.a1})", package.gap_if_granted),
         "money",
     )
-    if package.conditions:
+    conditions_here = [
+        c for c in package.conditions if not (c.rule == "period" and c.detail != year and c.detail in years)
+    ]
+    if conditions_here:
         sheet.label("report.budget.conditions", "label")
         conditions = Table(
             sheet,
             [
                 Column("grant", "report.col.reference", "text"),
-                Column("rule", "report.col.rule", "wrap", 30),
+                Column("rule", "report.col.rule", "wrap", 40),
                 Column("limit", "report.col.limit", "money"),
                 Column("actual", "report.col.actual", "money"),
                 Column("shortfall", "report.col.shortfall", "money"),
@@ -194,8 +238,8 @@ def write_package(sheet: ReportSheet, package: FinancialPackage) -> None:
             ],
             widths=False,
         )
-        for c in package.conditions:
-            state = book.t("package.holds") if not c.shortfall else ""
+        for c in conditions_here:
+            state = c.status(book.lang)
             rule = book.t(f"package.rule.{c.rule}") + (f" ({c.detail})" if c.detail else "")
             conditions.add([c.grant, rule, c.limit, c.actual, c.shortfall, state])
         conditions.finish(total=False)
@@ -236,5 +280,11 @@ def _write_gap(sheet: ReportSheet, report: BudgetReport) -> None:
             sheet.cell(header, totals.columns["requested"]), totals.data("requested"), COLOURS["requested"]
         ),
         gap=Series(sheet.cell(header, totals.columns["gap_confirmed"]), totals.data("gap_confirmed"), COLOURS["gap"]),
+        gap_if_granted=Series(
+            sheet.cell(header, totals.columns["gap_if_granted"]),
+            totals.data("gap_if_granted"),
+            COLOURS["gap_if_granted"],
+            dashed=True,
+        ),
     )
     insert_chart(sheet, sheet.row + 1, 0, chart)

@@ -29,6 +29,7 @@ COLOURS = {
     "confirmed": "#2E7D32",
     "requested": "#F4B400",
     "gap": "#C62828",
+    "gap_if_granted": "#EF6C00",
     "uncovered": "#C62828",
 }
 # Funders' colours in a stacked chart, in order; red stays for the uncovered part.
@@ -46,7 +47,7 @@ FUNDER_PALETTE = (
 )
 
 AXIS_MONEY_FORMATS: dict[Lang, str] = {
-    "fr": "#,##0 [$$-C0C]",
+    "fr": '[$-C0C]#,##0 "$"',  # French separators in LibreOffice too (see xlsx.MONEY_FORMATS)
     "en": "[$$-1009]#,##0",
 }
 
@@ -59,6 +60,7 @@ class Series:
     values: CellRange
     colour: str
     hatched: bool = False
+    dashed: bool = False
 
 
 def chart_text(value: str) -> str:
@@ -80,6 +82,8 @@ def _series_options(series: Series, categories: CellRange, *, line: bool = False
     }
     if line:
         options["line"] = {"color": series.colour, "width": 2.25}
+        if series.dashed:
+            options["line"]["dash_type"] = "dash"
         options["marker"] = {"type": "circle", "size": 6, "fill": {"color": series.colour}}
     elif series.hatched:
         options["pattern"] = {
@@ -126,8 +130,6 @@ def column_chart(
     chart = book.book.add_chart(options)
     for series in columns:
         chart.add_series(_series_options(series, categories))
-    if stacked:
-        chart.set_plotarea({"layout": {"x": 0.1, "y": 0.1, "width": 0.85, "height": 0.65}})
     if lines:
         overlay = book.book.add_chart({"type": "line"})
         for series in lines:
@@ -147,14 +149,19 @@ def money_by_year_chart(
     confirmed: Series,
     requested: Series,
     gap: Series | None = None,
+    gap_if_granted: Series | None = None,
 ) -> Any:
-    """Cost, confirmed and requested money side by side per fiscal year; the gap as a line."""
+    """Cost, confirmed and requested money side by side per fiscal year; the gaps as lines.
+
+    ``gap`` is the gap if only confirmed money comes, ``gap_if_granted`` the gap if every
+    request is granted (best drawn dashed).
+    """
     return column_chart(
         book,
         title=title,
         categories=years,
         columns=[cost, confirmed, requested],
-        lines=[gap] if gap is not None else [],
+        lines=[s for s in (gap, gap_if_granted) if s is not None],
     )
 
 

@@ -47,6 +47,7 @@ for _code, _fr, _en in [
     ("report.col.share", "Part du coût", "Share of cost"),
     ("report.col.shortfall", "Écart à combler", "Shortfall"),
     ("report.col.source", "Source", "Source"),
+    ("report.col.source_amount", "Montant", "Amount"),
     ("report.col.start", "Début", "Start"),
     ("report.col.state", "État", "State"),
     ("report.col.status", "Statut", "Status"),

@@ -104,7 +104,7 @@ def _write_years(sheet: ReportSheet, report: SimulationReport) -> None:
 
 
 def _funder_columns(report: SimulationReport) -> list[Column]:
-    return [Column(f"f{i}", kind="money", width=16, total="sum", heading=f) for i, f in enumerate(report.funders)]
+    return [Column(f"f{i}", kind="money", width=20, total="sum", heading=f) for i, f in enumerate(report.funders)]
 
 
 def _paid_sum(table: Table, count: int) -> str:
@@ -142,7 +142,7 @@ def _write_months(sheet: ReportSheet, report: SimulationReport) -> None:
             sheet.cell(header, totals.columns["uncovered"]), totals.data("uncovered"), COLOURS["uncovered"], True
         ),
     )
-    insert_chart(sheet, sheet.row + 1, 0, chart, width=960, height=420)
+    insert_chart(sheet, sheet.row + 1, 0, chart, width=960, height=500)
 
 
 def _write_positions(sheet: ReportSheet, report: SimulationReport) -> None:

@@ -64,15 +64,16 @@ class ReportError(FundtrackError):
 
 # --- number formats -------------------------------------------------------------------
 #
-# Number formats are stored in US syntax and shown in the reader's locale. The bracketed
-# currency carries the locale of the symbol: C0C is fr-CA (the sign after the amount),
-# 1009 is en-CA (the sign before it).
+# Number formats are stored in US syntax. The bracketed currency carries the locale of
+# the symbol: 1009 is en-CA (the sign before the amount). French formats start with the
+# fr-CA locale tag ``[$-C0C]``: Excel shows the reader's own separators, and LibreOffice
+# shows French ones whatever its own locale (``1 234,56 $``, not ``1,234.56 $``).
 
 MONEY_FORMATS: dict[Lang, str] = {
-    "fr": "#,##0.00 [$$-C0C];-#,##0.00 [$$-C0C];0.00 [$$-C0C]",
+    "fr": '[$-C0C]#,##0.00 "$";-#,##0.00 "$";0.00 "$"',
     "en": "[$$-1009]#,##0.00;-[$$-1009]#,##0.00;[$$-1009]0.00",
 }
-PERCENT_FORMATS: dict[Lang, str] = {"fr": "0.0 %", "en": "0.0%"}
+PERCENT_FORMATS: dict[Lang, str] = {"fr": "[$-C0C]0.0 %", "en": "0.0%"}
 DATE_FORMAT = "yyyy-mm-dd"
 INTEGER_FORMAT = "#,##0"
 NUMBER_FORMAT = "#,##0.00"
@@ -99,13 +100,14 @@ def _style_properties(name: str, lang: Lang) -> dict[str, Any]:
         "subtitle": {"bold": True, "font_size": 11, "font_color": "#1F3864"},
         "note": {"italic": True, "font_color": "#595959"},
         "label": {"bold": True},
-        "text": {},
-        "wrap": {"text_wrap": True},
-        "money": {"num_format": MONEY_FORMATS[lang]},
-        "percent": {"num_format": PERCENT_FORMATS[lang]},
-        "date": {"num_format": DATE_FORMAT, "align": "left"},
-        "integer": {"num_format": INTEGER_FORMAT},
-        "number": {"num_format": NUMBER_FORMAT},
+        # body cells sit at the top, so a row made taller by one wrapped cell reads across
+        "text": {"valign": "top"},
+        "wrap": {"text_wrap": True, "valign": "top"},
+        "money": {"num_format": MONEY_FORMATS[lang], "valign": "top"},
+        "percent": {"num_format": PERCENT_FORMATS[lang], "valign": "top"},
+        "date": {"num_format": DATE_FORMAT, "align": "left", "valign": "top"},
+        "integer": {"num_format": INTEGER_FORMAT, "valign": "top"},
+        "number": {"num_format": NUMBER_FORMAT, "valign": "top"},
         "header": {
             "bold": True,
             "text_wrap": True,

@@ -77,11 +77,13 @@ def test_the_multi_year_budget_by_project_and_fiscal_year(
     assert dec(ws.cell(total_row, 4).value) == dec(ws.cell(total_row, 5).value) == Decimal("24000.00")
     by_project = find(ws, OPS)
     assert ws.cell(by_project, 1).value == OPS
+    # the table by project stands under the lines' fiscal years: names in the description column
     last = ws.max_row - 1  # the project's row, above the total of the projects
-    assert ws.cell(last, 1).value == OPS and dec(ws.cell(last, 2).value) == Decimal("24000.00")
-    assert dec(ws.cell(last + 1, 2).value) == Decimal("24000.00")
+    assert ws.cell(last, 3).value == OPS and dec(ws.cell(last, 4).value) == Decimal("24000.00")
+    assert dec(ws.cell(last, 5).value) == Decimal("24000.00")  # its total over the years
+    assert dec(ws.cell(last + 1, 4).value) == Decimal("24000.00")
     formulas = load(path).worksheets[0]
-    assert formulas.cell(last, 2).value.startswith("=SUMPRODUCT(")
+    assert formulas.cell(last, 4).value.startswith("=SUMPRODUCT(")
     assert "Budget_total" in load(path).defined_names
 
 

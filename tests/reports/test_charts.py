@@ -109,7 +109,7 @@ def test_budget_chart_shows_cost_confirmed_and_requested_per_fiscal_year_with_th
     assert "<c:f>Budget!$B$1</c:f>" in budget and "<c:f>Budget!$E$1</c:f>" in budget
     assert "<c:f>Budget!$A$2:$A$4</c:f>" in budget and "<c:f>Budget!$C$2:$C$4</c:f>" in budget
     assert COLOURS["confirmed"].lstrip("#") in budget
-    assert "[$$-C0C]" in budget
+    assert "[$-C0C]" in budget
 
 
 def test_monthly_cost_is_stacked_by_funder_with_the_uncovered_part_in_its_own_colour(tmp_path: Path) -> None:

@@ -137,7 +137,7 @@ def test_amounts_are_numbers_and_totals_are_formulas_with_exact_stored_values(
     assert formulas["A3"].is_date and values["A3"].value.date() == date(2026, 4, 12)
 
 
-@pytest.mark.parametrize(("lang", "money", "percent"), [("fr", "[$$-C0C]", "0.0 %"), ("en", "[$$-1009]", "0.0%")])
+@pytest.mark.parametrize(("lang", "money", "percent"), [("fr", "[$-C0C]", "[$-C0C]0.0 %"), ("en", "[$$-1009]", "0.0%")])
 def test_money_and_percent_formats_follow_the_language(tmp_path: Path, lang: Lang, money: str, percent: str) -> None:
     path = tmp_path / f"formats-{lang}.xlsx"
     write_expenses(path, lang)
