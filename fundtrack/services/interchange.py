@@ -24,7 +24,7 @@ import yaml
 from marshmallow import Schema
 from sqlalchemy.orm import Session
 
-from fundtrack.errors import FieldError, InputError, ValidationFailed
+from fundtrack.errors import FieldError, InputError, NotFound, ValidationFailed
 from fundtrack.i18n import define, translate
 from fundtrack.models import Organisation
 from fundtrack.schemas.common import flatten_errors
@@ -190,13 +190,17 @@ def load_document(session: Session, document: Any, progress: Callable[[int], obj
 
     All or nothing is the caller's transaction: on :class:`ValidationFailed` the caller
     rolls back. Every record is tried so that every error is listed at once: those of
-    the file's form and those found against the database (an unknown funder...).
+    the file's form and those found against the database (an unknown funder...). A
+    record that only names a refused one (the allocations of a refused grant) is not
+    reported again: fixing the first error fixes it.
     """
     from fundtrack.services.ledger_interchange import create_organisation_from
 
     organisation_data, records, errors = _check(document)
     if organisation_data is None:
         raise ValidationFailed(errors)
+    # names of refused records: a later record that names one is not reported again
+    refused = {key for key in (_refused_key(document, e.path) for e in errors) if key is not None}
     org = create_organisation_from(session, organisation_data)
     for section in sections():
         for index, record in records.get(section.key, []):
@@ -204,13 +208,36 @@ def load_document(session: Session, document: Any, progress: Callable[[int], obj
                 with session.begin_nested():
                     section.write(session, org, record)
             except InputError as exc:
-                errors.extend(ValidationFailed.from_errors([exc], f"{section.key}[{index}]").errors)
+                consequence = isinstance(exc, NotFound) and refused.intersection(map(str, exc.params.values()))
+                if not consequence:
+                    errors.extend(ValidationFailed.from_errors([exc], f"{section.key}[{index}]").errors)
+                key = _record_key(document[section.key][index])
+                if key is not None:
+                    refused.add(key)
             if progress is not None:
                 progress(1)
     if errors:
         raise ValidationFailed(sorted(errors, key=lambda e: _position(e.path)))
     session.flush()
     return org
+
+
+def _record_key(raw: Any) -> str | None:
+    """The name other records use for ``raw`` (a grant's reference, a funder's name...)."""
+    if isinstance(raw, dict):
+        for field in ("reference", "key", "name", "code"):
+            if isinstance(raw.get(field), str):
+                return str(raw[field])
+    return None
+
+
+def _refused_key(document: Any, path: str) -> str | None:
+    section, _, rest = path.partition("[")
+    index = rest.partition("]")[0]
+    if not index.isdigit() or not isinstance(document, dict) or not isinstance(document.get(section), list):
+        return None
+    items = document[section]
+    return _record_key(items[int(index)]) if int(index) < len(items) else None
 
 
 def _position(path: str) -> tuple[int, int]:

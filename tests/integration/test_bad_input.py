@@ -293,11 +293,15 @@ def test_a_file_with_one_bad_grant_is_refused_whole(
 
 def test_a_duplicate_reference_in_a_file(factory: sessionmaker[Session], engine: Engine, other_table: None) -> None:
     document = example()
+    renamed = document["grants"][5]["reference"]
     document["grants"][5]["reference"] = document["grants"][0]["reference"]
     before = row_counts(engine)
-    assert load_refused(factory, document) == [
+    lines = load_refused(factory, document)
+    assert lines[0] == (
         f"grants[5].reference: reference '{document['grants'][0]['reference']}' is already used by another grant"
-    ]
+    )
+    # what named the grant by its old reference now names a grant the file no longer has
+    assert all(line.endswith(f"unknown grant: '{renamed}'") for line in lines[1:])
     assert row_counts(engine) == before
 
 
@@ -383,4 +387,17 @@ def test_a_file_that_is_not_a_fundtrack_file(
 ) -> None:
     before = row_counts(engine)
     assert any(got.startswith(line) for got in load_refused(factory, document))
+    assert row_counts(engine) == before
+
+
+def test_records_that_only_name_a_refused_record_are_not_reported_again(
+    factory: sessionmaker[Session], engine: Engine, other_table: None
+) -> None:
+    document = example()
+    centraide = document["funders"][0]["name"]
+    document["funders"][0]["kind"] = "bank"
+    assert any(g["funder"] == centraide for g in document["grants"])
+    before = row_counts(engine)
+    lines = load_refused(factory, document)
+    assert lines == [lines[0]] and lines[0].startswith("funders[0].kind: 'bank' is not allowed")
     assert row_counts(engine) == before
