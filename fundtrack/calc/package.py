@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -341,6 +342,46 @@ class FinancialPackage:
     def surplus_if_granted(self) -> Decimal:
         """Sources beyond the cost if every request is granted."""
         return max(ZERO, self.confirmed_total + self.requested_total - self.total_cost)
+
+
+@dataclass(frozen=True)
+class LinkedGrant:
+    """A grant linked to the project without allocations: its amount in the period, and
+    the categories it may pay for (None: any)."""
+
+    key: int
+    amount: Decimal
+    confirmed: bool
+    eligible: frozenset[int] | None
+    end: date
+
+
+def cap_linked_grants(linked: Sequence[LinkedGrant], uncovered: Mapping[int, Decimal]) -> dict[int, Decimal]:
+    """What each linked grant brings to the package: at most the cost still uncovered in
+    the categories it may pay for.
+
+    ``uncovered`` is the project's cost per category in the period less what allocated
+    grants cover. Confirmed grants take first, then restricted ones, then the earliest
+    to expire (the coverage order of domain.md 4.5), so that money a project's budget
+    has no line for is not counted as covering it.
+    """
+    left = {category: max(amount, ZERO) for category, amount in uncovered.items()}
+    out: dict[int, Decimal] = {}
+    order = sorted(linked, key=lambda g: (not g.confirmed, g.eligible is None, g.end, g.key))
+    for grant in order:
+        wanted = grant.amount
+        taken = ZERO
+        for category in sorted(left):
+            if wanted <= 0:
+                break
+            if grant.eligible is not None and category not in grant.eligible:
+                continue
+            part = min(wanted, left[category])
+            left[category] -= part
+            wanted -= part
+            taken += part
+        out[grant.key] = taken
+    return out
 
 
 def share_of(amount: Decimal, total: Decimal) -> Decimal | None:

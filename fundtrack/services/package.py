@@ -18,8 +18,10 @@ from fundtrack.calc.coverage import GapReport, GrantRef, LineAllocation, LineCos
 from fundtrack.calc.package import (
     FinancialPackage,
     InKind,
+    LinkedGrant,
     PackageGrant,
     allocation_conditions,
+    cap_linked_grants,
     financial_package,
 )
 from fundtrack.calc.schedule import amount_in as grant_amount_in
@@ -68,24 +70,32 @@ def project_package(session: Session, scope: Scope, project_name: str, period: D
 
     Total cost: the project's current budget version in the period. Sources: each grant
     allocated to its lines (amount in the period), or linked only to this project
-    without allocations (its amount in the period); in-kind contributions and own
-    funds in the period. Declined grants are left out.
+    without allocations (its amount in the period, but at most the cost its allocated
+    sources leave uncovered in the categories it may pay for); in-kind contributions
+    and own funds in the period. Declined grants are left out.
     """
     org = session.get_one(Organisation, scope.organisation_id)
     project = project_by_name(session, org.id, project_name)
     version = current_version(budget_of(session, org.id, project))
     lines = lines_of_versions(session, [version.id], period) if version else []
-    total_cost = sum((amount_in(line_months(ln, period), period) for ln in lines), ZERO)
+    line_costs = {ln.id: amount_in(line_months(ln, period), period) for ln in lines}
+    total_cost = sum(line_costs.values(), ZERO)
     line_by_id = {ln.id: ln for ln in lines}
     amounts: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    uncovered: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for line in lines:
+        uncovered[line.category_id] += line_costs[line.id]
     if version is not None:
         for line_id, grant_id, start, end, total in net_allocations(session, [version.id]):
             ln = line_by_id.get(line_id)
             if ln is None:
                 continue
             profile = [Decimal(w) for w in ln.monthly_profile] if ln.monthly_profile else None
-            amounts[grant_id] += amount_in(monthly_amounts({DateRange(start, end): total}, profile), period)
-    grants = _package_grants(session, scope, project, amounts, period)
+            share = amount_in(monthly_amounts({DateRange(start, end): total}, profile), period)
+            amounts[grant_id] += share
+            uncovered[ln.category_id] -= share
+    grants, linked = _package_grants(session, scope, project, amounts, period)
+    amounts.update(cap_linked_grants(linked, uncovered))
     in_kind = [
         InKind(k.description, _share_in(k.fair_value, k.period, period), k.contributor)
         for k in session.scalars(select(InKindContribution).where(InKindContribution.project_id == project.id))
@@ -123,7 +133,9 @@ def project_package(session: Session, scope: Scope, project_name: str, period: D
 
 def _package_grants(
     session: Session, scope: Scope, project: Project, amounts: dict[int, Decimal], period: DateRange
-) -> dict[int, Grant]:
+) -> tuple[dict[int, Grant], list[LinkedGrant]]:
+    """The grants of the package: those allocated to its lines, and those linked to this
+    project alone without allocations (returned apart, to be capped at the uncovered cost)."""
     query = (
         select(Grant)
         .where(scope.grants_filter(), Grant.status.in_(COUNTED))
@@ -131,15 +143,19 @@ def _package_grants(
         .options(selectinload(Grant.schedule), selectinload(Grant.instalments))
     )
     out: dict[int, Grant] = {}
+    linked: list[LinkedGrant] = []
     for grant in session.scalars(query):
         if grant.id in amounts:
             out[grant.id] = grant
         elif [p.id for p in grant.projects] == [project.id] and grant.period.overlap_days(period):
-            amounts[grant.id] = grant_amount_in(grant_terms(grant), period)
+            eligible = frozenset(c.id for c in grant.eligible_categories) if grant.restricted else None
+            confirmed = grant.status is not GrantStatus.REQUESTED
+            share = grant_amount_in(grant_terms(grant), period)
+            linked.append(LinkedGrant(grant.id, share, confirmed, eligible, grant.end_date))
             out[grant.id] = grant
     for grant_id in [g for g in amounts if g not in out]:
         del amounts[grant_id]  # outside the scope, or declined
-    return out
+    return out, linked
 
 
 def funding_gap(

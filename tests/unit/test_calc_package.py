@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fundtrack.calc.package import (
     AllocationItem,
     GrantTerms,
     InKind,
+    LinkedGrant,
     PackageGrant,
     allocation_conditions,
+    cap_linked_grants,
     check_allocations,
     financial_package,
 )
 from fundtrack.errors import RuleViolation
+from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, FiscalCalendar
 
 TABLE = FiscalCalendar(4)
@@ -142,3 +148,43 @@ def test_matching_on_the_project_cost_holds() -> None:
     )
     assert package.conditions[0].holds
     assert package.gap_confirmed == Decimal("250.00")
+
+
+# --- grants linked to a project without allocations --------------------------------------
+
+D = Decimal
+SALARIES, TRANSLATION, ROOMS = 1, 2, 3
+
+
+def test_a_linked_grant_restricted_to_salaries_brings_nothing_to_a_project_with_no_salary_line() -> None:
+    foundation = LinkedGrant(7, D("45041.10"), True, frozenset({SALARIES}), date(2027, 6, 30))
+    assert cap_linked_grants([foundation], {TRANSLATION: D("25000.00"), ROOMS: D("10000.00")}) == {7: D("0.00")}
+
+
+def test_confirmed_money_covers_first_then_restricted_then_earliest_to_expire() -> None:
+    requested = LinkedGrant(1, D("20000.00"), False, None, date(2027, 1, 31))
+    late = LinkedGrant(2, D("8000.00"), True, None, date(2028, 3, 31))
+    early = LinkedGrant(3, D("8000.00"), True, None, date(2027, 3, 31))
+    restricted = LinkedGrant(4, D("5000.00"), True, frozenset({TRANSLATION}), date(2028, 3, 31))
+    taken = cap_linked_grants([requested, late, early, restricted], {TRANSLATION: D("12000.00"), ROOMS: D("6000.00")})
+    assert taken == {4: D("5000.00"), 3: D("8000.00"), 2: D("5000.00"), 1: D("0.00")}
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.decimals(min_value=0, max_value=100000, places=2),
+            st.booleans(),
+            st.one_of(st.none(), st.frozensets(st.integers(1, 4), min_size=1)),
+        ),
+        max_size=6,
+    ),
+    st.dictionaries(st.integers(1, 4), st.decimals(min_value=-1000, max_value=100000, places=2)),
+)
+def test_linked_grants_never_bring_more_than_their_amount_or_the_uncovered_cost(
+    grants: list[tuple[Decimal, bool, frozenset[int] | None]], uncovered: dict[int, Decimal]
+) -> None:
+    linked = [LinkedGrant(i, a, c, e, date(2027, 3, 31)) for i, (a, c, e) in enumerate(grants)]
+    taken = cap_linked_grants(linked, uncovered)
+    assert all(ZERO <= taken[g.key] <= g.amount for g in linked)
+    assert sum(taken.values(), ZERO) <= sum((max(v, ZERO) for v in uncovered.values()), ZERO)
