@@ -121,6 +121,10 @@ class AllocationItem:
     amount: Decimal
 
 
+define("package.matching_basis.grant", "sur le montant de la subvention", "on the grant's amount")
+define("package.matching_basis.project", "sur le coût du projet", "on the project's cost")
+
+
 @dataclass(frozen=True)
 class Condition:
     """A rule or condition for one grant, and how far it is from holding.
@@ -146,6 +150,12 @@ class Condition:
 
     def label(self, lang: Lang | None = None) -> str:
         return translate(f"package.rule.{self.rule}", lang)
+
+    def detail_text(self, lang: Lang | None = None) -> str:
+        """The detail as a person reads it (a matching condition's basis in words)."""
+        if self.rule == "matching" and self.detail:
+            return translate(f"package.matching_basis.{self.detail}", lang)
+        return self.detail
 
     def status(self, lang: Lang | None = None) -> str:
         if self.holds:

@@ -134,7 +134,7 @@ def package_cmd(cli: CliContext, project: str, fiscal_year: str | None, period: 
     )
     if pkg.conditions:
         click.echo()
-        crow = [[c.label(lang), c.grant, c.detail, c.status(lang)] for c in pkg.conditions]
+        crow = [[c.label(lang), c.grant, c.detail_text(lang), c.status(lang)] for c in pkg.conditions]
         echo_table([translate("col.condition"), translate("col.reference"), "", translate("col.result")], crow, lang)
 
 

@@ -240,7 +240,8 @@ def write_package(sheet: ReportSheet, package: FinancialPackage, *, years: Colle
         )
         for c in conditions_here:
             state = c.status(book.lang)
-            rule = book.t(f"package.rule.{c.rule}") + (f" ({c.detail})" if c.detail else "")
+            detail = c.detail_text(book.lang)
+            rule = book.t(f"package.rule.{c.rule}") + (f" ({detail})" if detail else "")
             conditions.add([c.grant, rule, c.limit, c.actual, c.shortfall, state])
         conditions.finish(total=False)
     sheet.skip()
