@@ -223,26 +223,7 @@ def _grant_items(
     One statement sums the period's charges per line and grant and, beside them, the
     net cost per line (grant NULL): what a line's cost leaves after its charges is own funds.
     """
-    grants = {
-        g_id: (ref, funder)
-        for g_id, ref, funder in session.execute(
-            select(Grant.id, Grant.reference, Funder.name)
-            .join(Grant.funder)
-            .where(Grant.organisation_id == scope.organisation_id)
-        )
-    }
-    ctx = _Context(
-        scope,
-        period,
-        {ln.line_id: ln for ln in lines},
-        months,
-        key_of,
-        label_of,
-        categories,
-        projects,
-        project_id,
-        grants,
-    )
+    ctx = _context(session, scope, period, lines, months, key_of, label_of, categories, projects, project_id)
     allocated = _allocated_months(session, ctx)
     charged, net = _charged(session, ctx, with_net=scope.funder_id is None)
     by_line_grant: dict[tuple[int | None, int], Decimal] = defaultdict(lambda: ZERO)
@@ -256,6 +237,41 @@ def _grant_items(
     if scope.funder_id is None:
         _own_funds_items(ctx, allocated, charged, net)
     return ctx.items
+
+
+def _context(
+    session: Session,
+    scope: Scope,
+    period: DateRange,
+    lines: list[LineBudget],
+    months: dict[int, dict[Month, Decimal]],
+    key_of: dict[int, LineKey],
+    label_of: dict[LineKey, str],
+    categories: dict[int, str],
+    projects: dict[int, str],
+    project_id: int | None,
+) -> _Context:
+    """What both ways of grouping need: the lines, their months and labels, and the grants' names."""
+    grants = {
+        g_id: (ref, funder)
+        for g_id, ref, funder in session.execute(
+            select(Grant.id, Grant.reference, Funder.name)
+            .join(Grant.funder)
+            .where(Grant.organisation_id == scope.organisation_id)
+        )
+    }
+    return _Context(
+        scope,
+        period,
+        {ln.line_id: ln for ln in lines},
+        months,
+        key_of,
+        label_of,
+        categories,
+        projects,
+        project_id,
+        grants,
+    )
 
 
 def _grant_totals(
@@ -273,32 +289,13 @@ def _grant_totals(
     """Items for grouping by grant or funder: the allocations per line and grant as budget,
     and the period's charges per grant and the net cost in all, summed by the database
     in one statement; what the charges leave of the cost is own funds."""
-    grants = {
-        g_id: (ref, funder)
-        for g_id, ref, funder in session.execute(
-            select(Grant.id, Grant.reference, Funder.name)
-            .join(Grant.funder)
-            .where(Grant.organisation_id == scope.organisation_id)
-        )
-    }
-    ctx = _Context(
-        scope,
-        period,
-        {ln.line_id: ln for ln in lines},
-        months,
-        key_of,
-        label_of,
-        categories,
-        projects,
-        project_id,
-        grants,
-    )
+    ctx = _context(session, scope, period, lines, months, key_of, label_of, categories, projects, project_id)
     allocated = _allocated_months(session, ctx)
     for (line_id, grant_id), budget in allocated.items():
         ctx.add(key_of[line_id], budget, ZERO, grant_id)
     charged, net = _charged_by_grant(session, ctx, with_net=scope.funder_id is None)
     for grant_id, total in charged.items():
-        ref, funder = grants[grant_id]
+        ref, funder = ctx.grants[grant_id]
         ctx.items.append(BudgetActual(0, "", "", "", {}, total, ref, funder))
     if scope.funder_id is None:
         allocated_by_line: dict[int, dict[Month, Decimal]] = {}
