@@ -102,6 +102,8 @@ def cents(value: Decimal) -> int:
 
 def from_cents(value: int | Decimal) -> Decimal:
     """Dollars from whole cents (a database SUM may hand back an int or a Decimal)."""
+    if isinstance(value, int):
+        return Decimal(value).scaleb(-2)  # exact: the exponent becomes -2
     return (Decimal(value) / 100).quantize(CENT)
 
 
@@ -254,4 +256,5 @@ def split_evenly(total: Decimal, parts: int) -> list[Decimal]:
     total_cents = cents(total)
     sign = -1 if total_cents < 0 else 1
     base, left = divmod(abs(total_cents), parts)
-    return [from_cents(sign * (base + 1 if i < left else base)) for i in range(parts)]
+    low, high = from_cents(sign * base), from_cents(sign * (base + 1))  # only two values occur
+    return [high] * left + [low] * (parts - left)

@@ -47,6 +47,10 @@ def monthly_amounts(amounts: Mapping[DateRange, Decimal], profile: Sequence[Deci
     in order; without it the months share evenly. Months add up exactly to each
     period's amount. Raises :class:`InputError` if the profile does not fit.
     """
+    if profile is None and len(amounts) == 1:  # the usual case: one year, even months
+        ((period, amount),) = amounts.items()
+        months = months_of(period)
+        return dict(zip(months, split_evenly(amount, len(months)), strict=True))
     out: MonthlyAmounts = {}
     for period, amount in sorted(amounts.items()):
         months = months_of(period)
