@@ -448,7 +448,9 @@ def payroll_rates(cli: CliContext, load_shipped: bool, as_json: bool) -> None:
             load_payroll_rates(session, org)
             tables = list_payroll_rates(session, Scope(org.id))
         headers = [translate("staffing.col.parameter")] + [str(t.year) for t in tables]
-        rows: list[list[Decimal | str]] = [[p, *(_param(getattr(t, p), lang) for t in tables)] for p in PARAMETERS]
+        rows: list[list[Decimal | str]] = [
+            [translate(f"payroll.param.{p}"), *(_param(getattr(t, p), lang) for t in tables)] for p in PARAMETERS
+        ]
         echo_table(headers, rows, lang, title=translate(M_RATES_TITLE, org=org.name))
 
 
@@ -468,6 +470,23 @@ M_BUDGET_FROM_SCENARIO = define(
 M_CURRENT_PLAN = define("cli.current_plan", "la dotation actuelle", "the current staffing")
 define("col.line", "Ligne", "Line")
 define("col.category", "Catégorie", "Category")
+
+
+for _code, _fr, _en in [
+    ("rrq_rate", "RRQ : taux de l'employeur", "QPP: employer rate"),
+    ("rrq_exemption", "RRQ : exemption de base", "QPP: basic exemption"),
+    ("rrq_mga", "RRQ : maximum des gains admissibles (MGA)", "QPP: maximum pensionable earnings"),
+    ("rrq2_rate", "RRQ2 : taux supplémentaire", "QPP2: additional rate"),
+    ("rrq_msga", "RRQ2 : maximum supplémentaire (MSGA)", "QPP2: additional maximum"),
+    ("rqap_rate", "RQAP : taux de l'employeur", "QPIP: employer rate"),
+    ("rqap_max", "RQAP : maximum de la rémunération assurable", "QPIP: maximum insurable earnings"),
+    ("ei_rate", "AE : taux de l'employeur (Québec)", "EI: employer rate (Québec)"),
+    ("ei_max", "AE : maximum de la rémunération assurable", "EI: maximum insurable earnings"),
+    ("fss_rate", "FSS : taux", "FSS (health services fund): rate"),
+    ("cnt_rate", "CNT : taux", "CNT (labour standards): rate"),
+    ("cnesst_rate", "CNESST : taux", "CNESST: rate"),
+]:
+    define(f"payroll.param.{_code}", _fr, _en)
 
 
 @main.command("budget-from-scenario")
