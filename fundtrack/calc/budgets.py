@@ -11,6 +11,7 @@ Also here: scaling a version by a factor and comparing two versions line by line
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -80,6 +81,37 @@ def amount_in(monthly: Mapping[Month, Decimal], period: DateRange) -> Decimal:
     share of days, cut so that the parts of a month add up exactly to it.
     """
     return sum(months_in(monthly, period).values(), ZERO)
+
+
+def whole_months(period: DateRange) -> bool:
+    """Whether ``period`` starts on the first day of a month and ends on the last day of one."""
+    end = period.end
+    return period.start.day == 1 and end.day == calendar.monthrange(end.year, end.month)[1]
+
+
+def amount_over(amounts: Mapping[DateRange, Decimal], profile: Sequence[Decimal] | None, period: DateRange) -> Decimal:
+    """``amount_in(monthly_amounts(amounts, profile), period)`` for ``period`` of whole months,
+    without building the months: an amount period whose months all fall in ``period``
+    counts in full, one that ``period`` does not touch counts for nothing; only the
+    others are shared over their months (a period of whole months cuts no month).
+    """
+    if profile is not None:
+        return amount_in(monthly_amounts(amounts, profile), period)
+    start, end = period.start, period.end
+    total = ZERO
+    for span, amount in amounts.items():
+        months = months_of(span)
+        first, last = months[0].start, months[-1].end
+        if last < start or first > end:
+            continue
+        if first >= start and last <= end:
+            total += amount  # its months add up exactly to it
+            continue
+        # the months of ``span`` in ``period``: consecutive, from index ``i`` to ``j`` excluded
+        i = max(0, (start.year - first.year) * 12 + start.month - first.month)
+        j = min(len(months), (end.year - first.year) * 12 + end.month - first.month + 1)
+        total += sum(split_evenly(amount, len(months))[i:j], ZERO)
+    return total
 
 
 def months_in(monthly: Mapping[Month, Decimal], period: DateRange) -> MonthlyAmounts:

@@ -65,6 +65,24 @@ class BudgetActual:
 
 
 @dataclass(frozen=True)
+class BudgetTotal:
+    """An item whose budget is already summed: ``budget`` over the period, ``to_come``
+    over the months of the period that start after the "as of" date."""
+
+    line: str
+    category: str
+    project: str
+    budget: Decimal
+    to_come: Decimal
+    actual: Decimal
+    grant: str | None = None
+    funder: str | None = None
+
+
+Item = BudgetActual | BudgetTotal
+
+
+@dataclass(frozen=True)
 class VarianceRow:
     key: str
     budget: Decimal
@@ -107,7 +125,7 @@ def check_dimension(value: str) -> Dimension:
     raise InputError(M_BAD_DIMENSION, field="by", value=value, choices=", ".join(DIMENSIONS))
 
 
-def _key_of(dimension: Dimension, own_funds_label: str) -> Callable[[BudgetActual], str]:
+def _key_of(dimension: Dimension, own_funds_label: str) -> Callable[[Item], str]:
     if dimension == "line":
         return lambda i: i.line
     if dimension == "category":
@@ -128,7 +146,7 @@ def budget_to_come(budget: Mapping[Month, Decimal], period: DateRange, as_of: da
 
 
 def variance(
-    items: Iterable[BudgetActual],
+    items: Iterable[Item],
     dimension: Dimension,
     period: DateRange,
     as_of: date,
@@ -138,7 +156,8 @@ def variance(
 
     The budget of a row is the sum of its items' budgets in the period (a month the
     period covers in part counts for its share of days); the forecast is the actual
-    plus the budget of the months still to come after ``as_of``.
+    plus the budget of the months still to come after ``as_of``. A
+    :class:`BudgetTotal` brings its budget already summed over both.
     """
     key_of = _key_of(dimension, own_funds_label)
     start = max(period.start, Month.of(as_of).next().start)
@@ -147,7 +166,11 @@ def variance(
     for item in items:
         key = key_of(item)
         budget, actual, to_come = sums.get(key, (ZERO, ZERO, ZERO))
-        if item.budget:
+        if isinstance(item, BudgetTotal):
+            budget += item.budget
+            if to_come_range is not None:
+                to_come += item.to_come
+        elif item.budget:
             budget += amount_in(item.budget, period)
             if to_come_range is not None:
                 to_come += amount_in(item.budget, to_come_range)

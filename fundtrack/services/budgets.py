@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from fundtrack.calc.budgets import LineAmounts, LineComparison, compare_versions, monthly_amounts, scale
@@ -300,16 +300,22 @@ def find_line(
 
 
 def current_version_ids(session: Session, org_id: int) -> list[int]:
-    """The current version of every budget of the organisation."""
-    budgets = session.scalars(
-        select(Budget).where(Budget.organisation_id == org_id).options(selectinload(Budget.versions))
+    """The current version of every budget of the organisation (as :func:`current_version`
+    chooses it), from one plain query."""
+    query = (
+        select(BudgetVersion.budget_id, BudgetVersion.id, BudgetVersion.current, BudgetVersion.kind)
+        .join(BudgetVersion.budget)
+        .where(Budget.organisation_id == org_id)
+        .order_by(BudgetVersion.budget_id, BudgetVersion.id)
     )
-    out = []
-    for budget in budgets:
-        v = current_version(budget)
-        if v is not None:
-            out.append(v.id)
-    return out
+    marked: dict[int, int] = {}
+    kept: dict[int, int] = {}
+    for budget_id, version_id, current, kind in session.execute(query):
+        if current and budget_id not in marked:
+            marked[budget_id] = version_id
+        if kind is not VersionKind.SCENARIO:
+            kept[budget_id] = version_id
+    return [marked[b] if b in marked else kept[b] for b in sorted(marked.keys() | kept.keys())]
 
 
 # --- allocations ---------------------------------------------------------------------
@@ -633,11 +639,16 @@ def line_budgets(
 ) -> list[LineBudget]:
     """The lines of the versions with their amounts for the years ``period`` touches.
 
-    Two plain queries (lines, then amounts), no ORM objects: fast on large budgets.
+    One plain query (each line beside its amounts), no ORM objects: fast on large budgets.
     """
     if not version_ids:
         return []
-    lines_q = (
+    in_period = (
+        (BudgetLineAmount.period_start <= period.end) & (BudgetLineAmount.period_end >= period.start)
+        if period is not None
+        else true()
+    )
+    query = (
         select(
             BudgetLine.id,
             Budget.project_id,
@@ -645,47 +656,32 @@ def line_budgets(
             BudgetLine.category_id,
             BudgetLine.description,
             BudgetLine.monthly_profile,
-        )
-        .join(BudgetLine.version)
-        .join(BudgetVersion.budget)
-        .join(Budget.project)
-        .where(BudgetLine.version_id.in_(version_ids))
-        .order_by(BudgetLine.version_id, BudgetLine.position, BudgetLine.id)
-    )
-    if project_id is not None:
-        lines_q = lines_q.where(Budget.project_id == project_id)
-    amounts_q = (
-        select(
-            BudgetLineAmount.line_id,
             BudgetLineAmount.period_start,
             BudgetLineAmount.period_end,
             BudgetLineAmount.amount,
         )
-        .join(BudgetLineAmount.line)
+        .join(BudgetLine.version)
+        .join(BudgetVersion.budget)
+        .join(Budget.project)
+        .outerjoin(BudgetLineAmount, (BudgetLineAmount.line_id == BudgetLine.id) & in_period)
         .where(BudgetLine.version_id.in_(version_ids))
+        .order_by(BudgetLine.version_id, BudgetLine.position, BudgetLine.id)
     )
-    if period is not None:
-        amounts_q = amounts_q.where(
-            BudgetLineAmount.period_start <= period.end, BudgetLineAmount.period_end >= period.start
-        )
-    amounts: dict[int, dict[DateRange, Decimal]] = {}
-    for line_id, start, end, amount in session.execute(amounts_q):
-        amounts.setdefault(line_id, {})[FiscalYear(start, end)] = amount
-    out = []
-    for line_id, proj_id, proj, cat_id, desc, profile in session.execute(lines_q):
-        if period is not None and line_id not in amounts:
-            continue
-        out.append(
-            LineBudget(
-                line_id,
-                proj_id,
-                proj,
-                cat_id,
-                desc,
-                tuple(Decimal(w) for w in profile) if profile else None,
-                amounts.get(line_id, {}),
-            )
-        )
+    if project_id is not None:
+        query = query.where(Budget.project_id == project_id)
+    out: list[LineBudget] = []
+    last: LineBudget | None = None
+    if session.autoflush:
+        session.flush()  # as the session's own execute would, before plain rows from its connection
+    for line_id, proj_id, proj, cat_id, desc, profile, start, end, amount in session.connection().execute(query):
+        if last is None or last.line_id != line_id:
+            if period is not None and start is None:
+                continue  # no amount in the years the period touches
+            weights = tuple(Decimal(w) for w in profile) if profile else None
+            last = LineBudget(line_id, proj_id, proj, cat_id, desc, weights, {})
+            out.append(last)
+        if start is not None:
+            last.amounts[FiscalYear(start, end)] = amount
     return out
 
 

@@ -9,6 +9,7 @@ their yearly amounts over months.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -17,8 +18,16 @@ from typing import Any
 from sqlalchemy import func, null, select, union_all
 from sqlalchemy.orm import Session
 
-from fundtrack.calc.budgets import monthly_amounts
-from fundtrack.calc.variance import OWN_FUNDS, BudgetActual, Dimension, VarianceTable, variance
+from fundtrack.calc.budgets import amount_over, monthly_amounts, whole_months
+from fundtrack.calc.variance import (
+    OWN_FUNDS,
+    BudgetActual,
+    BudgetTotal,
+    Dimension,
+    Item,
+    VarianceTable,
+    variance,
+)
 from fundtrack.i18n import Lang, current_lang, translate
 from fundtrack.models import (
     Allocation,
@@ -36,6 +45,45 @@ from fundtrack.services.budgets import LineBudget, current_version_ids, line_bud
 from fundtrack.services.scope import Scope
 
 LineKey = tuple[int, int, str]  # project, category, description (casefolded)
+Totals = tuple[Decimal, Decimal]  # the budget over the period, and over the months to come
+Budgeted = dict[Month, Decimal] | Totals
+
+
+@dataclass(frozen=True)
+class _Spread:
+    """How budgets are shared: over months, or, for a period of whole months (no month
+    cut by days, so sums can be taken in any order), straight to their totals."""
+
+    period: DateRange
+    to_come: DateRange | None
+    totals: bool
+
+    @classmethod
+    def of_period(cls, period: DateRange, as_of: date, totals: bool = True) -> _Spread:
+        start = max(period.start, Month.of(as_of).next().start)
+        to_come = DateRange(start, period.end) if start <= period.end else None
+        return cls(period, to_come, totals and whole_months(period))
+
+    def budget(self, amounts: Mapping[DateRange, Decimal], profile: tuple[Decimal, ...] | None) -> Budgeted:
+        weights = list(profile) if profile else None
+        if not self.totals:
+            return monthly_amounts(amounts, weights)
+        to_come = amount_over(amounts, weights, self.to_come) if self.to_come is not None else ZERO
+        return (amount_over(amounts, weights, self.period), to_come)
+
+
+def _item(
+    line: str,
+    category: str,
+    project: str,
+    budget: Budgeted,
+    actual: Decimal,
+    grant: str | None = None,
+    funder: str | None = None,
+) -> Item:
+    if isinstance(budget, tuple):
+        return BudgetTotal(line, category, project, budget[0], budget[1], actual, grant, funder)
+    return BudgetActual(0, line, category, project, budget, actual, grant, funder)
 
 
 def budget_vs_actual(
@@ -60,12 +108,13 @@ def budget_vs_actual(
     project_id = _project_id(session, scope, project)
     lines = line_budgets(session, versions, period, project_id)
     categories = _categories(session, scope.organisation_id, lang)
-    months = {ln.line_id: ln.months() for ln in lines}
+    spread = _Spread.of_period(period, as_of)
+    months = {ln.line_id: spread.budget(ln.amounts, ln.profile) for ln in lines}
     key_of = {ln.line_id: (ln.project_id, ln.category_id, ln.description.strip().casefold()) for ln in lines}
     label_of = {key_of[ln.line_id]: _line_label(ln.project, ln.description) for ln in lines}
     projects = _projects(session, scope.organisation_id)
     by_grant = dimension in ("grant", "funder") or scope.funder_id is not None
-    items: list[BudgetActual] = []
+    items: list[Item] = []
     if not by_grant:
         actual = _actual_by_line(session, scope, period, project_id)
         unknown = {lid for (lid, _, _) in actual if lid is not None and lid not in key_of}
@@ -76,7 +125,7 @@ def budget_vs_actual(
             if key is None:
                 key = old_keys.get(line_id, (proj_id, cat_id, "")) if line_id is not None else (proj_id, cat_id, "")
             sums[key] += total
-        budget_by_key: dict[LineKey, dict[Month, Decimal]] = {}
+        budget_by_key: dict[LineKey, Budgeted] = {}
         for ln in lines:
             key = key_of[ln.line_id]
             budget_by_key[key] = (
@@ -86,33 +135,47 @@ def budget_vs_actual(
             proj_id, cat_id, _ = key
             label = label_of.get(key) or _line_label(projects[proj_id], categories[cat_id])
             items.append(
-                BudgetActual(
-                    line_id=0,
-                    line=label,
-                    category=categories[cat_id],
-                    project=projects[proj_id],
-                    budget=budget_by_key.get(key, {}),
-                    actual=sums.get(key, ZERO),
-                )
+                _item(label, categories[cat_id], projects[proj_id], budget_by_key.get(key, {}), sums.get(key, ZERO))
             )
     else:
-        args = (session, scope, period, lines, months, key_of, label_of, categories, projects, project_id)
+        args = (session, scope, period, lines, months, key_of, label_of, categories, projects, project_id, spread)
         items = _grant_totals(*args) if dimension in ("grant", "funder") else _grant_items(*args)
     return variance(items, dimension, period, as_of, translate(OWN_FUNDS, lang))
+
+
+def _rows(session: Session, query: Any) -> Any:
+    """Run ``query`` on the session's connection: plain rows, without the ORM's result
+    machinery (the session flushed first, as its own ``execute`` would)."""
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(query)
 
 
 def _line_label(project: str, description: str) -> str:
     return f"{project} · {description}"
 
 
-def _add(a: dict[Month, Decimal], b: dict[Month, Decimal]) -> dict[Month, Decimal]:
+def _totals(budget: Budgeted) -> Totals:
+    if isinstance(budget, tuple):
+        return budget
+    assert not budget, "months and totals are never mixed but for an empty budget"
+    return (ZERO, ZERO)
+
+
+def _add(a: Budgeted, b: Budgeted) -> Budgeted:
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        (a1, a2), (b1, b2) = _totals(a), _totals(b)
+        return (a1 + b1, a2 + b2)
     out = dict(a)
     for m, v in b.items():
         out[m] = out.get(m, ZERO) + v
     return out
 
 
-def _sub(a: dict[Month, Decimal], b: dict[Month, Decimal]) -> dict[Month, Decimal]:
+def _sub(a: Budgeted, b: Budgeted) -> Budgeted:
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        (a1, a2), (b1, b2) = _totals(a), _totals(b)
+        return (a1 - b1, a2 - b2)
     return _add(a, {m: -v for m, v in b.items()})
 
 
@@ -131,7 +194,7 @@ def _categories(session: Session, org_id: int, lang: Lang) -> dict[int, str]:
 
 def _projects(session: Session, org_id: int) -> dict[int, str]:
     query = select(Project.id, Project.name).where(Project.organisation_id == org_id)
-    return {pid: name for pid, name in session.execute(query)}
+    return {pid: name for pid, name in _rows(session, query)}
 
 
 def _actual_by_line(
@@ -149,7 +212,7 @@ def _actual_by_line(
     )
     if project_id is not None:
         query = query.where(Expense.project_id == project_id)
-    return {(ln, p, c): total for ln, p, c, total in session.execute(query)}
+    return {(ln, p, c): total for ln, p, c, total in _rows(session, query)}
 
 
 def _old_line_keys(session: Session, line_ids: set[int]) -> dict[int, LineKey]:
@@ -164,7 +227,7 @@ def _old_line_keys(session: Session, line_ids: set[int]) -> dict[int, LineKey]:
         .join(BudgetVersion.budget)
         .where(BudgetLine.id.in_(line_ids))
     )
-    return {lid: (p, c, d.strip().casefold()) for lid, p, c, d in session.execute(query)}
+    return {lid: (p, c, d.strip().casefold()) for lid, p, c, d in _rows(session, query)}
 
 
 ChargeKey = tuple[int | None, int, int, int]  # line, project, category, grant
@@ -175,28 +238,28 @@ class _Context:
     scope: Scope
     period: DateRange
     lines: dict[int, LineBudget]
-    months: dict[int, dict[Month, Decimal]]
+    months: dict[int, Budgeted]
     key_of: dict[int, LineKey]
     label_of: dict[LineKey, str]
     categories: dict[int, str]
     projects: dict[int, str]
     project_id: int | None
     grants: dict[int, tuple[str, str]]
-    items: list[BudgetActual] = field(default_factory=list)
+    spread: _Spread
+    items: list[Item] = field(default_factory=list)
 
-    def add(self, key: LineKey, budget: dict[Month, Decimal], actual: Decimal, grant_id: int | None) -> None:
+    def add(self, key: LineKey, budget: Budgeted, actual: Decimal, grant_id: int | None) -> None:
         proj_id, cat_id, _ = key
         ref, funder = self.grants[grant_id] if grant_id is not None else (None, None)
         self.items.append(
-            BudgetActual(
-                line_id=0,
-                line=self.label_of.get(key) or _line_label(self.projects[proj_id], self.categories[cat_id]),
-                category=self.categories[cat_id],
-                project=self.projects[proj_id],
-                budget=budget,
-                actual=actual,
-                grant=ref,
-                funder=funder,
+            _item(
+                self.label_of.get(key) or _line_label(self.projects[proj_id], self.categories[cat_id]),
+                self.categories[cat_id],
+                self.projects[proj_id],
+                budget,
+                actual,
+                ref,
+                funder,
             )
         )
 
@@ -211,19 +274,20 @@ def _grant_items(
     scope: Scope,
     period: DateRange,
     lines: list[LineBudget],
-    months: dict[int, dict[Month, Decimal]],
+    months: dict[int, Budgeted],
     key_of: dict[int, LineKey],
     label_of: dict[LineKey, str],
     categories: dict[int, str],
     projects: dict[int, str],
     project_id: int | None,
-) -> list[BudgetActual]:
+    spread: _Spread,
+) -> list[Item]:
     """Items per line and grant: allocations as budget, charges as actual; the rest is own funds.
 
     One statement sums the period's charges per line and grant and, beside them, the
     net cost per line (grant NULL): what a line's cost leaves after its charges is own funds.
     """
-    ctx = _context(session, scope, period, lines, months, key_of, label_of, categories, projects, project_id)
+    ctx = _context(session, scope, period, lines, months, key_of, label_of, categories, projects, project_id, spread)
     allocated = _allocated_months(session, ctx)
     charged, net = _charged(session, ctx, with_net=scope.funder_id is None)
     by_line_grant: dict[tuple[int | None, int], Decimal] = defaultdict(lambda: ZERO)
@@ -244,20 +308,22 @@ def _context(
     scope: Scope,
     period: DateRange,
     lines: list[LineBudget],
-    months: dict[int, dict[Month, Decimal]],
+    months: dict[int, Budgeted],
     key_of: dict[int, LineKey],
     label_of: dict[LineKey, str],
     categories: dict[int, str],
     projects: dict[int, str],
     project_id: int | None,
+    spread: _Spread,
 ) -> _Context:
     """What both ways of grouping need: the lines, their months and labels, and the grants' names."""
     grants = {
         g_id: (ref, funder)
-        for g_id, ref, funder in session.execute(
+        for g_id, ref, funder in _rows(
+            session,
             select(Grant.id, Grant.reference, Funder.name)
             .join(Grant.funder)
-            .where(Grant.organisation_id == scope.organisation_id)
+            .where(Grant.organisation_id == scope.organisation_id),
         )
     }
     return _Context(
@@ -271,6 +337,7 @@ def _context(
         projects,
         project_id,
         grants,
+        spread,
     )
 
 
@@ -279,17 +346,18 @@ def _grant_totals(
     scope: Scope,
     period: DateRange,
     lines: list[LineBudget],
-    months: dict[int, dict[Month, Decimal]],
+    months: dict[int, Budgeted],
     key_of: dict[int, LineKey],
     label_of: dict[LineKey, str],
     categories: dict[int, str],
     projects: dict[int, str],
     project_id: int | None,
-) -> list[BudgetActual]:
+    spread: _Spread,
+) -> list[Item]:
     """Items for grouping by grant or funder: the allocations per line and grant as budget,
     and the period's charges per grant and the net cost in all, summed by the database
     in one statement; what the charges leave of the cost is own funds."""
-    ctx = _context(session, scope, period, lines, months, key_of, label_of, categories, projects, project_id)
+    ctx = _context(session, scope, period, lines, months, key_of, label_of, categories, projects, project_id, spread)
     allocated = _allocated_months(session, ctx)
     for (line_id, grant_id), budget in allocated.items():
         ctx.add(key_of[line_id], budget, ZERO, grant_id)
@@ -298,7 +366,7 @@ def _grant_totals(
         ref, funder = ctx.grants[grant_id]
         ctx.items.append(BudgetActual(0, "", "", "", {}, total, ref, funder))
     if scope.funder_id is None:
-        allocated_by_line: dict[int, dict[Month, Decimal]] = {}
+        allocated_by_line: dict[int, Budgeted] = {}
         for (line_id, _), budget in allocated.items():
             allocated_by_line[line_id] = _add(allocated_by_line.get(line_id, {}), budget)
         for line_id in ctx.lines:
@@ -325,7 +393,7 @@ def _charged_by_grant(session: Session, ctx: _Context, with_net: bool) -> tuple[
         query = union_all(charges, select(null().label("grant_id"), func.sum(Expense.net_cost)).where(*in_period))
     charged: dict[int, Decimal] = {}
     net = ZERO
-    for grant_id, total in session.execute(query):
+    for grant_id, total in _rows(session, query):
         if grant_id is None:
             net = total or ZERO
         elif total:
@@ -343,7 +411,7 @@ def _in_period(ctx: _Context) -> tuple[Any, ...]:
     )
 
 
-def _allocated_months(session: Session, ctx: _Context) -> dict[tuple[int, int], dict[Month, Decimal]]:
+def _allocated_months(session: Session, ctx: _Context) -> dict[tuple[int, int], Budgeted]:
     """Net allocations per (line, grant), summed by the database, shared over months."""
     query = (
         select(
@@ -362,13 +430,11 @@ def _allocated_months(session: Session, ctx: _Context) -> dict[tuple[int, int], 
         )
         .group_by(Allocation.line_id, Allocation.grant_id, Allocation.period_start, Allocation.period_end)
     )
-    out: dict[tuple[int, int], dict[Month, Decimal]] = {}
-    for line_id, grant_id, start, end, total in session.execute(query):
+    out: dict[tuple[int, int], Budgeted] = {}
+    for line_id, grant_id, start, end, total in _rows(session, query):
         if not total:
             continue
-        line = ctx.lines[line_id]
-        profile = list(line.profile) if line.profile else None
-        part = monthly_amounts({DateRange(start, end): total}, profile)
+        part = ctx.spread.budget({DateRange(start, end): total}, ctx.lines[line_id].profile)
         out[(line_id, grant_id)] = _add(out.get((line_id, grant_id), {}), part)
     return out
 
@@ -412,7 +478,7 @@ def _charged(
         query = union_all(charges, net)
     charged: dict[ChargeKey, Decimal] = {}
     costs: dict[LineCostKey, Decimal] = {}
-    for ln, p, c, g, total in session.execute(query):
+    for ln, p, c, g, total in _rows(session, query):
         if g is None:
             costs[(ln, p, c)] = total
         else:
@@ -422,7 +488,7 @@ def _charged(
 
 def _own_funds_items(
     ctx: _Context,
-    allocated: dict[tuple[int, int], dict[Month, Decimal]],
+    allocated: dict[tuple[int, int], Budgeted],
     charged: dict[ChargeKey, Decimal],
     net: dict[LineCostKey, Decimal],
 ) -> None:
@@ -430,7 +496,7 @@ def _own_funds_items(
     charged_by_line: dict[LineCostKey, Decimal] = defaultdict(lambda: ZERO)
     for (ln, p, c, _), t in charged.items():
         charged_by_line[(ln, p, c)] += t
-    allocated_by_line: dict[int, dict[Month, Decimal]] = {}
+    allocated_by_line: dict[int, Budgeted] = {}
     for (line_id, _), budget in allocated.items():
         allocated_by_line[line_id] = _add(allocated_by_line.get(line_id, {}), budget)
     own_by_line: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
@@ -466,8 +532,12 @@ def budget_actual_items(
     project_id = _project_id(session, scope, project)
     lines = line_budgets(session, versions, period, project_id)
     categories = _categories(session, scope.organisation_id, lang)
-    months = {ln.line_id: ln.months() for ln in lines}
+    spread = _Spread.of_period(period, period.end, totals=False)  # items with their months
+    months: dict[int, Budgeted] = {ln.line_id: ln.months() for ln in lines}
     key_of = {ln.line_id: (ln.project_id, ln.category_id, ln.description.strip().casefold()) for ln in lines}
     label_of = {key_of[ln.line_id]: _line_label(ln.project, ln.description) for ln in lines}
     projects = _projects(session, scope.organisation_id)
-    return _grant_items(session, scope, period, lines, months, key_of, label_of, categories, projects, project_id)
+    items = _grant_items(
+        session, scope, period, lines, months, key_of, label_of, categories, projects, project_id, spread
+    )
+    return [i for i in items if isinstance(i, BudgetActual)]  # all are: months, not totals
