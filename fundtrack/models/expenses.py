@@ -46,7 +46,8 @@ class Expense(Base):
     __tablename__ = "expenses"
     __table_args__ = (
         CheckConstraint("net_cost = pre_tax + gst + qst - gst_rebate - qst_rebate", name="net_cost"),
-        Index("ix_expenses_org_date", "organisation_id", "expense_date"),
+        # a period's net cost is summed from the index alone
+        Index("ix_expenses_org_date_net", "organisation_id", "expense_date", "net_cost"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
