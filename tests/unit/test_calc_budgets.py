@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fundtrack.calc.budgets import LineAmounts, amount_in, compare_versions, monthly_amounts, scale
+from fundtrack.calc.budgets import (
+    LineAmounts,
+    amount_in,
+    amount_over,
+    compare_versions,
+    monthly_amounts,
+    scale,
+    whole_months,
+)
 from fundtrack.errors import InputError
 from fundtrack.periods import DateRange, FiscalCalendar
 
@@ -79,3 +87,24 @@ def test_months_and_any_split_of_a_year_add_up(total: Decimal, cut: int) -> None
     rest_start = date.fromordinal(first.end.toordinal() + 1)
     rest = amount_in(months, DateRange(rest_start, FY26.end)) if rest_start <= FY26.end else Decimal(0)
     assert amount_in(months, first) + rest == total
+
+
+_APRIL = FiscalCalendar(4)
+
+
+@given(
+    st.lists(st.decimals(min_value=-50000, max_value=500000, places=2), min_size=1, max_size=4),
+    st.integers(2020, 2026),
+    st.integers(0, 47),
+    st.integers(0, 47),
+)
+def test_a_budget_over_whole_months_is_the_sum_of_its_months_without_building_them(
+    yearly: list[Decimal], first_year: int, start_month: int, months: int
+) -> None:
+    amounts = {_APRIL.starting(first_year + i): amount for i, amount in enumerate(yearly)}
+    begin = date(2020 + start_month // 12, start_month % 12 + 1, 1)
+    last = date(begin.year + (begin.month - 1 + months) // 12, (begin.month - 1 + months) % 12 + 1, 1)
+    period = DateRange(begin, last.replace(day=28))
+    period = DateRange(begin, max(m.end for m in period.months()))
+    assert whole_months(period)
+    assert amount_over(amounts, None, period) == amount_in(monthly_amounts(amounts), period)
