@@ -138,8 +138,10 @@ def budget_vs_actual(
                 _item(label, categories[cat_id], projects[proj_id], budget_by_key.get(key, {}), sums.get(key, ZERO))
             )
     else:
-        args = (session, scope, period, lines, months, key_of, label_of, categories, projects, project_id, spread)
-        items = _grant_totals(*args) if dimension in ("grant", "funder") else _grant_items(*args)
+        ctx = _context(
+            session, scope, period, lines, months, key_of, label_of, categories, projects, project_id, spread
+        )
+        items = _grant_totals(session, ctx) if dimension in ("grant", "funder") else _grant_items(session, ctx)
     return variance(items, dimension, period, as_of, translate(OWN_FUNDS, lang))
 
 
@@ -269,32 +271,20 @@ class _Context:
         return (project_id, category_id, "")
 
 
-def _grant_items(
-    session: Session,
-    scope: Scope,
-    period: DateRange,
-    lines: list[LineBudget],
-    months: dict[int, Budgeted],
-    key_of: dict[int, LineKey],
-    label_of: dict[LineKey, str],
-    categories: dict[int, str],
-    projects: dict[int, str],
-    project_id: int | None,
-    spread: _Spread,
-) -> list[Item]:
+def _grant_items(session: Session, ctx: _Context) -> list[Item]:
     """Items per line and grant: allocations as budget, charges as actual; the rest is own funds.
 
     One statement sums the period's charges per line and grant and, beside them, the
     net cost per line (grant NULL): what a line's cost leaves after its charges is own funds.
     """
-    ctx = _context(session, scope, period, lines, months, key_of, label_of, categories, projects, project_id, spread)
+    scope = ctx.scope
     allocated = _allocated_months(session, ctx)
     charged, net = _charged(session, ctx, with_net=scope.funder_id is None)
     by_line_grant: dict[tuple[int | None, int], Decimal] = defaultdict(lambda: ZERO)
     for (ln, _, _, g), total in charged.items():
         by_line_grant[(ln, g)] += total
     for (line_id, grant_id), budget in allocated.items():
-        ctx.add(key_of[line_id], budget, by_line_grant.get((line_id, grant_id), ZERO), grant_id)
+        ctx.add(ctx.key_of[line_id], budget, by_line_grant.get((line_id, grant_id), ZERO), grant_id)
     for (ln, p, c, g), total in charged.items():
         if ln is None or (ln, g) not in allocated:
             ctx.add(ctx.key(ln, p, c), {}, total, g)
@@ -341,26 +331,14 @@ def _context(
     )
 
 
-def _grant_totals(
-    session: Session,
-    scope: Scope,
-    period: DateRange,
-    lines: list[LineBudget],
-    months: dict[int, Budgeted],
-    key_of: dict[int, LineKey],
-    label_of: dict[LineKey, str],
-    categories: dict[int, str],
-    projects: dict[int, str],
-    project_id: int | None,
-    spread: _Spread,
-) -> list[Item]:
+def _grant_totals(session: Session, ctx: _Context) -> list[Item]:
     """Items for grouping by grant or funder: the allocations per line and grant as budget,
     and the period's charges per grant and the net cost in all, summed by the database
     in one statement; what the charges leave of the cost is own funds."""
-    ctx = _context(session, scope, period, lines, months, key_of, label_of, categories, projects, project_id, spread)
+    scope = ctx.scope
     allocated = _allocated_months(session, ctx)
     for (line_id, grant_id), budget in allocated.items():
-        ctx.add(key_of[line_id], budget, ZERO, grant_id)
+        ctx.add(ctx.key_of[line_id], budget, ZERO, grant_id)
     charged, net = _charged_by_grant(session, ctx, with_net=scope.funder_id is None)
     for grant_id, total in charged.items():
         ref, funder = ctx.grants[grant_id]
@@ -370,7 +348,7 @@ def _grant_totals(
         for (line_id, _), budget in allocated.items():
             allocated_by_line[line_id] = _add(allocated_by_line.get(line_id, {}), budget)
         for line_id in ctx.lines:
-            ctx.add(key_of[line_id], _sub(months[line_id], allocated_by_line.get(line_id, {})), ZERO, None)
+            ctx.add(ctx.key_of[line_id], _sub(ctx.months[line_id], allocated_by_line.get(line_id, {})), ZERO, None)
         own = net - sum(charged.values(), ZERO)
         if own:
             ctx.items.append(BudgetActual(0, "", "", "", {}, own))
@@ -537,7 +515,6 @@ def budget_actual_items(
     key_of = {ln.line_id: (ln.project_id, ln.category_id, ln.description.strip().casefold()) for ln in lines}
     label_of = {key_of[ln.line_id]: _line_label(ln.project, ln.description) for ln in lines}
     projects = _projects(session, scope.organisation_id)
-    items = _grant_items(
-        session, scope, period, lines, months, key_of, label_of, categories, projects, project_id, spread
-    )
+    ctx = _context(session, scope, period, lines, months, key_of, label_of, categories, projects, project_id, spread)
+    items = _grant_items(session, ctx)
     return [i for i in items if isinstance(i, BudgetActual)]  # all are: months, not totals
