@@ -59,8 +59,23 @@ class Covered:
     amount: Decimal
 
 
+class _CostCovered:
+    """What a cost and the grants covering it have in common: the covered total and the gap."""
+
+    cost: Decimal
+    covered: tuple[Covered, ...]
+
+    @property
+    def covered_total(self) -> Decimal:
+        return sum((c.amount for c in self.covered), ZERO)
+
+    @property
+    def gap(self) -> Decimal:
+        return self.cost - self.covered_total
+
+
 @dataclass(frozen=True)
-class MonthCoverage:
+class MonthCoverage(_CostCovered):
     """One line in one month: its cost, what each grant covers, and the gap."""
 
     line_id: int
@@ -68,31 +83,15 @@ class MonthCoverage:
     cost: Decimal
     covered: tuple[Covered, ...]
 
-    @property
-    def covered_total(self) -> Decimal:
-        return sum((c.amount for c in self.covered), ZERO)
-
-    @property
-    def gap(self) -> Decimal:
-        return self.cost - self.covered_total
-
 
 @dataclass(frozen=True)
-class PeriodCoverage:
+class PeriodCoverage(_CostCovered):
     """One line (or every line, ``line_id`` None) over one fiscal year."""
 
     period: FiscalYear
     line_id: int | None
     cost: Decimal
     covered: tuple[Covered, ...]
-
-    @property
-    def covered_total(self) -> Decimal:
-        return sum((c.amount for c in self.covered), ZERO)
-
-    @property
-    def gap(self) -> Decimal:
-        return self.cost - self.covered_total
 
 
 @dataclass(frozen=True)
