@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_DB ?= demo.sqlite3
 EXAMPLE ?= examples/parc-extension.yaml
 
-.PHONY: demo test check lint typecheck imports unit bench clean
+.PHONY: demo test check lint typecheck imports unit bench catalogue clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ imports: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
+
+## make catalogue: compile the .po catalogues (fundtrack/locale) into the .mo files read at run time
+catalogue: $(STAMP)
+	$(BIN)/python -m fundtrack.i18n_tools
 
 ## make bench: each figure as a ratio to a baseline measured in the same run
 bench: $(STAMP)

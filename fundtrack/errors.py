@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from fundtrack.i18n import Lang, define, translate
+from fundtrack.i18n import Lang, msg, translate, translate_plural
 
-define("error.field_prefix", "{field} : {message}", "{field}: {message}")
-define("error.several", "{count} erreur(s) :", "{count} error(s):")
+M_FIELD_PREFIX = msg("error.field_prefix")
+M_SEVERAL = msg("error.several")
 
 
 class FundtrackError(Exception):
@@ -33,7 +33,7 @@ class FundtrackError(Exception):
         """The message with the field it is about, as shown to a person."""
         text = self.message(lang)
         if self.field:
-            return translate("error.field_prefix", lang, field=self.field, message=text)
+            return translate(M_FIELD_PREFIX, lang, field=self.field, message=text)
         return text
 
     def __str__(self) -> str:
@@ -64,18 +64,21 @@ class FieldError:
         return translate(self.code, lang, **dict(self.params))
 
     def describe(self, lang: Lang | None = None) -> str:
-        return translate("error.field_prefix", lang, field=self.path, message=self.message(lang))
+        return translate(M_FIELD_PREFIX, lang, field=self.path, message=self.message(lang))
 
 
 class ValidationFailed(InputError):
     """Several problems found at once, each with its path; nothing was written."""
 
     def __init__(self, errors: Sequence[FieldError]) -> None:
-        super().__init__("error.several", count=len(errors))
+        super().__init__(M_SEVERAL, count=len(errors))
         self.errors = list(errors)
 
+    def message(self, lang: Lang | None = None) -> str:
+        return translate_plural(M_SEVERAL, len(self.errors), lang)
+
     def describe(self, lang: Lang | None = None) -> str:
-        lines = [translate("error.several", lang, count=len(self.errors))]
+        lines = [self.message(lang)]
         lines.extend("  " + e.describe(lang) for e in self.errors)
         return "\n".join(lines)
 

@@ -19,39 +19,21 @@ from babel.numbers import NumberFormatError, format_currency, get_group_symbol, 
 from babel.numbers import format_percent as _babel_percent
 
 from fundtrack.errors import InputError
-from fundtrack.i18n import Lang, current_lang, define
+from fundtrack.i18n import Lang, current_lang, msg
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 _LOCALES: dict[Lang, str] = {"fr": "fr_CA", "en": "en_CA"}
 
-M_FLOAT = define(
-    "money.float",
-    "montant reçu comme nombre à virgule flottante ({value!r}) : donner un texte ou un Decimal",
-    "amount given as a floating-point number ({value!r}): give a string or a Decimal",
-)
-M_DECIMALS = define(
-    "money.decimals",
-    "plus de deux décimales ({value}) : un montant est exact au cent",
-    "more than two decimals ({value}): an amount is exact to the cent",
-)
-M_NOT_NUMBER = define("money.not_number", "« {value} » n'est pas un montant", "'{value}' is not an amount")
-M_AMBIGUOUS = define(
-    "money.ambiguous",
-    "« {value} » est ambigu : écrire 1 234,56 ou 1,234.56",
-    "'{value}' is ambiguous: write 1 234,56 or 1,234.56",
-)
-M_EMPTY = define("money.empty", "montant vide", "empty amount")
-M_WEIGHTS = define(
-    "money.weights",
-    "impossible de répartir : la somme des poids est nulle",
-    "cannot split: the weights add up to zero",
-)
-M_NEGATIVE_WEIGHT = define(
-    "money.negative_weight", "impossible de répartir : poids négatif", "cannot split: negative weight"
-)
-M_NOT_FINITE = define("money.not_finite", "montant non fini ({value})", "amount is not finite ({value})")
+M_FLOAT = msg("money.float")
+M_DECIMALS = msg("money.decimals")
+M_NOT_NUMBER = msg("money.not_number")
+M_AMBIGUOUS = msg("money.ambiguous")
+M_EMPTY = msg("money.empty")
+M_WEIGHTS = msg("money.weights")
+M_NEGATIVE_WEIGHT = msg("money.negative_weight")
+M_NOT_FINITE = msg("money.not_finite")
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 _DIGITS = re.compile(r"^\d+$")

@@ -15,39 +15,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from fundtrack.errors import InputError
-from fundtrack.i18n import define
+from fundtrack.i18n import msg
 from fundtrack.money import allocate
 
-M_END_BEFORE_START = define(
-    "period.end_before_start",
-    "la fin ({end}) précède le début ({start})",
-    "the end ({end}) is before the start ({start})",
-)
-M_BAD_MONTH = define(
-    "period.bad_month",
-    "mois de début d'exercice invalide ({value}) : de 1 à 12",
-    "invalid fiscal-year start month ({value}): 1 to 12",
-)
-M_BAD_LABEL = define(
-    "period.bad_label",
-    "exercice « {value} » invalide : écrire {example}",
-    "invalid fiscal year '{value}': write {example}",
-)
-M_BAD_DATE = define(
-    "period.bad_date",
-    "date « {value} » invalide : écrire AAAA-MM-JJ",
-    "invalid date '{value}': write YYYY-MM-DD",
-)
-M_BAD_RANGE = define(
-    "period.bad_range",
-    "période « {value} » invalide : écrire AAAA-MM-JJ:AAAA-MM-JJ ou un exercice (2026-2027)",
-    "invalid period '{value}': write YYYY-MM-DD:YYYY-MM-DD or a fiscal year (2026-2027)",
-)
-M_NO_OVERLAP = define(
-    "period.no_overlap",
-    "aucune période ne recoupe {start} – {end}",
-    "no period overlaps {start} – {end}",
-)
+M_END_BEFORE_START = msg("period.end_before_start")
+M_BAD_MONTH = msg("period.bad_month")
+M_BAD_LABEL = msg("period.bad_label")
+M_BAD_DATE = msg("field.bad_date")
+M_BAD_RANGE = msg("period.bad_range")
+M_NO_OVERLAP = msg("period.no_overlap")
 
 
 def parse_date(value: str | date, field: str | None = None) -> date:

@@ -18,25 +18,13 @@ from decimal import Decimal
 from functools import lru_cache
 
 from fundtrack.errors import InputError
-from fundtrack.i18n import define
+from fundtrack.i18n import msg
 from fundtrack.money import ZERO, allocate, round_half_up, split_evenly, to_money
 from fundtrack.periods import DateRange, Month
 
-M_PROFILE_LENGTH = define(
-    "budget.profile_length",
-    "le profil mensuel a {given} valeurs ; la période {period} compte {months} mois",
-    "the monthly profile has {given} values; the period {period} has {months} months",
-)
-M_PROFILE_WEIGHT = define(
-    "budget.profile_weight",
-    "profil mensuel invalide : poids négatifs ou tous nuls",
-    "invalid monthly profile: negative weights or all zero",
-)
-M_BAD_FACTOR = define(
-    "budget.bad_factor",
-    "facteur d'échelle invalide ({value}) : un nombre positif (1,03 pour +3 %)",
-    "invalid scaling factor ({value}): a positive number (1.03 for +3 %)",
-)
+M_PROFILE_LENGTH = msg("budget.profile_length")
+M_PROFILE_WEIGHT = msg("budget.profile_weight")
+M_BAD_FACTOR = msg("budget.bad_factor")
 
 MonthlyAmounts = dict[Month, Decimal]
 

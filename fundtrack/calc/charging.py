@@ -18,62 +18,20 @@ from datetime import date
 from decimal import Decimal
 
 from fundtrack.errors import InputError, RuleViolation
-from fundtrack.i18n import define
+from fundtrack.i18n import msg
 from fundtrack.money import ZERO, to_money
 from fundtrack.periods import DateRange
 
-M_SPLIT_TOTAL = define(
-    "charging.split_total",
-    "la répartition totalise {total} (subventions {charged} + fonds propres {own}) "
-    "au lieu du coût net {net_cost} : elle doit l'égaler exactement",
-    "the split adds up to {total} (grants {charged} + own funds {own}) instead of the net cost "
-    "{net_cost}: it must equal it exactly",
-)
-M_OUTSIDE_PERIOD = define(
-    "charging.outside_period",
-    "la dépense du {day} est hors de la période de la subvention {grant} ({start} – {end})",
-    "the expense of {day} is outside the period of grant {grant} ({start} – {end})",
-)
-M_INELIGIBLE = define(
-    "charging.ineligible_category",
-    "la subvention {grant} est affectée et ne finance pas la catégorie « {category} »",
-    "grant {grant} is restricted and does not fund the category '{category}'",
-)
-M_BEYOND_REMAINING = define(
-    "charging.beyond_remaining",
-    "{amount} dépasse ce qui reste de la subvention {grant} ({remaining})",
-    "{amount} is more than what remains of grant {grant} ({remaining})",
-)
-M_NOT_CONFIRMED = define(
-    "charging.not_confirmed",
-    "la subvention {grant} n'est pas confirmée ({status}) : on ne peut pas y imputer de dépense",
-    "grant {grant} is not confirmed ({status}): no expense can be charged to it",
-)
-M_NOT_POSITIVE = define(
-    "charging.not_positive",
-    "montant imputé à {grant} invalide ({amount}) : il doit être positif",
-    "amount charged to {grant} is invalid ({amount}): it must be positive",
-)
-M_OWN_NEGATIVE = define(
-    "charging.own_negative",
-    "part des fonds propres négative ({amount})",
-    "negative own-funds share ({amount})",
-)
-M_TWICE = define(
-    "charging.twice",
-    "la subvention {grant} apparaît deux fois dans la répartition",
-    "grant {grant} appears twice in the split",
-)
-M_UNKNOWN_GRANT = define(
-    "charging.unknown_grant",
-    "subvention inconnue ({grant})",
-    "unknown grant ({grant})",
-)
-M_NEGATIVE_COST = define(
-    "charging.negative_cost",
-    "coût net négatif ({net_cost}) : une correction passe par une écriture de contrepassation",
-    "negative net cost ({net_cost}): a correction is made with a reversing entry",
-)
+M_SPLIT_TOTAL = msg("charging.split_total")
+M_OUTSIDE_PERIOD = msg("charging.outside_period")
+M_INELIGIBLE = msg("grant.ineligible_category")
+M_BEYOND_REMAINING = msg("charging.beyond_remaining")
+M_NOT_CONFIRMED = msg("charging.not_confirmed")
+M_NOT_POSITIVE = msg("charging.not_positive")
+M_OWN_NEGATIVE = msg("charging.own_negative")
+M_TWICE = msg("charging.twice")
+M_UNKNOWN_GRANT = msg("charging.unknown_grant")
+M_NEGATIVE_COST = msg("charging.negative_cost")
 
 
 @dataclass(frozen=True)

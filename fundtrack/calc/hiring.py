@@ -28,21 +28,13 @@ from decimal import Decimal
 from fundtrack.calc.payroll import PositionTerms, RateBook, exact, project_payroll
 from fundtrack.calc.staffing import Coverage, FundingLine, cover
 from fundtrack.errors import InputError
-from fundtrack.i18n import define
+from fundtrack.i18n import msg
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear
 
-M_NOT_HOURLY = define(
-    "hiring.not_hourly",
-    "le poste « {key} » est payé au salaire annuel : pas d'heures à chercher",
-    "position '{key}' is paid an annual salary: no hours to search",
-)
-M_UNTIL_BEFORE_START = define(
-    "hiring.until_before_start",
-    "la date à atteindre ({until}) précède le début du poste ({start})",
-    "the date to reach ({until}) is before the position starts ({start})",
-)
-M_STEP = define("hiring.step", "pas d'heures invalide ({value}) : positif", "invalid hours step ({value}): positive")
+M_NOT_HOURLY = msg("hiring.not_hourly")
+M_UNTIL_BEFORE_START = msg("hiring.until_before_start")
+M_STEP = msg("hiring.step")
 
 
 def _coverage(

@@ -26,69 +26,26 @@ from decimal import Decimal
 from typing import Literal
 
 from fundtrack.errors import RuleViolation
-from fundtrack.i18n import Lang, define, translate
+from fundtrack.i18n import Lang, msg, translate
 from fundtrack.money import ZERO, format_money, percent_of, round_half_up
 from fundtrack.periods import DateRange
 
 RATE_PLACES = Decimal("0.0001")
 
 Rule = Literal["total", "period", "eligible", "fee_cap", "matching", "no_combination"]
+RULES: tuple[Rule, ...] = ("total", "period", "eligible", "fee_cap", "matching", "no_combination")
 
-for _rule, _fr, _en in [
-    ("total", "Pas plus que le montant de la subvention", "Not more than the grant's amount"),
-    (
-        "period",
-        "Pas plus que la part de la subvention dans la période",
-        "Not more than the grant's share of the period",
-    ),
-    ("eligible", "Catégories admissibles seulement (fonds affectés)", "Eligible categories only (restricted funds)"),
-    ("fee_cap", "Frais d'administration sous le plafond", "Administrative fees under the cap"),
-    ("matching", "Contribution de contrepartie", "Matching contribution"),
-    (
-        "no_combination",
-        "Non cumulable avec une autre subvention du même bailleur",
-        "Not combined with another grant of the same funder",
-    ),
-]:
-    define(f"package.rule.{_rule}", _fr, _en)
 
-M_HOLDS = define("package.holds", "respectée", "holds")
-M_SHORT = define("package.short", "manque {amount}", "falls short by {amount}")
-M_EXCESS = define("package.excess", "dépassée de {amount}", "exceeded by {amount}")
+M_HOLDS = msg("package.holds")
+M_SHORT = msg("package.short")
+M_EXCESS = msg("package.excess")
 
-M_OVER_TOTAL = define(
-    "allocation.over_total",
-    "les allocations de la subvention {grant} totaliseraient {actual}, plus que son montant ({limit})",
-    "the allocations of grant {grant} would add up to {actual}, more than its amount ({limit})",
-)
-M_OVER_PERIOD = define(
-    "allocation.over_period",
-    "les allocations de la subvention {grant} pour {period} totaliseraient {actual}, "
-    "plus que sa part de cette période ({limit})",
-    "the allocations of grant {grant} for {period} would add up to {actual}, "
-    "more than its share of that period ({limit})",
-)
-M_OUTSIDE_PERIOD = define(
-    "allocation.outside_period",
-    "la subvention {grant} ({start} – {end}) ne couvre rien de la période {period}",
-    "grant {grant} ({start} – {end}) covers nothing of the period {period}",
-)
-M_INELIGIBLE = define(
-    "allocation.ineligible",
-    "la subvention {grant} est affectée et ne finance pas la catégorie « {category} »",
-    "grant {grant} is restricted and does not fund the category '{category}'",
-)
-M_FEE_CAP = define(
-    "allocation.fee_cap",
-    "les frais d'administration alloués à la subvention {grant} totaliseraient {actual}, "
-    "plus que le plafond de {cap} % ({limit})",
-    "the administrative fees allocated to grant {grant} would add up to {actual}, more than the {cap} % cap ({limit})",
-)
-M_NOT_POSITIVE = define(
-    "allocation.not_positive",
-    "montant d'allocation invalide ({amount}) : il doit être positif",
-    "invalid allocation amount ({amount}): it must be positive",
-)
+M_OVER_TOTAL = msg("allocation.over_total")
+M_OVER_PERIOD = msg("allocation.over_period")
+M_OUTSIDE_PERIOD = msg("allocation.outside_period")
+M_INELIGIBLE = msg("grant.ineligible_category")
+M_FEE_CAP = msg("allocation.fee_cap")
+M_NOT_POSITIVE = msg("allocation.not_positive")
 
 
 @dataclass(frozen=True)
@@ -119,10 +76,6 @@ class AllocationItem:
     administrative: bool
     period: DateRange
     amount: Decimal
-
-
-define("package.matching_basis.grant", "sur le montant de la subvention", "on the grant's amount")
-define("package.matching_basis.project", "sur le coût du projet", "on the project's cost")
 
 
 @dataclass(frozen=True)
@@ -264,6 +217,12 @@ def check_allocations(grant: GrantTerms, allocations: Sequence[AllocationItem]) 
 # --- the package ---------------------------------------------------------------------
 
 SourceKind = Literal["grant", "in_kind", "own_funds"]
+# the glossary term that names each kind of source
+SOURCE_KIND_LABELS: dict[SourceKind, str] = {
+    "grant": msg("term.grant"),
+    "in_kind": msg("term.in_kind"),
+    "own_funds": msg("term.own_funds"),
+}
 MatchingBasis = Literal["grant", "project"]
 
 

@@ -36,7 +36,7 @@ from fundtrack.calc.payroll_rates import RateBook as RateBook
 from fundtrack.calc.payroll_rates import exact as exact
 from fundtrack.calc.payroll_rates import rate as rate
 from fundtrack.errors import InputError
-from fundtrack.i18n import define
+from fundtrack.i18n import msg
 from fundtrack.money import ZERO, allocate, round_half_up, to_money
 from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear, Month, iter_months
 
@@ -48,23 +48,11 @@ _EXACT = Context(prec=60)
 _ONE = Decimal(1)
 _WEEKS = Decimal(52)
 
-M_PAY_BASIS = define(
-    "payroll.pay_basis",
-    "donner soit un salaire annuel, soit un taux horaire et des heures par semaine",
-    "give either an annual salary or an hourly rate with weekly hours",
-)
-M_HOURS = define(
-    "payroll.hours",
-    "heures par semaine invalides ({value}) : de 0 à 168",
-    "invalid weekly hours ({value}): 0 to 168",
-)
-M_RAISE_DATE = define(
-    "payroll.raise_date",
-    "date d'augmentation invalide ({value}) : un mois et un jour (MM-JJ)",
-    "invalid raise date ({value}): a month and a day (MM-DD)",
-)
-M_EMPTY_KEY = define("payroll.empty_key", "identifiant de poste vide", "empty position key")
-M_SAME_KEY = define("payroll.same_key", "poste « {key} » donné deux fois", "position '{key}' given twice")
+M_PAY_BASIS = msg("payroll.pay_basis")
+M_HOURS = msg("payroll.hours")
+M_RAISE_DATE = msg("payroll.raise_date")
+M_EMPTY_KEY = msg("payroll.empty_key")
+M_SAME_KEY = msg("payroll.same_key")
 
 
 def fiscal_year_finder(calendar_: FiscalCalendar) -> Callable[[Month], FiscalYear]:

@@ -15,47 +15,19 @@ from itertools import pairwise
 from typing import ClassVar
 
 from fundtrack.errors import InputError
-from fundtrack.i18n import Lang, define, translate
+from fundtrack.i18n import Lang, msg, translate
 from fundtrack.money import ZERO, format_percent, round_half_up, to_money
 
 _ONE = Decimal(1)
 
-M_NO_RATES = define(
-    "payroll.no_rates",
-    "aucun paramètre de paie fourni",
-    "no payroll parameters given",
-)
-M_SAME_YEAR = define(
-    "payroll.same_year",
-    "paramètres de paie de {year} donnés deux fois",
-    "payroll parameters for {year} given twice",
-)
-M_YEAR_BORROWED = define(
-    "payroll.year_borrowed",
-    "aucun paramètre de paie pour {year} : ceux de {used} sont appliqués",
-    "no payroll parameters for {year}: those of {used} are used",
-)
-M_CNESST_PLACEHOLDER = define(
-    "payroll.cnesst_placeholder",
-    "taux CNESST de {year} : moyenne provinciale ({rate}), à remplacer par le taux de l'organisme",
-    "{year} CNESST rate: provincial average ({rate}), to be replaced by the organisation's own rate",
-)
-M_RATE_RANGE = define(
-    "payroll.rate_range",
-    "taux {value} invalide : entre 0 et 1 (0,04 pour 4 %)",
-    "invalid rate {value}: between 0 and 1 (0.04 for 4 %)",
-)
-M_NOT_DECIMAL = define(
-    "payroll.not_decimal",
-    "« {value} » n'est pas un nombre exact (donner un texte ou un Decimal)",
-    "'{value}' is not an exact number (give a string or a Decimal)",
-)
-M_NEGATIVE = define("payroll.negative", "valeur négative ({value})", "negative value ({value})")
-M_CEILINGS = define(
-    "payroll.ceilings",
-    "plafonds incohérents : exemption < MGA ≤ MSGA exigé ({exemption}, {mga}, {msga})",
-    "inconsistent ceilings: exemption < MGA ≤ MSGA required ({exemption}, {mga}, {msga})",
-)
+M_NO_RATES = msg("payroll.no_rates")
+M_SAME_YEAR = msg("payroll.same_year")
+M_YEAR_BORROWED = msg("payroll.year_borrowed")
+M_CNESST_PLACEHOLDER = msg("payroll.cnesst_placeholder")
+M_RATE_RANGE = msg("payroll.rate_range")
+M_NOT_DECIMAL = msg("payroll.not_decimal")
+M_NEGATIVE = msg("payroll.negative")
+M_CEILINGS = msg("payroll.ceilings")
 
 
 @dataclass(frozen=True)

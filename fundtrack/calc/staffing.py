@@ -31,27 +31,15 @@ from fundtrack.calc.payroll import (
     rate,
 )
 from fundtrack.errors import InputError, NotFound
-from fundtrack.i18n import define
+from fundtrack.i18n import msg
 from fundtrack.money import ZERO, percent_of, to_money
 from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear, Month
 
-M_LINE_EMPTY = define(
-    "staffing.line_empty",
-    "le financement « {key} » ne donne ni montant ni part du coût",
-    "funding '{key}' gives neither an amount nor a share of the cost",
-)
-M_LINE_OVERLAP = define(
-    "staffing.line_overlap",
-    "le financement « {key} » donne deux montants pour des périodes qui se chevauchent ({first}, {second})",
-    "funding '{key}' gives two amounts for overlapping periods ({first}, {second})",
-)
-M_NEGATIVE_AMOUNT = define("staffing.negative_amount", "montant négatif ({value})", "negative amount ({value})")
-M_NO_POSITION = define("staffing.no_position", "aucun poste « {key} » dans le plan", "no position '{key}' in the plan")
-M_POSITION_EXISTS = define(
-    "staffing.position_exists",
-    "le poste « {key} » existe déjà dans le plan",
-    "position '{key}' is already in the plan",
-)
+M_LINE_EMPTY = msg("staffing.line_empty")
+M_LINE_OVERLAP = msg("staffing.line_overlap")
+M_NEGATIVE_AMOUNT = msg("staffing.negative_amount")
+M_NO_POSITION = msg("staffing.no_position")
+M_POSITION_EXISTS = msg("staffing.position_exists")
 
 
 class FundingStatus(StrEnum):

@@ -16,23 +16,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from fundtrack.errors import InputError
-from fundtrack.i18n import define
+from fundtrack.i18n import msg
 from fundtrack.money import ZERO, percent_of, to_money
 
 GST_RATE = Decimal("0.05")
 QST_RATE = Decimal("0.09975")
 DEFAULT_REBATE = Decimal("0.5")
 
-M_BAD_RATE = define(
-    "taxes.bad_rate",
-    "taux de remboursement invalide ({value}) : entre 0 et 1 (0,5 pour 50 %)",
-    "invalid rebate rate ({value}): between 0 and 1 (0.5 for 50 %)",
-)
-M_TAX_SIGN = define(
-    "taxes.sign",
-    "la taxe ({value}) n'a pas le signe du montant avant taxes ({pre_tax})",
-    "the tax ({value}) does not have the sign of the pre-tax amount ({pre_tax})",
-)
+M_BAD_RATE = msg("taxes.bad_rate")
+M_TAX_SIGN = msg("taxes.sign")
 
 
 @dataclass(frozen=True)

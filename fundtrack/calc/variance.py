@@ -21,28 +21,24 @@ from typing import Literal
 
 from fundtrack.calc.budgets import amount_in
 from fundtrack.errors import InputError
-from fundtrack.i18n import define
+from fundtrack.i18n import msg
 from fundtrack.money import ZERO, round_half_up
 from fundtrack.periods import DateRange, Month
 
 Dimension = Literal["line", "category", "project", "grant", "funder"]
 DIMENSIONS: tuple[Dimension, ...] = ("line", "category", "project", "grant", "funder")
+# the glossary term that names each grouping
+DIMENSION_LABELS: dict[Dimension, str] = {
+    "line": msg("term.budget_line"),
+    "category": msg("term.category"),
+    "project": msg("term.project"),
+    "grant": msg("term.grant"),
+    "funder": msg("term.funder"),
+}
 RATE_PLACES = Decimal("0.0001")
 
-M_BAD_DIMENSION = define(
-    "variance.bad_dimension",
-    "regroupement inconnu « {value} » : {choices}",
-    "unknown grouping '{value}': {choices}",
-)
-OWN_FUNDS = define("variance.own_funds", "Fonds propres / non imputé", "Own funds / not charged")
-for _dim, _fr, _en in [
-    ("line", "Ligne budgétaire", "Budget line"),
-    ("category", "Catégorie", "Category"),
-    ("project", "Projet", "Project"),
-    ("grant", "Subvention", "Grant"),
-    ("funder", "Bailleur de fonds", "Funder"),
-]:
-    define(f"variance.dimension.{_dim}", _fr, _en)
+M_BAD_DIMENSION = msg("variance.bad_dimension")
+OWN_FUNDS = msg("variance.own_funds")
 
 
 @dataclass(frozen=True)

@@ -27,22 +27,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fundtrack.db import make_engine, session_factory
 from fundtrack.errors import FundtrackError, InputError
-from fundtrack.i18n import Lang, check_lang, define, set_lang, translate
+from fundtrack.i18n import Lang, check_lang, msg, set_lang, translate
 from fundtrack.money import format_plain
 from fundtrack.plain import plain
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-M_ERROR = define("cli.error", "Erreur : {message}", "Error: {message}")
-M_NO_SCHEMA = define(
-    "cli.no_schema",
-    "la base {url} est vide : lancer « fundtrack init » puis « fundtrack load FICHIER »",
-    "database {url} is empty: run 'fundtrack init' then 'fundtrack load FILE'",
-)
-M_DB_UNREACHABLE = define(
-    "cli.db_unreachable", "base de données inaccessible : {detail}", "cannot reach the database: {detail}"
-)
+M_ERROR = msg("cli.error")
+M_NO_SCHEMA = msg("cli.no_schema")
+M_DB_UNREACHABLE = msg("cli.db_unreachable")
 
 
 @dataclass

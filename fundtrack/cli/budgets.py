@@ -9,10 +9,11 @@ from pathlib import Path
 
 import click
 
-from fundtrack.calc.variance import DIMENSIONS, check_dimension
+from fundtrack.calc.package import SOURCE_KIND_LABELS
+from fundtrack.calc.variance import DIMENSION_LABELS, DIMENSIONS, check_dimension
 from fundtrack.cli.base import CliContext, echo_json, echo_table, handle_errors, main, pass_cli, session_for
 from fundtrack.errors import ValidationFailed
-from fundtrack.i18n import define, translate
+from fundtrack.i18n import msg, translate, translate_plural
 from fundtrack.money import format_money, format_percent
 from fundtrack.periods import DateRange, FiscalCalendar, parse_date, parse_range
 from fundtrack.services.audit import acting_as
@@ -22,49 +23,12 @@ from fundtrack.services.organisation import get_organisation, organisation_scope
 from fundtrack.services.package import funding_gap, project_package
 from fundtrack.services.variance import budget_vs_actual
 
-for _code, _fr, _en in [
-    ("col.source", "Source", "Source"),
-    ("col.share", "Part", "Share"),
-    ("col.budget", "Budget", "Budget"),
-    ("col.actual", "Réel", "Actual"),
-    ("col.variance", "Écart", "Variance"),
-    ("col.variance_pct", "Écart %", "Variance %"),
-    ("col.forecast", "Prévision fin de période", "Forecast to end"),
-    ("col.year", "Exercice", "Fiscal year"),
-    ("col.cost", "Coût", "Cost"),
-    ("col.gap_confirmed", "Manque (confirmé seulement)", "Gap (confirmed only)"),
-    ("col.gap_if_granted", "Manque (si tout est accordé)", "Gap (if all granted)"),
-    ("col.condition", "Condition", "Condition"),
-    ("col.result", "Résultat", "Result"),
-    ("col.month", "Mois", "Month"),
-    ("col.line", "Ligne", "Line"),
-    ("source.in_kind", "Contribution en nature", "In-kind contribution"),
-    ("source.own_funds", "Fonds propres", "Own funds"),
-]:
-    define(_code, _fr, _en)
-
-M_PACKAGE_TITLE = define(
-    "cli.package_title",
-    "Montage financier — {project} — {period}",
-    "Financial package — {project} — {period}",
-)
-M_PACKAGE_GAPS = define(
-    "cli.package_gaps",
-    "Coût total {cost} · manque si seul l'argent confirmé arrive : {confirmed} · si toutes les demandes sont accordées : {granted}",
-    "Total cost {cost} · gap if only confirmed money comes: {confirmed} · if every request is granted: {granted}",
-)
-M_VARIANCE_TITLE = define(
-    "cli.variance_title", "Budget et réel — {period} — par {by}", "Budget vs actual — {period} — by {by}"
-)
-M_GAP_TITLE = define("cli.gap_title", "Manque à gagner — {period}", "Funding gap — {period}")
-M_IMPORTED = define(
-    "cli.imported",
-    "{count} dépense(s) importée(s), coût net {amount} ; {skipped} doublon(s) probable(s) ignoré(s)",
-    "{count} expense(s) imported, net cost {amount}; {skipped} likely duplicate(s) skipped",
-)
-M_IMPORT_FAILED = define(
-    "cli.import_failed", "Rien n'a été importé. {count} erreur(s) :", "Nothing was imported. {count} error(s):"
-)
+M_PACKAGE_TITLE = msg("cli.package_title")
+M_PACKAGE_GAPS = msg("cli.package_gaps")
+M_VARIANCE_TITLE = msg("cli.variance_title")
+M_GAP_TITLE = msg("cli.gap_title")
+M_IMPORTED = msg("cli.imported")
+M_IMPORT_FAILED = msg("cli.import_failed")
 
 
 def _period_option(cli_calendar: FiscalCalendar, fiscal_year: str | None, period: str | None, today: date) -> DateRange:
@@ -117,11 +81,11 @@ def package_cmd(cli: CliContext, project: str, fiscal_year: str | None, period: 
         return
     rows = []
     for s in pkg.sources:
-        label = s.label if s.kind == "grant" else f"{translate('source.' + s.kind)} : {s.label}".rstrip(" :")
+        label = s.label if s.kind == "grant" else f"{translate(SOURCE_KIND_LABELS[s.kind])} : {s.label}".rstrip(" :")
         status = translate(f"grant_status.{s.status}") if s.kind == "grant" else ""
         share = format_percent(s.share, lang) if s.share is not None else ""
         rows.append([label, s.funder, status, s.amount, share])
-    cols = ("col.source", "col.funder", "col.status", "col.amount", "col.share")
+    cols = ("label.source", "term.funder", "label.status", "label.amount", "col.share")
     title = translate(M_PACKAGE_TITLE, project=pkg.project, period=str(getattr(rng, "label", rng)))
     echo_table([translate(c) for c in cols], rows, lang, title)
     click.echo(
@@ -135,7 +99,7 @@ def package_cmd(cli: CliContext, project: str, fiscal_year: str | None, period: 
     if pkg.conditions:
         click.echo()
         crow = [[c.label(lang), c.grant, c.detail_text(lang), c.status(lang)] for c in pkg.conditions]
-        echo_table([translate("col.condition"), translate("col.reference"), "", translate("col.result")], crow, lang)
+        echo_table([translate("col.condition"), translate("label.reference"), "", translate("col.result")], crow, lang)
 
 
 @main.command("variance")
@@ -159,6 +123,7 @@ def variance_cmd(
     as_json: bool,
 ) -> None:
     """Budget vs actual: variance, variance % and the forecast to the end of the period."""
+    dimension = check_dimension(by)
     day = parse_date(as_of, "--as-of") if as_of else date.today()
     with session_for(cli) as session:
         org = get_organisation(session, cli.organisation)
@@ -169,7 +134,7 @@ def variance_cmd(
             f = funder_by_name(session, scope, funder)
             scope, calendar = organisation_scope(session, cli.organisation, f.id), f.calendar
         rng = _period_option(calendar, fiscal_year, period, day)
-        table = budget_vs_actual(session, scope, rng, check_dimension(by), day, project, lang)
+        table = budget_vs_actual(session, scope, rng, dimension, day, project, lang)
     rows = [*table.rows, table.total]
     if as_json:
         echo_json(
@@ -198,10 +163,10 @@ def variance_cmd(
             }
         )
         return
-    cols = ("col.budget", "col.actual", "col.variance", "col.variance_pct", "col.forecast")
+    cols = ("col.budget", "term.actual", "term.variance", "col.variance_pct", "col.forecast")
     out = [
         [
-            r.key or translate("col.total"),
+            r.key or translate("label.total"),
             r.budget,
             r.actual,
             r.variance,
@@ -211,9 +176,9 @@ def variance_cmd(
         for r in rows
     ]
     title = translate(
-        M_VARIANCE_TITLE, period=str(getattr(rng, "label", rng)), by=translate(f"variance.dimension.{by}").lower()
+        M_VARIANCE_TITLE, period=str(getattr(rng, "label", rng)), by=translate(DIMENSION_LABELS[dimension]).lower()
     )
-    echo_table([translate(f"variance.dimension.{by}"), *(translate(c) for c in cols)], out, lang, title)
+    echo_table([translate(DIMENSION_LABELS[dimension]), *(translate(c) for c in cols)], out, lang, title)
 
 
 @main.command("gap")
@@ -274,7 +239,7 @@ def gap_cmd(
             }
         )
         return
-    cols = ("col.year", "col.cost", "col.gap_confirmed", "col.gap_if_granted")
+    cols = ("term.fiscal_year", "label.cost", "col.gap_confirmed", "col.gap_if_granted")
     rows = [[y.period.label, y.cost, y.gap_confirmed, y.gap_if_granted] for y in years]
     title = translate(M_GAP_TITLE, period=str(getattr(rng, "label", rng)) if rng else "")
     echo_table([translate(c) for c in cols], rows, lang, title.rstrip(" —"))
@@ -291,7 +256,7 @@ def gap_cmd(
             ]
             for m, g in zip(report.confirmed.months, report.if_granted.months, strict=True)
         ]
-        mcols = ("col.line", "col.month", "col.cost", "col.source", "col.gap_confirmed", "col.gap_if_granted")
+        mcols = ("col.line", "label.month", "label.cost", "label.source", "col.gap_confirmed", "col.gap_if_granted")
         echo_table([translate(c) for c in mcols], mrows, lang)
 
 
@@ -322,7 +287,7 @@ def expenses_import(cli: CliContext, file: Path, force: bool, mappings: tuple[st
         if as_json:
             echo_json({"imported": 0, "errors": [{"path": e.path, "message": e.message()} for e in exc.errors]})
         else:
-            click.echo(translate(M_IMPORT_FAILED, count=len(exc.errors)), err=True)
+            click.echo(translate_plural(M_IMPORT_FAILED, len(exc.errors)), err=True)
             for e in exc.errors:
                 click.echo("  " + e.describe(), err=True)
         sys.exit(1)

@@ -20,7 +20,7 @@ from fundtrack.cli.base import (
 )
 from fundtrack.db import upgrade
 from fundtrack.errors import ValidationFailed
-from fundtrack.i18n import define, translate
+from fundtrack.i18n import msg, translate, translate_plural
 from fundtrack.money import ZERO, format_money, parse_money
 from fundtrack.periods import parse_date
 from fundtrack.services import interchange
@@ -28,55 +28,14 @@ from fundtrack.services.grants import grant_by_reference, list_funders, list_gra
 from fundtrack.services.ledger import grant_years, ledger_for_year, receivables
 from fundtrack.services.organisation import get_organisation, organisation_scope
 
-for _code, _fr, _en in [
-    ("col.funder", "Bailleur de fonds", "Funder"),
-    ("col.kind", "Type", "Kind"),
-    ("col.fiscal_start", "Début d'exercice", "Fiscal year starts"),
-    ("col.language", "Langue", "Language"),
-    ("col.fee_cap", "Plafond frais adm.", "Admin fee cap"),
-    ("col.reference", "Référence", "Reference"),
-    ("col.title", "Titre", "Title"),
-    ("col.status", "Statut", "Status"),
-    ("col.amount", "Montant", "Amount"),
-    ("col.start", "Début", "Start"),
-    ("col.end", "Fin", "End"),
-    ("col.received", "Reçu", "Received"),
-    ("col.confirmed", "Confirmé", "Confirmed"),
-    ("col.requested", "Demandé", "Requested"),
-    ("col.to_receive", "À recevoir", "To receive"),
-    ("col.expected_date", "Date prévue", "Expected"),
-    ("col.overdue_days", "Jours de retard", "Days overdue"),
-    ("col.total", "Total", "Total"),
-    ("col.fiscal_year", "Exercice", "Fiscal year"),
-    ("col.received_on", "Reçu le", "Received on"),
-    ("cli.grant_org_years", "Par exercice de l'organisme", "By fiscal year of the organisation"),
-    ("cli.grant_funder_years", "Par exercice du bailleur de fonds", "By fiscal year of the funder"),
-    ("cli.instalments", "Versements", "Instalments"),
-]:
-    define(_code, _fr, _en)
-
-M_INITIALISED = define("cli.initialised", "Base de données prête : {url}", "Database ready: {url}")
-M_LOADED = define(
-    "cli.loaded",
-    "Chargé « {name} » : {counts}",
-    "Loaded '{name}': {counts}",
-)
-M_LEDGER_TITLE = define(
-    "cli.ledger_title", "Financement de l'exercice {year} — {org}", "Funding for fiscal year {year} — {org}"
-)
-M_RECEIVABLES_TITLE = define(
-    "cli.receivables_title", "Versements à recevoir au {date} — {org}", "Instalments receivable as of {date} — {org}"
-)
-M_OVERDUE = define("cli.overdue", "{count} en retard, {amount}", "{count} overdue, {amount}")
-M_RECEIVED = define(
-    "cli.received",
-    "Versement du {expected} de « {reference} » reçu le {date} : {amount}",
-    "Instalment of {expected} of '{reference}' received on {date}: {amount}",
-)
-M_LOADING = define("cli.loading", "Chargement", "Loading")
-M_LOAD_FAILED = define(
-    "cli.load_failed", "Rien n'a été écrit. {count} erreur(s) :", "Nothing was written. {count} error(s):"
-)
+M_INITIALISED = msg("cli.initialised")
+M_LOADED = msg("cli.loaded")
+M_LEDGER_TITLE = msg("cli.ledger_title")
+M_RECEIVABLES_TITLE = msg("cli.receivables_title")
+M_OVERDUE = msg("cli.overdue")
+M_RECEIVED = msg("cli.received")
+M_LOADING = msg("cli.loading")
+M_LOAD_FAILED = msg("cli.load_failed")
 
 
 @main.command()
@@ -105,7 +64,7 @@ def load(cli: CliContext, file: Path) -> None:
             counts = {key: len(document.get(key) or []) for key in [s.key for s in interchange.sections()]}
             name = org.name
     except ValidationFailed as exc:
-        click.echo(translate(M_LOAD_FAILED, count=len(exc.errors)), err=True)
+        click.echo(translate_plural(M_LOAD_FAILED, len(exc.errors)), err=True)
         for line in interchange.error_lines(exc):
             click.echo("  " + line, err=True)
         sys.exit(1)
@@ -156,7 +115,7 @@ def funders(cli: CliContext, as_json: bool) -> None:
                 ]
             )
             return
-        headers = [translate(c) for c in ("col.funder", "col.kind", "col.fiscal_start", "col.language", "col.fee_cap")]
+        headers = [translate(c) for c in ("term.funder", "col.kind", "col.fiscal_start", "col.language", "col.fee_cap")]
         rows = [
             [
                 f.name,
@@ -203,7 +162,15 @@ def grants(cli: CliContext, funder: str | None, as_json: bool) -> None:
                 ]
             )
             return
-        cols = ("col.reference", "col.funder", "col.status", "col.amount", "col.received", "col.start", "col.end")
+        cols = (
+            "label.reference",
+            "term.funder",
+            "label.status",
+            "label.amount",
+            "col.received",
+            "label.start",
+            "label.end",
+        )
         rows = [
             [
                 g.reference,
@@ -234,7 +201,7 @@ def receivables_cmd(cli: CliContext, as_of: str | None, as_json: bool) -> None:
         if as_json:
             echo_json([{**r.__dict__, "overdue": r.overdue} for r in items])
             return
-        cols = ("col.funder", "col.reference", "col.expected_date", "col.amount", "col.overdue_days")
+        cols = ("term.funder", "label.reference", "col.expected_date", "label.amount", "col.overdue_days")
         rows = [[r.funder, r.reference, r.expected_date, r.amount, r.overdue_days or ""] for r in items]
         echo_table([translate(c) for c in cols], rows, lang, translate(M_RECEIVABLES_TITLE, date=day, org=org.name))
         late = [r for r in items if r.overdue]
@@ -259,10 +226,10 @@ def ledger_cmd(cli: CliContext, fiscal_year: str | None, as_json: bool) -> None:
     if as_json:
         echo_json({"fiscal_year": ledger.label, "rows": ledger.rows, "total": ledger.total})
         return
-    cols = ("col.funder", "col.confirmed", "col.requested", "col.received", "col.to_receive")
+    cols = ("term.funder", "col.confirmed", "col.requested", "col.received", "col.to_receive")
     rows: list[list[object]] = [[r.funder, r.confirmed, r.requested, r.received, r.to_receive] for r in ledger.rows]
     t = ledger.total
-    rows.append([translate("col.total"), t.confirmed, t.requested, t.received, t.to_receive])
+    rows.append([translate("label.total"), t.confirmed, t.requested, t.received, t.to_receive])
     echo_table([translate(c) for c in cols], rows, lang, translate(M_LEDGER_TITLE, year=ledger.label, org=org.name))
 
 
@@ -307,10 +274,10 @@ def grant_cmd(cli: CliContext, reference: str, as_json: bool) -> None:
         ("cli.grant_funder_years", years.funder_years),
     ):
         rows = [[y.label, a] for y, a in amounts.items()]
-        echo_table([translate("col.fiscal_year"), translate("col.amount")], rows, lang, translate(code))
+        echo_table([translate("term.fiscal_year"), translate("label.amount")], rows, lang, translate(code))
     if instalments:
-        cols = ("col.expected_date", "col.amount", "col.received_on", "col.received")
-        echo_table([translate(c) for c in cols], instalments, lang, translate("cli.instalments"))
+        cols = ("col.expected_date", "label.amount", "col.received_on", "col.received")
+        echo_table([translate(c) for c in cols], instalments, lang, translate("term.instalments"))
 
 
 @main.command("receive")

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from fundtrack.cli.base import CliContext, handle_errors, main, pass_cli, session_for
-from fundtrack.i18n import Lang, check_lang, define, translate
+from fundtrack.i18n import Lang, check_lang, msg, translate
 from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear, parse_date, parse_range
 from fundtrack.reports.budget import budget_report
 from fundtrack.reports.budget_xlsx import write_budget_report
@@ -22,8 +22,8 @@ from fundtrack.reports.simulation_xlsx import write_simulation_report
 from fundtrack.services.grants import funder_by_name
 from fundtrack.services.organisation import get_organisation, organisation_scope
 
-M_WRITTEN = define("cli.report.written", "Rapport écrit : {path}", "Report written: {path}")
-M_WRITING = define("cli.report.writing", "Écriture du rapport", "Writing the report")
+M_WRITTEN = msg("cli.report.written")
+M_WRITING = msg("cli.report.writing")
 
 LANG_CHOICE = click.Choice(["fr", "en"])
 OUTPUT = click.option(

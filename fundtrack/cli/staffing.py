@@ -22,7 +22,7 @@ from fundtrack.calc.payroll import PositionTerms
 from fundtrack.calc.staffing import AddPosition, FundingLine, FundingStatus, YearSummary
 from fundtrack.cli.base import CliContext, echo_json, echo_table, handle_errors, main, pass_cli, session_for
 from fundtrack.errors import InputError
-from fundtrack.i18n import Lang, define, translate
+from fundtrack.i18n import Lang, msg, translate
 from fundtrack.models import GrantStatus, Organisation
 from fundtrack.models.staffing import ChangeKind
 from fundtrack.money import ZERO, format_money, parse_money
@@ -34,75 +34,23 @@ from fundtrack.services.scope import Scope
 from fundtrack.services.simulation import HiringAnswers, StaffingRun, default_range, hiring_answers, simulate_scenario
 from fundtrack.services.staffing import list_payroll_rates, load_payroll_rates, scenario_by_name
 
-for _code, _fr, _en in [
-    ("staffing.col.fiscal_year", "Exercice", "Fiscal year"),
-    ("staffing.col.cost", "Coût", "Cost"),
-    ("staffing.col.salaries", "Salaires et vacances", "Pay and vacation"),
-    ("staffing.col.contributions", "Cotisations", "Contributions"),
-    ("staffing.col.benefits", "Avantages", "Benefits"),
-    ("staffing.col.gap_confirmed", "Manque (confirmé)", "Gap (confirmed)"),
-    ("staffing.col.gap_requested", "Manque (si demandes accordées)", "Gap (if requests granted)"),
-    ("staffing.col.position", "Poste", "Position"),
-    ("staffing.col.runway_confirmed", "1er mois non couvert (confirmé)", "First month short (confirmed)"),
-    (
-        "staffing.col.runway_requested",
-        "1er mois non couvert (demandes accordées)",
-        "First month short (requests granted)",
-    ),
-    ("staffing.col.month", "Mois", "Month"),
-    ("staffing.col.paid_by", "Payé par", "Paid by"),
-    ("staffing.col.gap", "Manque", "Gap"),
-    ("staffing.col.year", "Année", "Year"),
-    ("staffing.col.parameter", "Paramètre", "Parameter"),
-    ("staffing.col.scenario", "Scénario", "Scenario"),
-]:
-    define(_code, _fr, _en)
-
-M_TITLE = define("cli.simulate_title", "Simulation — {name} — {org}", "Simulation — {name} — {org}")
-M_CURRENT = define("cli.simulate_current", "dotation actuelle", "current staffing")
-M_FUNDERS = define("cli.simulate_funders", "Qui paie, par exercice", "Who pays, per fiscal year")
-M_RUNWAY = define("cli.simulate_runway", "Jusqu'où l'argent tient", "How far the money goes")
-M_ALWAYS = define("cli.simulate_always", "toujours couvert", "always covered")
-M_ANSWERS = define(
-    "cli.simulate_answers",
-    "« {title} » : réponses pour le coordonnateur (jusqu'au {until})",
-    "'{title}': the coordinator's answers (to {until})",
-)
-M_EARLIEST = define(
-    "cli.simulate_earliest",
-    "  Début au plus tôt que l'argent confirmé porte jusqu'au {until} : {answer}",
-    "  Earliest start that confirmed money carries to {until}: {answer}",
-)
-M_NONE_CARRIES = define("cli.simulate_none", "aucun", "none")
-M_HOURS = define(
-    "cli.simulate_hours",
-    "  Heures par semaine au plus que l'argent confirmé porte dès le {start} : {answer}",
-    "  Most weekly hours confirmed money carries from {start}: {answer}",
-)
-M_NEEDED = define(
-    "cli.simulate_needed",
-    "  Financement manquant pour l'embauche prévue, {year} : {confirmed} (confirmé seulement), {requested} (demandes accordées)",
-    "  Extra funding needed for the hire as planned, {year}: {confirmed} (confirmed only), {requested} (requests granted)",
-)
-M_MONTHS = define(
-    "cli.simulate_months", "Mois par mois : qui paie chaque poste", "Month by month: who pays each position"
-)
-M_COMPARE = define("cli.simulate_compare", "Scénarios côte à côte — {org}", "Scenarios side by side — {org}")
-M_NOTE = define("cli.simulate_note", "Note : {text}", "Note: {text}")
-M_ADD_NEEDS = define(
-    "cli.add_needs",
-    "--add exige --start et soit --salary, soit --rate et --hours",
-    "--add needs --start and either --salary, or --rate and --hours",
-)
-M_BAD_FUND = define(
-    "cli.bad_fund",
-    "--fund « {value} » : écrire RÉFÉRENCE:EXERCICE:MONTANT (PIC-2025-2028:2027-2028:20000)",
-    "--fund '{value}': write REFERENCE:FISCAL-YEAR:AMOUNT (PIC-2025-2028:2027-2028:20000)",
-)
-M_RATES_LOADED = define(
-    "cli.rates_loaded", "Paramètres de paie chargés : {years}", "Payroll parameters loaded: {years}"
-)
-M_RATES_TITLE = define("cli.rates_title", "Paramètres de paie — {org}", "Payroll parameters — {org}")
+M_TITLE = msg("cli.simulate_title")
+M_CURRENT = msg("cli.simulate_current")
+M_FUNDERS = msg("cli.simulate_funders")
+M_RUNWAY = msg("cli.simulate_runway")
+M_ALWAYS = msg("cli.simulate_always")
+M_ANSWERS = msg("cli.simulate_answers")
+M_EARLIEST = msg("cli.simulate_earliest")
+M_NONE_CARRIES = msg("cli.simulate_none")
+M_HOURS = msg("cli.simulate_hours")
+M_NEEDED = msg("cli.simulate_needed")
+M_MONTHS = msg("cli.simulate_months")
+M_COMPARE = msg("cli.simulate_compare")
+M_NOTE = msg("cli.simulate_note")
+M_ADD_NEEDS = msg("cli.add_needs")
+M_BAD_FUND = msg("cli.bad_fund")
+M_RATES_LOADED = msg("cli.rates_loaded")
+M_RATES_TITLE = msg("cli.rates_title")
 
 ADDED_KEY = "ajout"
 
@@ -234,11 +182,11 @@ def _print_run(run: StaffingRun, answers: list[HiringAnswers], org: Organisation
     headers = [
         translate(c)
         for c in (
-            "staffing.col.fiscal_year",
+            "term.fiscal_year",
             "staffing.col.salaries",
-            "staffing.col.contributions",
-            "staffing.col.benefits",
-            "staffing.col.cost",
+            "term.employer_contributions",
+            "label.benefits",
+            "label.cost",
             "col.confirmed",
             "col.requested",
             "staffing.col.gap_confirmed",
@@ -277,8 +225,7 @@ def _print_run(run: StaffingRun, answers: list[HiringAnswers], org: Organisation
             ]
         )
     headers = [
-        translate(c)
-        for c in ("staffing.col.position", "staffing.col.runway_confirmed", "staffing.col.runway_requested")
+        translate(c) for c in ("term.position", "staffing.col.runway_confirmed", "staffing.col.runway_requested")
     ]
     echo_table(headers, runway_rows, lang, title=translate(M_RUNWAY))
     for answer in answers:
@@ -294,7 +241,7 @@ def _print_funders(years: tuple[YearSummary, ...], lang: Lang) -> None:
     if not funders:
         return
     click.echo()
-    headers = [translate("col.funder")] + [y.year.label for y in years]
+    headers = [translate("term.funder")] + [y.year.label for y in years]
     rows = []
     for funder in funders:
         for status, label in (("confirmed", "col.confirmed"), ("requested", "col.requested")):
@@ -329,9 +276,9 @@ def _print_months(run: StaffingRun, lang: Lang) -> None:
     headers = [
         translate(c)
         for c in (
-            "staffing.col.month",
-            "staffing.col.position",
-            "staffing.col.cost",
+            "label.month",
+            "term.position",
+            "label.cost",
             "staffing.col.paid_by",
             "staffing.col.gap",
         )
@@ -344,11 +291,11 @@ def _print_months(run: StaffingRun, lang: Lang) -> None:
 
 
 def _print_compare(runs: list[StaffingRun], org: Organisation, lang: Lang) -> None:
-    headers = [translate("staffing.col.fiscal_year")]
+    headers = [translate("term.fiscal_year")]
     for run in runs:
         name = run.name or translate(M_CURRENT)
         headers += [
-            f"{name}: {translate('staffing.col.cost')}",
+            f"{name}: {translate('label.cost')}",
             translate("staffing.col.gap_confirmed"),
             translate("staffing.col.gap_requested"),
         ]
@@ -462,31 +409,8 @@ def _param(value: Decimal, lang: Lang) -> Decimal | str:
     return value
 
 
-M_BUDGET_FROM_SCENARIO = define(
-    "cli.budget_from_scenario",
-    "Version « {version} » du budget de « {project} » : lignes de dotation tirées de {scenario}",
-    "Version '{version}' of the budget of '{project}': staffing lines taken from {scenario}",
-)
-M_CURRENT_PLAN = define("cli.current_plan", "la dotation actuelle", "the current staffing")
-define("col.line", "Ligne", "Line")
-define("col.category", "Catégorie", "Category")
-
-
-for _code, _fr, _en in [
-    ("rrq_rate", "RRQ : taux de l'employeur", "QPP: employer rate"),
-    ("rrq_exemption", "RRQ : exemption de base", "QPP: basic exemption"),
-    ("rrq_mga", "RRQ : maximum des gains admissibles (MGA)", "QPP: maximum pensionable earnings"),
-    ("rrq2_rate", "RRQ2 : taux supplémentaire", "QPP2: additional rate"),
-    ("rrq_msga", "RRQ2 : maximum supplémentaire (MSGA)", "QPP2: additional maximum"),
-    ("rqap_rate", "RQAP : taux de l'employeur", "QPIP: employer rate"),
-    ("rqap_max", "RQAP : maximum de la rémunération assurable", "QPIP: maximum insurable earnings"),
-    ("ei_rate", "AE : taux de l'employeur (Québec)", "EI: employer rate (Québec)"),
-    ("ei_max", "AE : maximum de la rémunération assurable", "EI: maximum insurable earnings"),
-    ("fss_rate", "FSS : taux", "FSS (health services fund): rate"),
-    ("cnt_rate", "CNT : taux", "CNT (labour standards): rate"),
-    ("cnesst_rate", "CNESST : taux", "CNESST: rate"),
-]:
-    define(f"payroll.param.{_code}", _fr, _en)
+M_BUDGET_FROM_SCENARIO = msg("cli.budget_from_scenario")
+M_CURRENT_PLAN = msg("cli.current_plan")
 
 
 @main.command("budget-from-scenario")
@@ -550,12 +474,12 @@ def budget_from_scenario(
             )
             return
         totals = [sum((r[i] for r in rows), ZERO) for i in range(2, 2 + len(fiscal_years))]
-        rows.append([translate("col.total"), "", *totals])
+        rows.append([translate("label.total"), "", *totals])
         title = translate(
             M_BUDGET_FROM_SCENARIO,
             version=version.name,
             project=project,
             scenario=f"« {scenario} »" if scenario else translate(M_CURRENT_PLAN),
         )
-        headers = [translate("col.line"), translate("col.category"), *[y.label for y in fiscal_years]]
+        headers = [translate("col.line"), translate("term.category"), *[y.label for y in fiscal_years]]
         echo_table(headers, rows, lang, title)

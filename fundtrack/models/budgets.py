@@ -16,7 +16,6 @@ from decimal import Decimal
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fundtrack.i18n import define
 from fundtrack.models.base import Base, MoneyType, UTCDateTime, str_enum, utcnow
 from fundtrack.models.ledger import BudgetCategory, Grant, Project
 from fundtrack.periods import DateRange
@@ -26,14 +25,6 @@ class VersionKind(enum.StrEnum):
     ADOPTED = "adopted"
     REVISED = "revised"
     SCENARIO = "scenario"
-
-
-for _code, _fr, _en in [
-    ("adopted", "adopté", "adopted"),
-    ("revised", "révisé", "revised"),
-    ("scenario", "scénario", "scenario"),
-]:
-    define(f"version_kind.{_code}", _fr, _en)
 
 
 class Budget(Base):

@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fundtrack.i18n import define
 from fundtrack.models.base import Base, MoneyType, UTCDateTime, str_enum, utcnow
 from fundtrack.models.budgets import BudgetLine
 from fundtrack.models.ledger import BudgetCategory, Grant, Project
@@ -29,17 +28,6 @@ class PaymentMethod(enum.StrEnum):
     DEBIT = "debit"
     CASH = "cash"
     OTHER = "other"
-
-
-for _code, _fr, _en in [
-    ("cheque", "chèque", "cheque"),
-    ("transfer", "virement", "transfer"),
-    ("card", "carte de crédit", "credit card"),
-    ("debit", "prélèvement / débit", "debit"),
-    ("cash", "comptant", "cash"),
-    ("other", "autre", "other"),
-]:
-    define(f"payment_method.{_code}", _fr, _en)
 
 
 class Expense(Base):

@@ -22,7 +22,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fundtrack.i18n import define
 from fundtrack.models.base import Base, MoneyType, RateType, str_enum
 from fundtrack.periods import DateRange, FiscalCalendar
 
@@ -44,34 +43,11 @@ class FunderKind(enum.StrEnum):
     OTHER = "other"
 
 
-for _code, _fr, _en in [
-    ("centraide", "Centraide", "Centraide"),
-    ("borough", "Arrondissement", "Borough"),
-    ("city", "Ville", "City"),
-    ("quebec", "Gouvernement du Québec", "Government of Québec"),
-    ("canada", "Gouvernement du Canada", "Government of Canada"),
-    ("foundation", "Fondation", "Foundation"),
-    ("donor", "Donateur", "Donor"),
-    ("sponsor", "Commanditaire", "Sponsor"),
-    ("other", "Autre", "Other"),
-]:
-    define(f"funder_kind.{_code}", _fr, _en)
-
-
 class GrantStatus(enum.StrEnum):
     REQUESTED = "requested"
     CONFIRMED = "confirmed"
     DECLINED = "declined"
     CLOSED = "closed"
-
-
-for _code, _fr, _en in [
-    ("requested", "demandée", "requested"),
-    ("confirmed", "confirmée", "confirmed"),
-    ("declined", "refusée", "declined"),
-    ("closed", "fermée", "closed"),
-]:
-    define(f"grant_status.{_code}", _fr, _en)
 
 
 class ScheduleBasis(enum.StrEnum):
@@ -95,16 +71,6 @@ class DesiredChange(enum.StrEnum):
     YOUTH = "youth"
     INTEGRATION = "integration"
     SERVICES = "services"
-
-
-for _code, _fr, _en in [
-    ("housing", "Logement de qualité abordable et accessible", "Affordable, accessible quality housing"),
-    ("food", "Sécurité alimentaire", "Food security"),
-    ("youth", "Soutien aux enfants et aux jeunes", "Support for children and youth"),
-    ("integration", "Cheminement d'intégration des citoyens", "Citizens' integration pathways"),
-    ("services", "Connaissance et usage des services", "Knowing and using services"),
-]:
-    define(f"desired_change.{_code}", _fr, _en)
 
 
 class Organisation(Base):

@@ -29,7 +29,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fundtrack.i18n import define
 from fundtrack.models.base import Base, MoneyType, RateType, str_enum
 from fundtrack.models.budgets import BudgetLine
 from fundtrack.models.ledger import Grant
@@ -42,28 +41,11 @@ class PositionStatus(enum.StrEnum):
     VACANT = "vacant"
 
 
-for _code, _fr, _en in [
-    ("filled", "pourvu", "filled"),
-    ("planned", "prévu", "planned"),
-    ("vacant", "vacant", "vacant"),
-]:
-    define(f"position_status.{_code}", _fr, _en)
-
-
 class ChangeKind(enum.StrEnum):
     ADD = "add"
     CHANGE_PAY = "change_pay"
     MOVE = "move"
     END = "end"
-
-
-for _code, _fr, _en in [
-    ("add", "ajouter un poste", "add a position"),
-    ("change_pay", "changer le salaire ou les heures", "change pay or hours"),
-    ("move", "déplacer le début ou la fin", "move the start or end"),
-    ("end", "mettre fin au poste", "end the position"),
-]:
-    define(f"change_kind.{_code}", _fr, _en)
 
 
 _PAY_CHECKS = (

@@ -18,18 +18,10 @@ import yaml
 
 from fundtrack.calc.payroll import PayrollRates, RateBook
 from fundtrack.errors import InputError
-from fundtrack.i18n import define
+from fundtrack.i18n import msg
 
-M_BAD_FILE = define(
-    "rates.bad_file",
-    "fichier de paramètres de paie {name} invalide : {problem}",
-    "invalid payroll parameter file {name}: {problem}",
-)
-M_VALUE_NOT_TEXT = define(
-    "rates.value_not_text",
-    "la valeur de {param} doit être écrite entre guillemets (« 0.063 ») pour rester exacte",
-    'the value of {param} must be quoted ("0.063") to stay exact',
-)
+M_BAD_FILE = msg("rates.bad_file")
+M_VALUE_NOT_TEXT = msg("rates.value_not_text")
 
 PARAMETERS: tuple[str, ...] = tuple(
     f.name for f in fields(PayrollRates) if f.name not in ("year", "cnesst_placeholder", "sources")

@@ -14,10 +14,9 @@ from typing import IO
 
 from xlsxwriter.utility import xl_range_abs
 
-from fundtrack.calc.package import FinancialPackage
-from fundtrack.i18n import Lang, define, translate
+from fundtrack.calc.package import SOURCE_KIND_LABELS, FinancialPackage
+from fundtrack.i18n import Lang, translate
 from fundtrack.money import ZERO
-from fundtrack.reports import labels  # noqa: F401  (the column labels)
 from fundtrack.reports.budget import BudgetReport
 from fundtrack.reports.charts import COLOURS, Series, insert_chart, money_by_year_chart
 from fundtrack.reports.tables import Column, Table, TableTotals, percent_formula
@@ -25,35 +24,10 @@ from fundtrack.reports.xlsx import Formula, ReportSheet, ReportWorkbook
 
 Progress = Callable[[int], None]
 
-for _code, _fr, _en in [
-    ("report.budget.title", "Budget de l'organisme", "The organisation's budget"),
-    ("report.budget.sheet.budget", "Budget pluriannuel", "Multi-year budget"),
-    ("report.budget.sheet.packages", "Montages financiers", "Financial packages"),
-    ("report.budget.sheet.gap", "Manque à gagner", "Funding gap"),
-    ("report.budget.lines", "Lignes budgétaires par exercice", "Budget lines by fiscal year"),
-    ("report.budget.by_project", "Par projet", "By project"),
-    ("report.budget.gap_title", "Manque à gagner par exercice", "Funding gap by fiscal year"),
-    (
-        "report.budget.chart",
-        "Coût, argent confirmé et demandé, manque à gagner",
-        "Cost, confirmed and requested money, gap",
-    ),
-    ("report.budget.package", "{project} — {year}", "{project} — {year}"),
-    ("report.budget.conditions", "Conditions", "Conditions"),
-    ("report.budget.total_cost", "Coût total", "Total cost"),
-    ("report.source.grant", "Subvention", "Grant"),
-    ("report.source.in_kind", "Contribution en nature", "In-kind contribution"),
-    ("report.source.own_funds", "Fonds propres", "Own funds"),
-    ("report.source.requested", "Subvention demandée", "Requested grant"),
-    ("report.name.budget_total", "Budget_total", "Budget_total"),
-    ("report.name.gap_confirmed", "Manque_confirme", "Gap_confirmed"),
-    ("report.name.gap_if_granted", "Manque_si_accorde", "Gap_if_granted"),
-]:
-    define(_code, _fr, _en)
 
 GAP_COLUMNS = [
-    Column("year", "report.col.fiscal_year", "text", 12),
-    Column("cost", "report.col.cost", "money", 16, total="sum"),
+    Column("year", "term.fiscal_year", "text", 12),
+    Column("cost", "label.cost", "money", 16, total="sum"),
     Column("confirmed", "report.col.confirmed", "money", 16, total="sum"),
     Column("requested", "report.col.requested", "money", 16, total="sum"),
     Column("gap_confirmed", "report.col.gap_confirmed", "money", 18, total="sum"),
@@ -76,13 +50,13 @@ def write_budget_report(
         _write_budget(budget, report)
         if progress:
             progress(len(report.rows))
-        packages = book.add_sheet("report.budget.sheet.packages", footer=report.organisation)
+        packages = book.add_sheet("term.financial_packages", footer=report.organisation)
         years = {y.label for y in report.years}
         for package in report.packages:
             write_package(packages, package, years=years)
         if progress:
             progress(len(report.packages))
-        gap = book.add_sheet("report.budget.sheet.gap", footer=report.organisation)
+        gap = book.add_sheet("term.funding_gap", footer=report.organisation)
         _write_gap(gap, report)
 
 
@@ -108,14 +82,14 @@ def _write_budget(sheet: ReportSheet, report: BudgetReport) -> None:
     book = sheet.workbook
     _heading(sheet, report, "report.budget.lines")
     years = _year_columns(report)
-    project_label = book.t("report.col.project")
+    project_label = book.t("term.project")
     columns = [
-        Column("project", "report.col.project", "text", _width(report.projects, project_label, least=20, most=46)),
+        Column("project", "term.project", "text", _width(report.projects, project_label, least=20, most=46)),
         Column(
             "category",
-            "report.col.category",
+            "term.category",
             "text",
-            _width((r.category for r in report.rows), book.t("report.col.category"), least=16, most=34),
+            _width((r.category for r in report.rows), book.t("term.category"), least=16, most=34),
         ),
         Column(
             "description",
@@ -125,7 +99,7 @@ def _write_budget(sheet: ReportSheet, report: BudgetReport) -> None:
             _width([*(r.description for r in report.rows), *report.projects], project_label, least=24, most=54),
         ),
         *years,
-        Column("total", "report.col.total", "money", 16, total="sum"),
+        Column("total", "label.total", "money", 16, total="sum"),
     ]
     table = Table(sheet, columns, freeze=True, repeat=True)
     first_year, last_year = table.col_of["y0"], table.col_of[f"y{len(report.years) - 1}"]
@@ -142,9 +116,9 @@ def _write_budget(sheet: ReportSheet, report: BudgetReport) -> None:
     by_project = Table(
         sheet,
         [
-            Column("project", "report.col.project", "text"),
+            Column("project", "term.project", "text"),
             *years,
-            Column("total", "report.col.total", "money", total="sum"),
+            Column("total", "label.total", "money", total="sum"),
         ],
         first_col=table.col_of["description"],
         widths=False,
@@ -175,7 +149,7 @@ def write_package(sheet: ReportSheet, package: FinancialPackage, *, years: Colle
     """
     book = sheet.workbook
     if sheet.row == 0:
-        sheet.title(book.t("report.budget.sheet.packages"))
+        sheet.title(book.t("term.financial_packages"))
         sheet.skip()
         sheet.widths({5: 14})  # the conditions' state, right of the sources
     year = _year_label(package)
@@ -184,10 +158,10 @@ def write_package(sheet: ReportSheet, package: FinancialPackage, *, years: Colle
     cost_ref = sheet.pair("report.budget.total_cost", package.total_cost, "money")
     cost = cost_ref.a1
     columns = [
-        Column("source", "report.col.source", "text", 44),
-        Column("funder", "report.col.funder", "wrap", 40),
+        Column("source", "label.source", "text", 44),
+        Column("funder", "term.funder", "wrap", 40),
         Column("kind", "report.col.kind", "text", 22),
-        Column("amount", "report.col.source_amount", "money", 16, total="sum"),
+        Column("amount", "label.amount", "money", 16, total="sum"),
         Column(
             "share",
             "report.col.share",
@@ -201,9 +175,9 @@ def write_package(sheet: ReportSheet, package: FinancialPackage, *, years: Colle
         kind = "report.source.requested" if source.kind == "grant" and not source.confirmed else None
         table.add(
             [
-                source.label or book.t(f"report.source.{source.kind}"),
+                source.label or book.t(SOURCE_KIND_LABELS[source.kind]),
                 source.funder,
-                book.t(kind or f"report.source.{source.kind}"),
+                book.t(kind or SOURCE_KIND_LABELS[source.kind]),
                 source.amount,
                 percent_formula(table.ref("amount"), cost, source.amount, package.total_cost),
             ]
@@ -229,10 +203,10 @@ def write_package(sheet: ReportSheet, package: FinancialPackage, *, years: Colle
         conditions = Table(
             sheet,
             [
-                Column("grant", "report.col.reference", "text"),
+                Column("grant", "label.reference", "text"),
                 Column("rule", "report.col.rule", "wrap", 40),
                 Column("limit", "report.col.limit", "money"),
-                Column("actual", "report.col.actual", "money"),
+                Column("actual", "term.actual", "money"),
                 Column("shortfall", "report.col.shortfall", "money"),
                 Column("state", "report.col.state", "text"),
             ],

@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fundtrack.i18n import Lang, define
+from fundtrack.i18n import Lang, msg
 from fundtrack.reports.xlsx import CellRange, CellRef, ReportSheet, ReportWorkbook
 
-M_AXIS_YEAR = define("report.chart.fiscal_year", "Exercice", "Fiscal year")
-M_AXIS_MONTH = define("report.chart.month", "Mois", "Month")
-M_AXIS_AMOUNT = define("report.chart.amount", "Montant ($)", "Amount ($)")
+M_AXIS_YEAR = msg("term.fiscal_year")
+M_AXIS_MONTH = msg("label.month")
+M_AXIS_AMOUNT = msg("report.chart.amount")
 
 COLOURS = {
     "cost": "#44546A",

@@ -22,7 +22,7 @@ from fundtrack.calc.package import FinancialPackage
 from fundtrack.calc.schedule import amount_in
 from fundtrack.calc.variance import BudgetActual, VarianceRow, variance
 from fundtrack.errors import NotFound
-from fundtrack.i18n import Lang, check_lang, define
+from fundtrack.i18n import Lang, check_lang
 from fundtrack.models import BudgetCategory, Grant, GrantStatus, Organisation
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, FiscalYear
@@ -35,16 +35,6 @@ from fundtrack.services.simulation import GrantPositionCost, grant_staffing
 from fundtrack.services.variance import budget_actual_items
 
 InstalmentState = Literal["received", "late", "due"]
-
-for _code, _fr, _en in [
-    ("report.instalment.received", "reçu", "received"),
-    ("report.instalment.late", "en retard", "late"),
-    ("report.instalment.due", "à venir", "to come"),
-    ("report.due.submitted", "remis", "submitted"),
-    ("report.due.late", "en retard", "late"),
-    ("report.due.due", "à venir", "to come"),
-]:
-    define(_code, _fr, _en)
 
 
 @dataclass(frozen=True)

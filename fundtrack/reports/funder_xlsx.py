@@ -16,10 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from fundtrack.i18n import Lang, define, translate
+from fundtrack.i18n import Lang, translate
 from fundtrack.models import GrantStatus
 from fundtrack.money import ZERO
-from fundtrack.reports import labels  # noqa: F401  (the column labels)
 from fundtrack.reports.budget_xlsx import write_package
 from fundtrack.reports.funder import ExpenseStream, FunderReport
 from fundtrack.reports.tables import Column, Table, TableTotals, TotalRow, percent_formula
@@ -27,97 +26,13 @@ from fundtrack.reports.xlsx import Formula, ReportSheet, ReportWorkbook
 
 Progress = Callable[[int], None]
 
-for _code, _fr, _en in [
-    ("report.funder.title", "Rapport au bailleur de fonds", "Report to the funder"),
-    ("report.funder.sheet.summary", "Sommaire", "Summary"),
-    ("report.funder.sheet.instalments", "Versements", "Instalments"),
-    ("report.funder.sheet.expenses", "Dépenses", "Expenses"),
-    ("report.funder.expenses", "Détail des dépenses imputées", "Detail of the expenses charged"),
-    ("report.name.expenses_net", "Depenses_cout_net", "Expenses_net_cost"),
-    ("report.name.expenses_charged", "Depenses_imputees", "Expenses_charged"),
-    ("report.funder.organisation", "Organisme", "Organisation"),
-    ("report.funder.funder", "Bailleur de fonds", "Funder"),
-    ("report.funder.period", "Période", "Period"),
-    ("report.funder.period_dates", "Du", "From"),
-    ("report.funder.period_end", "Au", "To"),
-    ("report.funder.grant", "Entente", "Grant"),
-    ("report.funder.as_of", "Produit le", "Produced on"),
-    ("report.funder.grants", "Ententes de financement", "Grant agreements"),
-    ("report.funder.dues", "Redditions de comptes", "Reports due"),
-    ("report.funder.instalments", "Versements prévus et reçus", "Instalments expected and received"),
-    ("report.name.grants_amount", "Total_ententes", "Total_grants"),
-    ("report.name.grants_in_period", "Total_periode", "Total_in_period"),
-    ("report.name.grants_received", "Total_recu", "Total_received"),
-    ("report.name.grants_to_receive", "Total_a_recevoir", "Total_to_receive"),
-    ("report.name.instalments_expected", "Versements_prevus", "Instalments_expected"),
-    ("report.name.instalments_received", "Versements_recus", "Instalments_received"),
-    ("report.name.grants_spent", "Total_depense", "Total_spent"),
-    ("report.name.grants_balance", "Solde_ententes", "Grants_balance"),
-    ("report.name.bva_budget", "Budget_approuve", "Approved_budget"),
-    ("report.name.bva_actual", "Reel_a_ce_jour", "Actual_to_date"),
-    ("report.name.bva_variance", "Ecart_budget", "Budget_variance"),
-    ("report.name.staffing_total", "Salaires_finances", "Staffing_funded"),
-    ("report.funder.sheet.variance", "Budget et réel", "Budget vs actual"),
-    ("report.funder.sheet.packages", "Montages financiers", "Financial packages"),
-    ("report.funder.sheet.staffing", "Personnel financé", "Staffing funded"),
-    ("report.funder.variance", "Budget et réel par ligne budgétaire", "Budget vs actual by budget line"),
-    (
-        "report.funder.variance_note",
-        "Ce que financent les ententes de {funder} : budget approuvé (allocations), "
-        "réel imputé, prévision à la fin de la période",
-        "What {funder}'s grants pay for: approved budget "
-        "(allocations), actual charged, forecast to the end of the period",
-    ),
-    ("report.funder.by_project", "Sources de financement par projet", "Funding sources by project"),
-    ("report.funder.fees", "Frais d'administration et plafond", "Administrative fees against the cap"),
-    ("report.funder.packages", "Montage financier des projets soutenus", "Financial package of the projects supported"),
-    ("report.funder.staffing", "Personnel payé par les ententes", "Staffing the grants pay for"),
-    (
-        "report.funder.staffing_note",
-        "Plan de dotation actuel ; la part de chaque mois payée par l'entente, "
-        "répartie entre salaires, cotisations et avantages",
-        "Current staffing plan; the part of each month the grant pays, split over pay, contributions and benefits",
-    ),
-    (
-        "report.funder.others_hidden",
-        "Accès du bailleur : les autres sources ne sont pas montrées",
-        "Funder's login: the other sources are not shown",
-    ),
-    ("report.col.line", "Ligne budgétaire", "Budget line"),
-    ("report.col.approved", "Budget approuvé", "Approved budget"),
-    ("report.col.actual_to_date", "Réel à ce jour", "Actual to date"),
-    ("report.col.variance", "Écart ($)", "Variance ($)"),
-    ("report.col.variance_rate", "Écart (%)", "Variance (%)"),
-    ("report.col.forecast", "Prévision à la fin de la période", "Forecast to the end of the period"),
-    ("report.col.line_budget", "Budget total de la ligne", "Whole line budget"),
-    ("report.col.funder_share", "Part de ce bailleur", "This funder's share"),
-    ("report.col.this_funder", "Ce bailleur", "This funder"),
-    ("report.col.other_confirmed", "Autres sources confirmées", "Other sources, confirmed"),
-    ("report.col.other_requested", "Autres sources demandées", "Other sources, requested"),
-    ("report.col.in_kind", "Contributions en nature", "In-kind contributions"),
-    ("report.col.own_or_uncovered", "Fonds propres ou non couvert", "Own funds or uncovered"),
-    ("report.col.own_funds", "Fonds propres", "Own funds"),
-    ("report.col.spent_in_period", "Dépensé dans la période", "Spent in the period"),
-    ("report.col.spent_to_date", "Dépensé à ce jour", "Spent to date"),
-    ("report.col.balance", "Solde", "Balance"),
-    ("report.col.cap", "Plafond (%)", "Cap (%)"),
-    ("report.col.cap_amount", "Plafond ($)", "Cap ($)"),
-    ("report.col.fees_allocated", "Frais alloués", "Fees allocated"),
-    ("report.col.fees_charged", "Frais imputés", "Fees charged"),
-    ("report.col.room", "Marge sous le plafond", "Room under the cap"),
-    ("report.col.from_month", "Du mois", "From"),
-    ("report.col.to_month", "Au mois", "To"),
-    ("report.col.months", "Mois", "Months"),
-    ("report.col.paid_by_grant", "Payé par l'entente", "Paid by the grant"),
-]:
-    define(_code, _fr, _en)
 
 GRANT_COLUMNS = [
-    Column("reference", "report.col.reference", "text", 18),
-    Column("title", "report.col.title", "wrap", 36),
-    Column("status", "report.col.status", "text", 12),
-    Column("start", "report.col.start", "date", 11),
-    Column("end", "report.col.end", "date", 11),
+    Column("reference", "label.reference", "text", 18),
+    Column("title", "label.title", "wrap", 36),
+    Column("status", "label.status", "text", 12),
+    Column("start", "label.start", "date", 11),
+    Column("end", "label.end", "date", 11),
     Column("amount", "report.col.amount", "money", 16, total="sum"),
     Column("in_period", "report.col.in_period", "money", 16, total="sum"),
     Column("received", "report.col.received", "money", 16, total="sum"),
@@ -128,7 +43,7 @@ GRANT_COLUMNS = [
 ]
 
 DUE_COLUMNS = [
-    Column("reference", "report.col.reference", "text", 18),
+    Column("reference", "label.reference", "text", 18),
     Column("title", "report.col.report", "wrap", 36),
     Column("state", "report.col.state", "text", 12),
     Column("due", "report.col.due_date", "date", 11),
@@ -137,10 +52,10 @@ DUE_COLUMNS = [
 
 EXPENSE_COLUMNS = [
     Column("date", "report.col.date", "date", 11),
-    Column("grant", "report.col.reference", "text", 16),
+    Column("grant", "label.reference", "text", 16),
     Column("payee", "report.col.payee", "text", 28),
     Column("description", "report.col.description", "text", 40),
-    Column("category", "report.col.category", "text", 22),
+    Column("category", "term.category", "text", 22),
     Column("net", "report.col.net_cost", "money", 14, total="sum"),
     Column("charged", "report.col.charged", "money", 14, total="sum"),
     Column("receipt", "report.col.receipt", "text", 14),
@@ -148,7 +63,7 @@ EXPENSE_COLUMNS = [
 PROGRESS_EVERY = 1000
 
 INSTALMENT_COLUMNS = [
-    Column("reference", "report.col.reference", "text", 18),
+    Column("reference", "label.reference", "text", 18),
     Column("expected_date", "report.col.expected_date", "date", 12),
     Column("expected", "report.col.expected_amount", "money", 16, total="sum"),
     Column("received_date", "report.col.received_date", "date", 12),
@@ -193,12 +108,12 @@ def write_funder_report(
         _write_variance(variance, report, names)
         _tick(progress, len(report.lines) + len(report.packages) + len(report.fee_caps))
         if report.packages:
-            packages = book.add_sheet("report.funder.sheet.packages", footer=footer)
+            packages = book.add_sheet("term.financial_packages", footer=footer)
             _write_packages(packages, report)
         staffing = book.add_sheet("report.funder.sheet.staffing", footer=footer)
         _write_staffing(staffing, report, names)
         _tick(progress, len(report.staffing))
-        instalments = book.add_sheet("report.funder.sheet.instalments", footer=footer)
+        instalments = book.add_sheet("term.instalments", footer=footer)
         _write_instalments(instalments, report, names)
         _tick(progress, len(report.instalments))
         if report.expenses is not None:
@@ -219,9 +134,9 @@ def _write_header(sheet: ReportSheet, report: FunderReport) -> None:
     book = sheet.workbook
     sheet.title(book.t("report.funder.title"))
     sheet.pair("report.funder.organisation", report.organisation)
-    sheet.pair("report.funder.funder", report.funder)
+    sheet.pair("term.funder", report.funder)
     if report.grant_reference:
-        sheet.pair("report.funder.grant", report.grant_reference)
+        sheet.pair("term.grant", report.grant_reference)
     sheet.pair("report.funder.period", report.period_label)
     sheet.pair("report.funder.period_dates", report.period.start, "date")
     sheet.pair("report.funder.period_end", report.period.end, "date")
@@ -336,8 +251,8 @@ def _variance_columns(others: bool) -> list[Column]:
         return percent_formula(t.ref("variance"), t.ref("budget"), budget - actual, budget)
 
     columns = [
-        Column("line", "report.col.line", "wrap", 34),
-        Column("category", "report.col.category", "wrap", 18),
+        Column("line", "term.budget_line", "wrap", 34),
+        Column("category", "term.category", "wrap", 18),
         Column("budget", "report.col.approved", "money", 15, total="sum"),
         Column("actual", "report.col.actual_to_date", "money", 15, total="sum"),
         Column("variance", "report.col.variance", "money", 14, total=variance_total),
@@ -412,8 +327,8 @@ def _write_sources_by_project(sheet: ReportSheet, report: FunderReport) -> None:
     sheet.label("report.funder.by_project")
     mine = {g.reference for g in report.grants}
     columns = [
-        Column("project", "report.col.project", "wrap"),
-        Column("cost", "report.col.cost", "money", total="sum"),
+        Column("project", "term.project", "wrap"),
+        Column("cost", "label.cost", "money", total="sum"),
         Column("funder", "report.col.this_funder", "money", total="sum"),
     ]
     if report.shows_others:
@@ -423,7 +338,7 @@ def _write_sources_by_project(sheet: ReportSheet, report: FunderReport) -> None:
         ]
     columns += [
         Column("in_kind", "report.col.in_kind", "money", total="sum"),
-        Column("own", "report.col.own_funds", "money", total="sum"),
+        Column("own", "term.own_funds", "money", total="sum"),
     ]
     if report.shows_others:
         columns.append(Column("gap", "report.col.gap_confirmed", "money", total="sum"))
@@ -444,7 +359,7 @@ def _write_sources_by_project(sheet: ReportSheet, report: FunderReport) -> None:
 
 
 FEE_COLUMNS = [
-    Column("grant", "report.col.reference"),
+    Column("grant", "label.reference"),
     Column("cap", "report.col.cap", "percent"),
     Column("limit", "report.col.cap_amount", "money"),
     Column("allocated", "report.col.fees_allocated", "money"),
@@ -474,14 +389,14 @@ def _write_packages(sheet: ReportSheet, report: FunderReport) -> None:
 
 
 STAFFING_COLUMNS = [
-    Column("grant", "report.col.reference", "text", 18),
-    Column("position", "report.col.position", "wrap", 28),
+    Column("grant", "label.reference", "text", 18),
+    Column("position", "term.position", "wrap", 28),
     Column("from", "report.col.from_month", "text", 10),
     Column("to", "report.col.to_month", "text", 10),
     Column("months", "report.col.months", "integer", 8, total="sum"),
     Column("pay", "report.col.pay", "money", 16, total="sum"),
-    Column("contributions", "report.col.contributions", "money", 16, total="sum"),
-    Column("benefits", "report.col.benefits", "money", 14, total="sum"),
+    Column("contributions", "term.employer_contributions", "money", 16, total="sum"),
+    Column("benefits", "label.benefits", "money", 14, total="sum"),
     Column("total", "report.col.paid_by_grant", "money", 16, total="sum"),
 ]
 

@@ -21,18 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from fundtrack.errors import FundtrackError
-from fundtrack.i18n import define
+from fundtrack.i18n import msg
 
-M_NO_SOFFICE = define(
-    "report.recalc.no_soffice",
-    "LibreOffice (soffice) est introuvable : recalcul impossible",
-    "LibreOffice (soffice) was not found: cannot recalculate",
-)
-M_FAILED = define(
-    "report.recalc.failed",
-    "LibreOffice n'a pas converti {path} : {detail}",
-    "LibreOffice did not convert {path}: {detail}",
-)
+M_NO_SOFFICE = msg("report.recalc.no_soffice")
+M_FAILED = msg("report.recalc.failed")
 
 # OOXMLRecalcMode 0 = always recalculate on load (1 = never, 2 = ask); same for ODF.
 _PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>

@@ -16,14 +16,14 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from fundtrack.i18n import Lang, check_lang, define, translate
+from fundtrack.i18n import Lang, check_lang, msg, translate
 from fundtrack.models import Organisation
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange
 from fundtrack.services.scope import Scope
 from fundtrack.services.simulation import default_range, simulate_scenario
 
-M_CURRENT_PLAN = define("report.simulation.current_plan", "Plan actuel", "Current plan")
+M_CURRENT_PLAN = msg("report.simulation.current_plan")
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from fundtrack.i18n import Lang, define, translate
+from fundtrack.i18n import Lang, translate
 from fundtrack.money import ZERO
-from fundtrack.reports import labels  # noqa: F401  (the column labels)
 from fundtrack.reports.charts import COLOURS, Series, funder_colour, insert_chart, stacked_by_funder_chart
 from fundtrack.reports.simulation import SimulationReport
 from fundtrack.reports.tables import Column, Table
@@ -22,26 +21,14 @@ from fundtrack.reports.xlsx import Formula, ReportSheet, ReportWorkbook
 
 Progress = Callable[[int], None]
 
-for _code, _fr, _en in [
-    ("report.simulation.title", "Simulation de la dotation", "Staffing simulation"),
-    ("report.simulation.sheet.years", "Scénarios", "Scenarios"),
-    ("report.simulation.sheet.months", "Qui paie chaque mois", "Who pays each month"),
-    ("report.simulation.sheet.positions", "Par poste", "By position"),
-    ("report.simulation.years", "Scénarios par exercice", "Scenarios by fiscal year"),
-    ("report.simulation.months", "Coût mensuel par bailleur de fonds", "Monthly cost by funder"),
-    ("report.simulation.positions", "Qui paie chaque poste, mois par mois", "Who pays each position, month by month"),
-    ("report.simulation.chart", "Salaires : qui paie chaque mois", "Salaries: who pays each month"),
-    ("report.simulation.scenario", "Scénario : {name}", "Scenario: {name}"),
-]:
-    define(_code, _fr, _en)
 
 YEAR_COLUMNS = [
-    Column("year", "report.col.fiscal_year", "text", 12),
-    Column("scenario", "report.col.scenario", "text", 26),
+    Column("year", "term.fiscal_year", "text", 12),
+    Column("scenario", "term.scenario", "text", 26),
     Column("pay", "report.col.pay", "money", 15, total="sum"),
-    Column("contributions", "report.col.contributions", "money", 15, total="sum"),
-    Column("benefits", "report.col.benefits", "money", 14, total="sum"),
-    Column("cost", "report.col.cost", "money", 15, total="sum"),
+    Column("contributions", "term.employer_contributions", "money", 15, total="sum"),
+    Column("benefits", "label.benefits", "money", 14, total="sum"),
+    Column("cost", "label.cost", "money", 15, total="sum"),
     Column("confirmed", "report.col.confirmed", "money", 15, total="sum"),
     Column("requested", "report.col.requested", "money", 15, total="sum"),
     Column("gap_confirmed", "report.col.gap_confirmed", "money", 17, total="sum"),
@@ -117,10 +104,10 @@ def _write_months(sheet: ReportSheet, report: SimulationReport) -> None:
     book = sheet.workbook
     _heading(sheet, report, "report.simulation.months", scenario=True)
     columns = [
-        Column("month", "report.col.month", "text", 10),
+        Column("month", "label.month", "text", 10),
         *_funder_columns(report),
         Column("uncovered", "report.col.uncovered", "money", 14, total="sum"),
-        Column("cost", "report.col.cost", "money", 15, total="sum"),
+        Column("cost", "label.cost", "money", 15, total="sum"),
     ]
     table = Table(sheet, columns, freeze=True, repeat=True)
     count = len(report.funders)
@@ -148,9 +135,9 @@ def _write_months(sheet: ReportSheet, report: SimulationReport) -> None:
 def _write_positions(sheet: ReportSheet, report: SimulationReport) -> None:
     _heading(sheet, report, "report.simulation.positions", scenario=True)
     columns = [
-        Column("month", "report.col.month", "text", 10),
-        Column("position", "report.col.position", "text", 26),
-        Column("cost", "report.col.cost", "money", 15, total="sum"),
+        Column("month", "label.month", "text", 10),
+        Column("position", "term.position", "text", 26),
+        Column("cost", "label.cost", "money", 15, total="sum"),
         *_funder_columns(report),
         Column("uncovered", "report.col.uncovered", "money", 14, total="sum"),
     ]

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from fundtrack.i18n import define
+from fundtrack.i18n import msg
 from fundtrack.money import to_money
 from fundtrack.reports.xlsx import (
     M_BAD_VALUE,
@@ -29,12 +29,8 @@ from fundtrack.reports.xlsx import (
     text,
 )
 
-M_TOTAL = define("report.total", "Total", "Total")
-M_ROW_LENGTH = define(
-    "report.row_length",
-    "ligne de {got} valeurs pour un tableau de {expected} colonnes",
-    "row of {got} values for a table of {expected} columns",
-)
+M_TOTAL = msg("label.total")
+M_ROW_LENGTH = msg("report.row_length")
 
 
 @dataclass(frozen=True)

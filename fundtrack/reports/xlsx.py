@@ -32,7 +32,7 @@ import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 
 from fundtrack.errors import FundtrackError
-from fundtrack.i18n import Lang, define, translate
+from fundtrack.i18n import Lang, msg, translate
 from fundtrack.money import to_money
 
 CellKind = Literal["text", "wrap", "money", "percent", "date", "integer", "number"]
@@ -40,22 +40,10 @@ CellKind = Literal["text", "wrap", "money", "percent", "date", "integer", "numbe
 MAX_STRING = 32767  # Excel's limit for one cell's text
 MAX_SHEET_NAME = 31
 
-M_PAGE = define("report.page", "Page &P de &N", "Page &P of &N")
-M_ROW_ORDER = define(
-    "report.row_order",
-    "ligne {row} écrite après la ligne {last} : une feuille s'écrit de haut en bas",
-    "row {row} written after row {last}: a sheet is written top to bottom",
-)
-M_BAD_NAME = define(
-    "report.bad_name",
-    "nom de plage « {value} » invalide",
-    "invalid range name '{value}'",
-)
-M_BAD_VALUE = define(
-    "report.bad_value",
-    "valeur {value!r} impossible à écrire comme {kind}",
-    "value {value!r} cannot be written as {kind}",
-)
+M_PAGE = msg("report.page")
+M_ROW_ORDER = msg("report.row_order")
+M_BAD_NAME = msg("report.bad_name")
+M_BAD_VALUE = msg("report.bad_value")
 
 
 class ReportError(FundtrackError):

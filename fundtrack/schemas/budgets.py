@@ -12,7 +12,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, post_load, validates_schema
 
-from fundtrack.i18n import define, translate
+from fundtrack.i18n import msg, translate
 from fundtrack.models.budgets import VersionKind
 from fundtrack.models.expenses import PaymentMethod
 from fundtrack.models.ledger import enum_values
@@ -28,16 +28,8 @@ from fundtrack.schemas.common import (
     check_end_after_start,
 )
 
-M_REVERSAL_ONLY = define(
-    "field.reversal_only",
-    "une contrepassation ne porte que « reverses » et « date » (elle reprend la dépense d'origine)",
-    "a reversal holds only 'reverses' and 'date' (it repeats the original expense)",
-)
-M_CHARGES_OR_CHARGE = define(
-    "field.charges_or_charge",
-    "« charges » (une répartition explicite) ou « charge » (auto ou own), pas les deux",
-    "'charges' (an explicit split) or 'charge' (auto or own), not both",
-)
+M_REVERSAL_ONLY = msg("field.reversal_only")
+M_CHARGES_OR_CHARGE = msg("field.charges_or_charge")
 
 # a month's weight in a line's monthly profile (any non-negative number, six places at most)
 MAX_WEIGHT = Decimal(1_000_000)

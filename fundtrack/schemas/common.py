@@ -15,43 +15,23 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields
 
 from fundtrack.errors import FieldError, InputError
-from fundtrack.i18n import define, translate
+from fundtrack.i18n import msg, translate
 from fundtrack.money import to_money
 
-M_REQUIRED = define("field.required", "champ obligatoire", "required field")
-M_UNKNOWN_FIELD = define("field.unknown", "champ inconnu", "unknown field")
-M_NOT_RATE = define(
-    "field.not_rate",
-    "« {value} » n'est pas un taux : écrire une fraction comme 0.15 pour 15 %",
-    "'{value}' is not a rate: write a fraction such as 0.15 for 15 %",
-)
-M_RATE_RANGE = define(
-    "field.rate_range",
-    "taux hors limites ({value}) : de {low} à {high}",
-    "rate out of range ({value}): {low} to {high}",
-)
-M_POSITIVE = define("field.positive", "le montant doit être positif ({value})", "the amount must be positive ({value})")
-M_NOT_NEGATIVE = define(
-    "field.not_negative",
-    "le montant ne peut pas être négatif ({value})",
-    "the amount cannot be negative ({value})",
-)
-M_INVALID = define("field.invalid", "valeur invalide : {detail}", "invalid value: {detail}")
-M_CHOICE = define(
-    "field.choice",
-    "« {value} » n'est pas permis : choisir parmi {choices}",
-    "'{value}' is not allowed: choose from {choices}",
-)
-M_NOT_TEXT = define("field.not_text", "texte attendu", "text expected")
-M_NOT_LIST = define("field.not_list", "liste attendue", "list expected")
-M_NOT_BOOL = define("field.not_bool", "vrai ou faux attendu", "true or false expected")
-M_NOT_INT = define("field.not_int", "nombre entier attendu", "whole number expected")
-M_NOT_OBJECT = define("field.not_object", "objet attendu", "object expected")
-M_BAD_DATE = define(
-    "field.bad_date",
-    "date « {value} » invalide : écrire AAAA-MM-JJ",
-    "invalid date '{value}': write YYYY-MM-DD",
-)
+M_REQUIRED = msg("field.required")
+M_UNKNOWN_FIELD = msg("field.unknown")
+M_NOT_RATE = msg("field.not_rate")
+M_RATE_RANGE = msg("field.rate_range")
+M_POSITIVE = msg("field.positive")
+M_NOT_NEGATIVE = msg("field.not_negative")
+M_INVALID = msg("field.invalid")
+M_CHOICE = msg("field.choice")
+M_NOT_TEXT = msg("field.not_text")
+M_NOT_LIST = msg("field.not_list")
+M_NOT_BOOL = msg("field.not_bool")
+M_NOT_INT = msg("field.not_int")
+M_NOT_OBJECT = msg("field.not_object")
+M_BAD_DATE = msg("field.bad_date")
 
 
 def _messages() -> dict[str, str]:
@@ -201,7 +181,7 @@ def flatten_errors(messages: Any, prefix: str = "") -> list[FieldError]:
     return out
 
 
-M_INVALID_RAW = define("field.raw", "{text}", "{text}")
+M_INVALID_RAW = msg("field.raw")
 
 
 def load_or_raise(schema: Schema, data: Any, prefix: str = "") -> Any:
@@ -214,7 +194,7 @@ def load_or_raise(schema: Schema, data: Any, prefix: str = "") -> Any:
         raise ValidationFailed(flatten_errors(exc.messages, prefix)) from None
 
 
-M_MONTH = define("field.month", "mois invalide ({value}) : de 1 à 12", "invalid month ({value}): 1 to 12")
+M_MONTH = msg("field.month")
 
 
 def _check_month(value: int) -> None:

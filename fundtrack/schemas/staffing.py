@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields, validates_schema
 
-from fundtrack.i18n import define, translate
+from fundtrack.i18n import msg, translate
 from fundtrack.models.staffing import ChangeKind, PositionStatus
 from fundtrack.schemas.common import (
     Choice,
@@ -28,41 +28,13 @@ from fundtrack.schemas.common import (
     check_end_after_start,
 )
 
-M_PAY_BASIS = define(
-    "staffing.schema.pay_basis",
-    "donner soit annual_salary, soit hourly_rate et weekly_hours",
-    "give either annual_salary, or hourly_rate and weekly_hours",
-)
-M_HOURS = define(
-    "staffing.schema.hours",
-    "heures par semaine invalides ({value}) : un nombre de 0 à 168",
-    "invalid weekly hours ({value}): a number from 0 to 168",
-)
-M_RAISE_ON = define(
-    "staffing.schema.raise_on",
-    "« {value} » n'est pas une date annuelle : écrire MM-JJ (04-01)",
-    "'{value}' is not a yearly date: write MM-DD (04-01)",
-)
-M_PERIOD = define(
-    "staffing.schema.period",
-    "donner soit fiscal_year, soit start et end",
-    "give either fiscal_year, or start and end",
-)
-M_NO_MONEY = define(
-    "staffing.schema.no_money",
-    "donner des montants (amounts) ou une part du coût (share)",
-    "give amounts or a share of the cost",
-)
-M_CHANGE_FIELDS = define(
-    "staffing.schema.change_fields",
-    "champ sans objet pour un changement « {kind} » : {fields}",
-    "field not used by a '{kind}' change: {fields}",
-)
-M_CHANGE_NEEDS = define(
-    "staffing.schema.change_needs",
-    "un changement « {kind} » exige : {fields}",
-    "a '{kind}' change needs: {fields}",
-)
+M_PAY_BASIS = msg("staffing.schema.pay_basis")
+M_HOURS = msg("staffing.schema.hours")
+M_RAISE_ON = msg("staffing.schema.raise_on")
+M_PERIOD = msg("staffing.schema.period")
+M_NO_MONEY = msg("staffing.schema.no_money")
+M_CHANGE_FIELDS = msg("staffing.schema.change_fields")
+M_CHANGE_NEEDS = msg("staffing.schema.change_needs")
 
 _RAISE_ON = re.compile(r"^(\d{2})-(\d{2})$")
 
@@ -209,7 +181,7 @@ class PayrollRatesSchema(StrictSchema):
     sources = fields.Dict(keys=Text(), values=Text(), load_default=dict)
 
 
-M_YEAR = define("staffing.schema.year", "année invalide ({value})", "invalid year ({value})")
+M_YEAR = msg("staffing.schema.year")
 
 
 def _check_year(value: int) -> None:

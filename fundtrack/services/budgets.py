@@ -26,7 +26,7 @@ from fundtrack.calc.package import (
 )
 from fundtrack.calc.schedule import amounts_by_year
 from fundtrack.errors import InputError, NotFound, RuleViolation
-from fundtrack.i18n import define
+from fundtrack.i18n import msg
 from fundtrack.models import (
     Allocation,
     Budget,
@@ -47,61 +47,19 @@ from fundtrack.services.grants import grant_by_reference, grant_terms, project_b
 from fundtrack.services.organisation import category_by_code
 from fundtrack.services.scope import Scope
 
-M_NO_BUDGET = define("budget.none", "le projet « {project} » n'a pas de budget", "project '{project}' has no budget")
-M_UNKNOWN_VERSION = define(
-    "budget.unknown_version",
-    "version « {name} » inconnue pour le budget de « {project} »",
-    "unknown version '{name}' of the budget of '{project}'",
-)
-M_NO_CURRENT = define(
-    "budget.no_current",
-    "le budget de « {project} » n'a aucune version adoptée ou révisée",
-    "the budget of '{project}' has no adopted or revised version",
-)
-M_DUPLICATE_VERSION = define(
-    "budget.duplicate_version",
-    "la version « {name} » existe déjà pour « {project} »",
-    "version '{name}' already exists for '{project}'",
-)
-M_DUPLICATE_LINE = define(
-    "budget.duplicate_line",
-    "la ligne « {description} » ({category}) apparaît deux fois",
-    "line '{description}' ({category}) appears twice",
-)
-M_DUPLICATE_YEAR = define(
-    "budget.duplicate_year", "l'exercice {year} apparaît deux fois", "fiscal year {year} appears twice"
-)
-M_UNKNOWN_LINE = define(
-    "budget.unknown_line",
-    "aucune ligne « {category} » {description} dans la version « {version} » de « {project} »",
-    "no '{category}' line {description} in version '{version}' of '{project}'",
-)
-M_AMBIGUOUS_LINE = define(
-    "budget.ambiguous_line",
-    "plusieurs lignes « {category} » dans « {project} » : préciser la description de la ligne",
-    "several '{category}' lines in '{project}': give the line's description",
-)
-M_UNKNOWN_ALLOCATION = define("allocation.unknown", "allocation inconnue (n° {id})", "unknown allocation (no. {id})")
-M_ALREADY_REVERSED = define(
-    "allocation.already_reversed",
-    "l'allocation n° {id} a déjà été contrepassée",
-    "allocation no. {id} was already reversed",
-)
-M_REVERSAL_OF_REVERSAL = define(
-    "allocation.reversal_of_reversal",
-    "l'allocation n° {id} est elle-même une contrepassation",
-    "allocation no. {id} is itself a reversal",
-)
-M_GRANT_DECLINED = define(
-    "allocation.grant_declined",
-    "l'entente {grant} a été refusée : on ne peut rien lui allouer",
-    "grant {grant} was declined: nothing can be allocated to it",
-)
-M_NOT_POSITIVE = define(
-    "budget.not_positive",
-    "montant invalide ({value}) : il doit être positif",
-    "invalid amount ({value}): it must be positive",
-)
+M_NO_BUDGET = msg("budget.none")
+M_UNKNOWN_VERSION = msg("budget.unknown_version")
+M_NO_CURRENT = msg("budget.no_current")
+M_DUPLICATE_VERSION = msg("budget.duplicate_version")
+M_DUPLICATE_LINE = msg("budget.duplicate_line")
+M_DUPLICATE_YEAR = msg("budget.duplicate_year")
+M_UNKNOWN_LINE = msg("budget.unknown_line")
+M_AMBIGUOUS_LINE = msg("budget.ambiguous_line")
+M_UNKNOWN_ALLOCATION = msg("allocation.unknown")
+M_ALREADY_REVERSED = msg("allocation.already_reversed")
+M_REVERSAL_OF_REVERSAL = msg("allocation.reversal_of_reversal")
+M_GRANT_DECLINED = msg("allocation.grant_declined")
+M_NOT_POSITIVE = msg("budget.not_positive")
 
 # --- budgets and versions ------------------------------------------------------------
 

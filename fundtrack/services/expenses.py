@@ -31,7 +31,7 @@ from fundtrack.calc.charging import (
 )
 from fundtrack.calc.taxes import RebateRates, compute_taxes
 from fundtrack.errors import FieldError, InputError, NotFound, RuleViolation, ValidationFailed
-from fundtrack.i18n import Lang, define, translate
+from fundtrack.i18n import Lang, msg, translate
 from fundtrack.models import (
     Allocation,
     BudgetCategory,
@@ -55,45 +55,17 @@ CHARGEABLE = (GrantStatus.CONFIRMED,)
 AUTO = "auto"
 OWN = "own"
 
-M_UNKNOWN_EXPENSE = define("expense.unknown", "dépense inconnue (n° {id})", "unknown expense (no. {id})")
-M_ALREADY_REVERSED = define(
-    "expense.already_reversed",
-    "la dépense n° {id} a déjà été contrepassée",
-    "expense no. {id} was already reversed",
-)
-M_REVERSAL_OF_REVERSAL = define(
-    "expense.reversal_of_reversal",
-    "la dépense n° {id} est elle-même une contrepassation",
-    "expense no. {id} is itself a reversal",
-)
-M_NOT_POSITIVE = define(
-    "expense.not_positive",
-    "montant avant taxes invalide ({value}) : il doit être positif (une correction passe par une contrepassation)",
-    "invalid pre-tax amount ({value}): it must be positive (a correction is made by reversal)",
-)
-M_BAD_CSV_DATE = define(
-    "expense.csv_date",
-    "date « {value} » invalide : écrire AAAA-MM-JJ ou JJ/MM/AAAA",
-    "invalid date '{value}': write YYYY-MM-DD or DD/MM/YYYY",
-)
-M_MISSING_COLUMN = define(
-    "expense.csv_missing_column",
-    "colonne introuvable pour « {field} » (en-têtes : {headers})",
-    "no column for '{field}' (headers: {headers})",
-)
-M_BAD_METHOD = define(
-    "expense.csv_method",
-    "mode de paiement « {value} » inconnu : {choices}",
-    "unknown payment method '{value}': {choices}",
-)
-M_EMPTY_FILE = define("expense.csv_empty", "fichier CSV vide", "empty CSV file")
-M_DUPLICATE = define(
-    "expense.duplicate",
-    "doublon probable : {payee}, {amount}, le {day} (déjà enregistré ; --force pour l'importer quand même)",
-    "likely duplicate: {payee}, {amount}, on {day} (already recorded; --force to import it anyway)",
-)
-M_REQUIRED = define("expense.csv_required", "valeur obligatoire", "required value")
-M_ROW = define("expense.csv_row", "ligne {row}", "row {row}")
+M_UNKNOWN_EXPENSE = msg("expense.unknown")
+M_ALREADY_REVERSED = msg("expense.already_reversed")
+M_REVERSAL_OF_REVERSAL = msg("expense.reversal_of_reversal")
+M_NOT_POSITIVE = msg("expense.not_positive")
+M_BAD_CSV_DATE = msg("expense.csv_date")
+M_MISSING_COLUMN = msg("expense.csv_missing_column")
+M_BAD_METHOD = msg("expense.csv_method")
+M_EMPTY_FILE = msg("expense.csv_empty")
+M_DUPLICATE = msg("expense.duplicate")
+M_REQUIRED = msg("expense.csv_required")
+M_ROW = msg("expense.csv_row")
 
 
 # --- recording and charging ----------------------------------------------------------

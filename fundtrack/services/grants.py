@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from fundtrack.calc.schedule import Basis, GrantTerms
 from fundtrack.errors import InputError, NotFound, RuleViolation
-from fundtrack.i18n import define
+from fundtrack.i18n import msg
 from fundtrack.models import (
     BudgetCategory,
     Funder,
@@ -39,76 +39,24 @@ from fundtrack.services.audit import record_change
 from fundtrack.services.organisation import category_by_code
 from fundtrack.services.scope import Scope
 
-M_UNKNOWN_FUNDER = define("funder.unknown", "bailleur de fonds inconnu : « {name} »", "unknown funder: '{name}'")
-M_DUPLICATE_FUNDER = define(
-    "funder.duplicate", "le bailleur de fonds « {name} » existe déjà", "funder '{name}' already exists"
-)
-M_UNKNOWN_PROJECT = define("project.unknown", "projet inconnu : « {name} »", "unknown project: '{name}'")
-M_DUPLICATE_PROJECT = define("project.duplicate", "le projet « {name} » existe déjà", "project '{name}' already exists")
-M_UNKNOWN_GRANT = define("grant.unknown", "entente inconnue : « {reference} »", "unknown grant: '{reference}'")
-M_DUPLICATE_REFERENCE = define(
-    "grant.duplicate_reference",
-    "la référence « {reference} » est déjà celle d'une autre entente",
-    "reference '{reference}' is already used by another grant",
-)
-M_SCHEDULE_TOTAL = define(
-    "grant.schedule_total",
-    "le calendrier totalise {schedule}, l'entente est de {amount} : les montants par période doivent égaler l'entente",
-    "the schedule adds up to {schedule} but the grant is {amount}: the amounts per period must equal the grant",
-)
-M_SCHEDULE_OUTSIDE = define(
-    "grant.schedule_outside",
-    "la période {period} est hors de l'entente ({start} – {end})",
-    "period {period} is outside the grant ({start} – {end})",
-)
-M_SCHEDULE_PERIOD = define(
-    "grant.schedule_period",
-    "donner un exercice (fiscal_year) ou les dates start et end",
-    "give a fiscal year (fiscal_year) or start and end dates",
-)
-M_SCHEDULE_OVERLAP = define(
-    "grant.schedule_overlap", "les périodes {first} et {second} se chevauchent", "periods {first} and {second} overlap"
-)
-M_INSTALMENTS_EXCEED = define(
-    "grant.instalments_exceed",
-    "les versements prévus totalisent {total}, plus que l'entente ({amount})",
-    "the instalments add up to {total}, more than the grant ({amount})",
-)
-M_RECEIVED_BOTH = define(
-    "instalment.received_both",
-    "donner à la fois la date et le montant reçus",
-    "give both the received date and the received amount",
-)
-M_RESTRICTED_NO_CATEGORY = define(
-    "grant.restricted_no_category",
-    "une entente affectée doit nommer ses catégories admissibles",
-    "a restricted grant must name its eligible categories",
-)
-M_INSTALMENTS_BASIS = define(
-    "grant.instalments_basis",
-    "un calendrier par versements exige au moins un versement",
-    "a schedule by instalments needs at least one instalment",
-)
-M_UNKNOWN_INSTALMENT = define(
-    "instalment.unknown",
-    "aucun versement prévu le {date} pour l'entente « {reference} »",
-    "no instalment expected on {date} for grant '{reference}'",
-)
-M_RECEIVED_POSITIVE = define(
-    "instalment.received_positive",
-    "le montant reçu doit être positif ({value})",
-    "the amount received must be positive ({value})",
-)
-M_NO_PENDING_INSTALMENT = define(
-    "instalment.none_pending",
-    "tous les versements de l'entente « {reference} » sont déjà reçus",
-    "every instalment of grant '{reference}' is already received",
-)
-M_ALREADY_RECEIVED = define(
-    "instalment.already_received",
-    "le versement du {date} a déjà été reçu le {received}",
-    "the instalment of {date} was already received on {received}",
-)
+M_UNKNOWN_FUNDER = msg("funder.unknown")
+M_DUPLICATE_FUNDER = msg("funder.duplicate")
+M_UNKNOWN_PROJECT = msg("project.unknown")
+M_DUPLICATE_PROJECT = msg("project.duplicate")
+M_UNKNOWN_GRANT = msg("grant.unknown")
+M_DUPLICATE_REFERENCE = msg("grant.duplicate_reference")
+M_SCHEDULE_TOTAL = msg("grant.schedule_total")
+M_SCHEDULE_OUTSIDE = msg("grant.schedule_outside")
+M_SCHEDULE_PERIOD = msg("grant.schedule_period")
+M_SCHEDULE_OVERLAP = msg("grant.schedule_overlap")
+M_INSTALMENTS_EXCEED = msg("grant.instalments_exceed")
+M_RECEIVED_BOTH = msg("instalment.received_both")
+M_RESTRICTED_NO_CATEGORY = msg("grant.restricted_no_category")
+M_INSTALMENTS_BASIS = msg("grant.instalments_basis")
+M_UNKNOWN_INSTALMENT = msg("instalment.unknown")
+M_RECEIVED_POSITIVE = msg("instalment.received_positive")
+M_NO_PENDING_INSTALMENT = msg("instalment.none_pending")
+M_ALREADY_RECEIVED = msg("instalment.already_received")
 
 
 # --- funders -------------------------------------------------------------------------

@@ -8,29 +8,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fundtrack.errors import InputError, NotFound
-from fundtrack.i18n import define
+from fundtrack.i18n import msg
 from fundtrack.models import BudgetCategory, Language, Organisation
 from fundtrack.services.scope import Scope
 
-M_NO_ORG = define(
-    "organisation.none",
-    "aucun organisme dans la base : lancer « fundtrack load FICHIER » d'abord",
-    "no organisation in the database: run 'fundtrack load FILE' first",
-)
-M_SEVERAL_ORGS = define(
-    "organisation.several",
-    "plusieurs organismes dans la base ({names}) : préciser --organisation",
-    "several organisations in the database ({names}): give --organisation",
-)
-M_UNKNOWN_ORG = define("organisation.unknown", "organisme inconnu : « {name} »", "unknown organisation: '{name}'")
-M_UNKNOWN_CATEGORY = define(
-    "category.unknown", "catégorie budgétaire inconnue : « {code} »", "unknown budget category: '{code}'"
-)
-M_DUPLICATE_ORG = define(
-    "organisation.duplicate",
-    "l'organisme « {name} » existe déjà dans la base",
-    "organisation '{name}' already exists in the database",
-)
+M_NO_ORG = msg("organisation.none")
+M_SEVERAL_ORGS = msg("organisation.several")
+M_UNKNOWN_ORG = msg("organisation.unknown")
+M_UNKNOWN_CATEGORY = msg("category.unknown")
+M_DUPLICATE_ORG = msg("organisation.duplicate")
 
 # code, French, English, administrative
 STANDARD_CATEGORIES: tuple[tuple[str, str, str, bool], ...] = (

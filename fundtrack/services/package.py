@@ -25,7 +25,7 @@ from fundtrack.calc.package import (
     financial_package,
 )
 from fundtrack.calc.schedule import amount_in as grant_amount_in
-from fundtrack.i18n import define, translate
+from fundtrack.i18n import msg, translate
 from fundtrack.models import (
     Allocation,
     BudgetCategory,
@@ -52,7 +52,7 @@ from fundtrack.services.grants import grant_terms, project_by_name
 from fundtrack.services.scope import Scope
 
 COUNTED = (GrantStatus.CONFIRMED, GrantStatus.CLOSED, GrantStatus.REQUESTED)
-OWN_FUNDS_LABEL = define("package.own_funds", "Fonds propres de l'organisme", "The organisation's own funds")
+OWN_FUNDS_LABEL = msg("package.own_funds")
 
 
 def _share_in(value: Decimal, rng: DateRange, period: DateRange) -> Decimal:

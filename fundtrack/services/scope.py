@@ -11,14 +11,10 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, true
 
 from fundtrack.errors import NotFound
-from fundtrack.i18n import define
+from fundtrack.i18n import msg
 from fundtrack.models import Grant
 
-M_OUT_OF_SCOPE = define(
-    "scope.out_of_scope",
-    "« {name} » n'est pas accessible avec cet accès",
-    "'{name}' is not accessible with this login",
-)
+M_OUT_OF_SCOPE = msg("scope.out_of_scope")
 
 
 @dataclass(frozen=True)

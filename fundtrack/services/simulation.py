@@ -26,7 +26,7 @@ from fundtrack.calc.staffing import (
     simulate,
 )
 from fundtrack.errors import NotFound
-from fundtrack.i18n import define
+from fundtrack.i18n import msg
 from fundtrack.models import BudgetLine, BudgetLineAmount, BudgetVersion, Grant, Organisation
 from fundtrack.money import ZERO, allocate
 from fundtrack.periods import DateRange, FiscalYear, Month
@@ -41,9 +41,7 @@ from fundtrack.services.staffing import (
     staffing_plan,
 )
 
-M_UNKNOWN_VERSION = define(
-    "staffing.unknown_version", "version de budget inconnue ({id})", "unknown budget version ({id})"
-)
+M_UNKNOWN_VERSION = msg("staffing.unknown_version")
 
 
 # --- simulation -----------------------------------------------------------------------

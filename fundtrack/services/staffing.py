@@ -27,7 +27,7 @@ from fundtrack.calc.staffing import (
     apply_changes,
 )
 from fundtrack.errors import InputError, NotFound, RuleViolation
-from fundtrack.i18n import define
+from fundtrack.i18n import msg
 from fundtrack.models import Grant, GrantStatus, Organisation
 from fundtrack.models.staffing import (
     ChangeKind,
@@ -45,39 +45,15 @@ from fundtrack.rates import PARAMETERS, shipped_tables
 from fundtrack.services.grants import grant_by_reference
 from fundtrack.services.scope import Scope
 
-M_DUPLICATE_POSITION = define(
-    "staffing.duplicate_position", "le poste « {key} » existe déjà", "position '{key}' already exists"
-)
-M_UNKNOWN_POSITION = define("staffing.unknown_position", "poste inconnu : « {key} »", "unknown position: '{key}'")
-M_DUPLICATE_SCENARIO = define(
-    "staffing.duplicate_scenario", "le scénario « {name} » existe déjà", "scenario '{name}' already exists"
-)
-M_UNKNOWN_SCENARIO = define("staffing.unknown_scenario", "scénario inconnu : « {name} »", "unknown scenario: '{name}'")
-M_DECLINED = define(
-    "staffing.declined_grant",
-    "la subvention « {reference} » a été refusée : elle ne peut financer aucun poste",
-    "grant '{reference}' was declined: it cannot fund a position",
-)
-M_OVER_GRANT = define(
-    "staffing.over_grant",
-    "les postes reçoivent {total} de la subvention « {reference} », plus que son montant ({amount})",
-    "positions get {total} from grant '{reference}', more than its amount ({amount})",
-)
-M_OUTSIDE_GRANT = define(
-    "staffing.outside_grant",
-    "période {period} hors de la subvention « {reference} » ({start} – {end})",
-    "period {period} is outside grant '{reference}' ({start} – {end})",
-)
-M_NEW_YEAR_NEEDS_ALL = define(
-    "staffing.rates_new_year",
-    "aucun tableau livré pour {year} : donner tous les paramètres (manque : {missing})",
-    "no shipped table for {year}: give every parameter (missing: {missing})",
-)
-M_ORG_ONLY = define(
-    "staffing.org_only",
-    "la simulation de la dotation demande l'accès de l'organisme",
-    "simulating staffing needs the organisation's access",
-)
+M_DUPLICATE_POSITION = msg("staffing.duplicate_position")
+M_UNKNOWN_POSITION = msg("staffing.unknown_position")
+M_DUPLICATE_SCENARIO = msg("staffing.duplicate_scenario")
+M_UNKNOWN_SCENARIO = msg("staffing.unknown_scenario")
+M_DECLINED = msg("staffing.declined_grant")
+M_OVER_GRANT = msg("staffing.over_grant")
+M_OUTSIDE_GRANT = msg("staffing.outside_grant")
+M_NEW_YEAR_NEEDS_ALL = msg("staffing.rates_new_year")
+M_ORG_ONLY = msg("staffing.org_only")
 
 
 # --- payroll parameters ---------------------------------------------------------------

@@ -37,7 +37,7 @@ def _allocations(session: Session) -> int:
 @pytest.mark.parametrize(
     ("data", "code"),
     [
-        (alloc("ARR-2025", "catering", "100.00"), "allocation.ineligible"),
+        (alloc("ARR-2025", "catering", "100.00"), "grant.ineligible_category"),
         (alloc("PIC", "translation", "100000.00"), "allocation.over_period"),
         (alloc("ARR-2025", "administration", "1000.01"), "allocation.fee_cap"),
         (alloc("ARR-2025", "translation", "1.00", "2026-2027"), "allocation.outside_period"),

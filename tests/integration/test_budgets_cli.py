@@ -219,7 +219,7 @@ def test_a_csv_with_bad_rows_writes_nothing_and_lists_each_row(db: str, tmp_path
     result = run(db, "expenses", "import", str(bad))
     assert result.exit_code == 1
     errors = text(result).splitlines()
-    assert errors[0] == "Rien n'a été importé. 2 erreur(s) :"
+    assert errors[0] == "Rien n'a été importé. 2 erreurs :"
     assert errors[1].startswith("  ligne 4.pre_tax : « 1,750 » est ambigu")
     assert errors[2].startswith("  ligne 7.category : ")
     assert expense_count(db) == before

@@ -96,7 +96,7 @@ def _count(session: Session) -> tuple[int, int, int]:
             expense(
                 date(2025, 6, 1), "100.00", "catering", charges=[{"grant": "ARR-2025", "amount": Decimal("107.49")}]
             ),
-            "charging.ineligible_category",
+            "grant.ineligible_category",
             "catering",
         ),
         (

@@ -69,7 +69,7 @@ def test_a_file_with_one_bad_row_writes_nothing_and_lists_each_error(
     paths = [e.path for e in err.value.errors]
     assert paths == ["ligne 5.date", "ligne 5.pre_tax", "ligne 6.charges[0].amount"]
     assert "ambigu" in err.value.errors[1].message("fr")
-    assert err.value.errors[2].code == "charging.ineligible_category"
+    assert err.value.errors[2].code == "grant.ineligible_category"
     assert _expenses(factory) == 0
 
 

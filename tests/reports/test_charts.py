@@ -7,7 +7,7 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
-from fundtrack.i18n import Lang, define
+from fundtrack.i18n import Lang
 from fundtrack.reports.charts import (
     COLOURS,
     Series,
@@ -18,18 +18,6 @@ from fundtrack.reports.charts import (
 )
 from fundtrack.reports.tables import Column, Table
 from fundtrack.reports.xlsx import Formula, ReportWorkbook
-
-for _code, _fr, _en in [
-    ("test.chart.year", "Exercice", "Fiscal year"),
-    ("test.chart.cost", "Coût", "Cost"),
-    ("test.chart.confirmed", "Confirmé", "Confirmed"),
-    ("test.chart.requested", "Demandé", "Requested"),
-    ("test.chart.gap", "Manque à gagner", "Funding gap"),
-    ("test.chart.month", "Mois", "Month"),
-    ("test.chart.uncovered", "Non couvert", "Uncovered"),
-    ("test.chart.title", "Coût et financement", "Cost and funding"),
-]:
-    define(_code, _fr, _en)
 
 YEARS = [
     ("2025-2026", Decimal("182450.00"), Decimal("150000.00"), Decimal("20000.00")),
@@ -50,11 +38,11 @@ def write_charts(path: Path, lang: Lang) -> None:
         table = Table(
             sheet,
             [
-                Column("year", "test.chart.year"),
-                Column("cost", "test.chart.cost", "money", total="sum"),
-                Column("confirmed", "test.chart.confirmed", "money", total="sum"),
-                Column("requested", "test.chart.requested", "money", total="sum"),
-                Column("gap", "test.chart.gap", "money", total="sum"),
+                Column("year", "term.fiscal_year"),
+                Column("cost", "label.cost", "money", total="sum"),
+                Column("confirmed", "report.col.confirmed", "money", total="sum"),
+                Column("requested", "report.col.requested", "money", total="sum"),
+                Column("gap", "term.funding_gap", "money", total="sum"),
             ],
         )
         for label, cost, confirmed, requested in YEARS:
@@ -64,7 +52,7 @@ def write_charts(path: Path, lang: Lang) -> None:
         header = totals.header_row
         chart = money_by_year_chart(
             book,
-            title=book.t("test.chart.title"),
+            title=book.t("report.budget.chart"),
             years=totals.data("year"),
             cost=Series(sheet.cell(header, 1), totals.data("cost"), COLOURS["cost"]),
             confirmed=Series(sheet.cell(header, 2), totals.data("confirmed"), COLOURS["confirmed"]),
@@ -74,16 +62,16 @@ def write_charts(path: Path, lang: Lang) -> None:
         insert_chart(sheet, sheet.row + 1, 0, chart)
 
         months = book.add_sheet_named("Mois")
-        columns = [Column("month", "test.chart.month")]
+        columns = [Column("month", "label.month")]
         columns += [Column(f"f{i}", kind="money", heading=name, total="sum") for i, name in enumerate(FUNDERS)]
-        columns.append(Column("uncovered", "test.chart.uncovered", "money", total="sum"))
+        columns.append(Column("uncovered", "report.col.uncovered", "money", total="sum"))
         monthly = Table(months, columns)
         for label, paid, uncovered in MONTHS:
             monthly.add([label, *paid, uncovered])
         mt = monthly.finish()
         stacked = stacked_by_funder_chart(
             book,
-            title=book.t("test.chart.title"),
+            title=book.t("report.budget.chart"),
             periods=mt.data("month"),
             funders=[
                 Series(months.cell(mt.header_row, i + 1), mt.data(f"f{i}"), funder_colour(i))

@@ -44,7 +44,7 @@ def test_a_wrong_stored_value_is_caught(tmp_path: Path, soffice: str) -> None:
     """The check is real: LibreOffice recalculates instead of echoing the stored value."""
     path = tmp_path / "wrong.xlsx"
     with ReportWorkbook(path, "fr") as book:
-        table = Table(book.add_sheet_named("A"), [Column("amount", "report.total", "money", total="sum")])
+        table = Table(book.add_sheet_named("A"), [Column("amount", "label.total", "money", total="sum")])
         table.add([Decimal("0.10")])
         table.add([Decimal("0.20")])
         table.add([Formula(f"{table.ref('amount', 1)}+{table.ref('amount', 2)}", Decimal("0.31"))])

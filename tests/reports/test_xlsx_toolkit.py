@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from fundtrack.errors import InputError
-from fundtrack.i18n import Lang, define
+from fundtrack.i18n import Lang
 from fundtrack.reports.tables import Column, Table, TotalRow, percent_formula
 from fundtrack.reports.xlsx import (
     MONEY_FORMATS,
@@ -34,31 +34,19 @@ HOSTILE = [
 ]
 
 EXPENSE_COLUMNS = [
-    Column("date", "test.col.date", "date", 12),
-    Column("payee", "test.col.payee", "text", 30),
-    Column("category", "test.col.category", "text", 20),
-    Column("net", "test.col.net", "money", 14, total="sum"),
-    Column("charged", "test.col.charged", "money", 14, total="sum"),
+    Column("date", "report.col.date", "date", 12),
+    Column("payee", "report.col.payee", "text", 30),
+    Column("category", "term.category", "text", 20),
+    Column("net", "report.col.net_cost", "money", 14, total="sum"),
+    Column("charged", "report.col.charged", "money", 14, total="sum"),
     Column(
         "share",
-        "test.col.share",
+        "report.col.share",
         "percent",
         10,
         total=lambda t: percent_formula(t.ref("charged"), t.ref("net"), t.value("charged"), t.value("net")),
     ),
 ]
-
-# labels of the test tables, in both languages like every label
-for _code, _fr, _en in [
-    ("test.col.date", "Date", "Date"),
-    ("test.col.payee", "Bénéficiaire", "Payee"),
-    ("test.col.category", "Catégorie", "Category"),
-    ("test.col.net", "Coût net", "Net cost"),
-    ("test.col.charged", "Imputé", "Charged"),
-    ("test.col.share", "Part", "Share"),
-    ("test.sheet", "Dépenses", "Expenses"),
-]:
-    define(_code, _fr, _en)
 
 
 def expense_rows() -> list[tuple[date, str, str, Decimal, Decimal]]:
@@ -72,7 +60,7 @@ def expense_rows() -> list[tuple[date, str, str, Decimal, Decimal]]:
 
 def write_expenses(target: Path | BytesIO, lang: Lang, *, constant_memory: bool = False) -> Decimal:
     with ReportWorkbook(target, lang, constant_memory=constant_memory) as book:
-        sheet = book.add_sheet("test.sheet", footer="Table de quartier de Parc-Extension & co")
+        sheet = book.add_sheet("report.funder.sheet.expenses", footer="Table de quartier de Parc-Extension & co")
         sheet.title(HOSTILE[0])
         table = Table(sheet, EXPENSE_COLUMNS, freeze=True, repeat=True)
         for day, payee, category, net, charged in expense_rows():
@@ -235,12 +223,12 @@ def test_an_empty_table_totals_zero() -> None:
 def test_a_total_rule_sees_the_other_totals() -> None:
     book = ReportWorkbook(BytesIO(), "en")
     columns = [
-        Column("line", "test.col.category"),
-        Column("budget", "test.col.net", "money", total="sum"),
-        Column("actual", "test.col.charged", "money", total="sum"),
+        Column("line", "term.category"),
+        Column("budget", "report.col.net_cost", "money", total="sum"),
+        Column("actual", "report.col.charged", "money", total="sum"),
         Column(
             "variance",
-            "test.col.share",
+            "report.col.share",
             "money",
             total=lambda t: Formula(f"{t.ref('budget')}-{t.ref('actual')}", t.value("budget") - t.value("actual")),
         ),

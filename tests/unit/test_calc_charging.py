@@ -98,7 +98,7 @@ def test_charging_an_ineligible_category_to_a_restricted_grant_is_refused() -> N
     catering = ExpenseToCharge(date(2025, 6, 12), "catering", Decimal("100.00"))
     with pytest.raises(RuleViolation) as err:
         validate_split(catering, [Charge(2, Decimal("100.00"))], [CITY_TRANSLATION])
-    assert err.value.code == "charging.ineligible_category"
+    assert err.value.code == "grant.ineligible_category"
     assert translate(err.value.code, "en", **err.value.params).startswith("grant VILLE-TRAD is restricted")
 
 

@@ -73,7 +73,7 @@ def test_a_year_the_grant_does_not_cover_is_refused() -> None:
 
 def test_a_restricted_grant_on_catering_is_refused() -> None:
     err = _refused(CITY, [_alloc("100.00", FY26, "catering")])
-    assert err.code == "allocation.ineligible"
+    assert err.code == "grant.ineligible_category"
     assert "catering" in err.describe("fr")
 
 

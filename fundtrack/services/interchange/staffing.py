@@ -18,8 +18,7 @@ from fundtrack.models.staffing import PayrollRateTable, Position, PositionFundin
 from fundtrack.periods import DateRange
 from fundtrack.rates import PARAMETERS, shipped_rates
 from fundtrack.schemas.staffing import PayrollRatesSchema, PositionSchema, ScenarioSchema
-from fundtrack.services.interchange import Section, register
-from fundtrack.services.ledger_interchange import plain
+from fundtrack.services.interchange.section import Section, plain
 from fundtrack.services.scope import Scope
 from fundtrack.services.staffing import (
     CHANGE_COLUMNS,
@@ -143,6 +142,6 @@ def _write_scenario(session: Session, org: Organisation, data: dict[str, Any]) -
     return create_scenario(session, org, data)
 
 
-register(Section("payroll_rates", 80, PayrollRatesSchema, _write_rates, _dump_rates))
-register(Section("positions", 81, PositionSchema, _write_position, _dump_positions))
-register(Section("scenarios", 82, ScenarioSchema, _write_scenario, _dump_scenarios))
+PAYROLL_RATES = Section("payroll_rates", PayrollRatesSchema, _write_rates, _dump_rates)
+POSITIONS = Section("positions", PositionSchema, _write_position, _dump_positions)
+SCENARIOS = Section("scenarios", ScenarioSchema, _write_scenario, _dump_scenarios)

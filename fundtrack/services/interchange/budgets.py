@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from fundtrack.calc.taxes import compute_taxes
 from fundtrack.errors import InputError
-from fundtrack.i18n import define
+from fundtrack.i18n import msg
 from fundtrack.models import (
     Allocation,
     Budget,
@@ -41,19 +41,10 @@ from fundtrack.models import (
 from fundtrack.schemas.budgets import AllocationSchema, ExpenseSchema, InKindSchema, OwnFundsSchema, VersionSchema
 from fundtrack.services.budgets import add_in_kind, add_own_funds, allocate, create_version, current_version
 from fundtrack.services.expenses import ExpenseBatch, rebate_rates, record_expense, reverse_expense
-from fundtrack.services.interchange import Section, register
-from fundtrack.services.ledger_interchange import plain
+from fundtrack.services.interchange.section import Section, plain
 
-M_UNKNOWN_KEY = define(
-    "expense.unknown_key",
-    "aucune dépense plus haut dans la liste n'a la clé « {key} »",
-    "no expense earlier in the list has the key '{key}'",
-)
-M_DUPLICATE_KEY = define(
-    "expense.duplicate_key",
-    "la clé « {key} » est déjà celle d'une autre dépense",
-    "key '{key}' is already another expense's key",
-)
+M_UNKNOWN_KEY = msg("expense.unknown_key")
+M_DUPLICATE_KEY = msg("expense.duplicate_key")
 
 _STATE = "fundtrack.interchange.expenses"
 
@@ -327,8 +318,8 @@ def _current_line_descriptions(session: Session, org: Organisation) -> dict[int,
     return out
 
 
-register(Section("budgets", 50, VersionSchema, _write_version, _dump_versions))
-register(Section("allocations", 51, AllocationSchema, _write_allocation, _dump_allocations))
-register(Section("in_kind", 52, InKindSchema, _write_in_kind, _dump_in_kind))
-register(Section("own_funds", 53, OwnFundsSchema, _write_own_funds, _dump_own_funds))
-register(Section("expenses", 54, ExpenseSchema, _write_expense, _dump_expenses))
+VERSIONS = Section("budgets", VersionSchema, _write_version, _dump_versions)
+ALLOCATIONS = Section("allocations", AllocationSchema, _write_allocation, _dump_allocations)
+IN_KIND = Section("in_kind", InKindSchema, _write_in_kind, _dump_in_kind)
+OWN_FUNDS = Section("own_funds", OwnFundsSchema, _write_own_funds, _dump_own_funds)
+EXPENSES = Section("expenses", ExpenseSchema, _write_expense, _dump_expenses)

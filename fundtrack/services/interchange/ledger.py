@@ -8,10 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from fundtrack.models import BudgetCategory, Funder, Grant, Language, Organisation, Project
-from fundtrack.plain import plain as plain_value
 from fundtrack.schemas.ledger import CategorySchema, FunderSchema, GrantSchema, ProjectSchema
 from fundtrack.services.grants import _funder_data, create_funder, create_grant, create_project, grant_data
-from fundtrack.services.interchange import Section, register
+from fundtrack.services.interchange.section import Section, plain
 from fundtrack.services.organisation import add_category, create_organisation
 
 
@@ -41,15 +40,6 @@ def dump_organisation(org: Organisation) -> dict[str, Any]:
         }
     )
     return data
-
-
-def plain(value: Any) -> Any:
-    """Values as the file writes them (see :mod:`fundtrack.plain`); absent, empty and false fields dropped."""
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items() if v is not None and v != [] and v is not False}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return plain_value(value)
 
 
 def _write_category(session: Session, org: Organisation, data: dict[str, Any]) -> None:
@@ -117,7 +107,7 @@ def _dump_grants(session: Session, org: Organisation) -> list[dict[str, Any]]:
     return out
 
 
-register(Section("categories", 10, CategorySchema, _write_category, _dump_categories))
-register(Section("funders", 20, FunderSchema, create_funder, _dump_funders))
-register(Section("projects", 30, ProjectSchema, create_project, _dump_projects))
-register(Section("grants", 40, GrantSchema, create_grant, _dump_grants))
+CATEGORIES = Section("categories", CategorySchema, _write_category, _dump_categories)
+FUNDERS = Section("funders", FunderSchema, create_funder, _dump_funders)
+PROJECTS = Section("projects", ProjectSchema, create_project, _dump_projects)
+GRANTS = Section("grants", GrantSchema, create_grant, _dump_grants)

@@ -2,7 +2,7 @@
 
 The file is a mapping with ``format: fundtrack``, ``version``, ``organisation`` and one
 list per section (``funders``, ``projects``, ``grants``, and what later areas add).
-Each section is a :class:`Section` registered here by the module that owns it; the
+Each section is a :class:`Section`, listed in order in :mod:`.sections`; the
 loader validates every record with the section's marshmallow schema, then writes
 the sections in order inside one transaction. Any error anywhere and nothing is
 written: every error is reported with its path (``grants[3].amount: ...``).
@@ -15,83 +15,34 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
-from marshmallow import Schema
 from sqlalchemy.orm import Session
 
 from fundtrack.errors import FieldError, InputError, NotFound, ValidationFailed
-from fundtrack.i18n import define, translate
+from fundtrack.i18n import msg, translate
 from fundtrack.models import Organisation
 from fundtrack.schemas.common import flatten_errors
 from fundtrack.schemas.interchange import FORMAT_NAME, FORMAT_VERSION, OrganisationSchema
+from fundtrack.services.interchange.ledger import create_organisation_from, dump_organisation
+from fundtrack.services.interchange.section import Section
+from fundtrack.services.interchange.sections import SECTIONS
 
-M_NOT_JSON = define("interchange.not_json", "fichier JSON invalide : {detail}", "invalid JSON file: {detail}")
-M_NOT_YAML = define("interchange.not_yaml", "fichier YAML invalide : {detail}", "invalid YAML file: {detail}")
-M_NOT_MAPPING = define(
-    "interchange.not_mapping",
-    "le fichier doit contenir un objet avec « format: fundtrack »",
-    "the file must hold an object with 'format: fundtrack'",
-)
-M_BAD_FORMAT = define(
-    "interchange.bad_format",
-    "format « {value} » inconnu : ce fichier n'est pas un fichier fundtrack version {version}",
-    "unknown format '{value}': this is not a fundtrack version {version} file",
-)
-M_UNKNOWN_SECTION = define(
-    "interchange.unknown_section",
-    "section inconnue (sections connues : {known})",
-    "unknown section (known sections: {known})",
-)
-M_NOT_LIST = define("interchange.not_list", "liste d'enregistrements attendue", "list of records expected")
-M_UNREADABLE = define(
-    "interchange.unreadable", "lecture impossible de « {path} » : {detail}", "cannot read '{path}': {detail}"
-)
-
-
-@dataclass(frozen=True)
-class Section:
-    """One list of the interchange file and how to write and read it.
-
-    ``write(session, organisation, record)`` writes one validated record (the
-    schema's ``load`` result) and raises :class:`InputError` naming the field;
-    ``dump(session, organisation)`` returns the section's records, ready for JSON.
-    """
-
-    key: str
-    order: int
-    schema: Callable[[], Schema]
-    write: Callable[[Session, Organisation, Any], object]
-    dump: Callable[[Session, Organisation], list[dict[str, Any]]]
-
-
-_SECTIONS: dict[str, Section] = {}
-
-
-def register(section: Section) -> Section:
-    _SECTIONS[section.key] = section
-    return section
+M_NOT_JSON = msg("interchange.not_json")
+M_NOT_YAML = msg("interchange.not_yaml")
+M_NOT_MAPPING = msg("interchange.not_mapping")
+M_BAD_FORMAT = msg("interchange.bad_format")
+M_UNKNOWN_SECTION = msg("interchange.unknown_section")
+M_NOT_LIST = msg("interchange.not_list")
+M_UNREADABLE = msg("interchange.unreadable")
 
 
 def sections() -> list[Section]:
-    _ensure_registered()
-    return sorted(_SECTIONS.values(), key=lambda s: s.order)
-
-
-def _ensure_registered() -> None:
-    # the modules that own sections register them when imported
-    import fundtrack.services.ledger_interchange  # noqa: F401
-
-    for name in ("budgets_interchange", "staffing_interchange"):
-        try:
-            __import__(f"fundtrack.services.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"fundtrack.services.{name}":
-                raise
+    """The sections of the file, in the order they are written."""
+    return list(SECTIONS)
 
 
 class _DecimalLoader(yaml.SafeLoader):
@@ -194,8 +145,6 @@ def load_document(session: Session, document: Any, progress: Callable[[int], obj
     record that only names a refused one (the allocations of a refused grant) is not
     reported again: fixing the first error fixes it.
     """
-    from fundtrack.services.ledger_interchange import create_organisation_from
-
     organisation_data, records, errors = _check(document)
     if organisation_data is None:
         raise ValidationFailed(errors)
@@ -242,7 +191,7 @@ def _refused_key(document: Any, path: str) -> str | None:
 
 def _position(path: str) -> tuple[int, int]:
     """Where an error's record sits in the file, to list errors in the file's order."""
-    order = {s.key: s.order for s in sections()}
+    order = {s.key: i for i, s in enumerate(sections())}
     key, _, rest = path.partition("[")
     index = rest.partition("]")[0]
     return (order.get(key, -1), int(index) if index.isdigit() else -1)
@@ -257,8 +206,6 @@ def record_count(document: Any) -> int:
 
 def dump_document(session: Session, org: Organisation) -> dict[str, Any]:
     """The organisation's whole dataset, in the interchange format."""
-    from fundtrack.services.ledger_interchange import dump_organisation
-
     document: dict[str, Any] = {"format": FORMAT_NAME, "version": FORMAT_VERSION}
     document["organisation"] = dump_organisation(org)
     for section in sections():

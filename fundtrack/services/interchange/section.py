@@ -1,0 +1,38 @@
+"""One section of the interchange file (a list of records) and how it is written and dumped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import Schema
+from sqlalchemy.orm import Session
+
+from fundtrack.models import Organisation
+from fundtrack.plain import plain as plain_value
+
+
+@dataclass(frozen=True)
+class Section:
+    """One list of the interchange file and how to write and read it.
+
+    ``write(session, organisation, record)`` writes one validated record (the
+    schema's ``load`` result) and raises :class:`InputError` naming the field;
+    ``dump(session, organisation)`` returns the section's records, ready for JSON.
+    The sections are written in the order of :data:`fundtrack.services.interchange.sections.SECTIONS`.
+    """
+
+    key: str
+    schema: Callable[[], Schema]
+    write: Callable[[Session, Organisation, Any], object]
+    dump: Callable[[Session, Organisation], list[dict[str, Any]]]
+
+
+def plain(value: Any) -> Any:
+    """Values as the file writes them (see :mod:`fundtrack.plain`); absent, empty and false fields dropped."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items() if v is not None and v != [] and v is not False}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return plain_value(value)
