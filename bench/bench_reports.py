@@ -41,6 +41,7 @@ from fundtrack.db import make_engine, session_factory
 from fundtrack.models import Expense, ExpenseCharge, GrantStatus
 from fundtrack.models.base import Base
 from fundtrack.periods import FiscalCalendar
+from fundtrack.queries.scope import Scope
 from fundtrack.reports.funder import (
     ExpenseLine,
     ExpenseStream,
@@ -54,7 +55,6 @@ from fundtrack.reports.tables import Table
 from fundtrack.reports.xlsx import MONEY_FORMATS, ReportWorkbook
 from fundtrack.services.grants import create_funder, create_grant, create_project
 from fundtrack.services.organisation import category_by_code, create_organisation
-from fundtrack.services.scope import Scope
 
 PAYEES = [
     "Interprètes Montréal inc.",

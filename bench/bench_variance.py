@@ -47,8 +47,8 @@ from fundtrack.models import (
 )
 from fundtrack.models.base import Base
 from fundtrack.periods import FiscalCalendar
+from fundtrack.queries.scope import Scope
 from fundtrack.services.organisation import create_organisation
-from fundtrack.services.scope import Scope
 from fundtrack.services.variance import budget_vs_actual
 
 YEARS = list(range(2016, 2026))  # ten fiscal years, 2016-2017 to 2025-2026

@@ -1,8 +1,17 @@
-"""Engines, sessions and schema upgrades.
+"""Engines, sessions, transactions and schema upgrades: the one public way to reach the database.
 
 The database comes from an explicit URL, else ``FUNDTRACK_DATABASE_URL``, else a
-SQLite file ``fundtrack.sqlite3`` in the current folder. The schema is created and
-upgraded only through the Alembic migrations in ``migrations/``.
+SQLite file ``fundtrack.sqlite3`` in the current folder. :func:`make_engine` builds an
+engine and :func:`configure_engine` gives any engine (one a web layer made itself, say)
+fundtrack's settings; :func:`unit_of_work` opens one transaction per user action or
+file. The schema is created and upgraded only through the Alembic migrations.
+
+On SQLite every connection enforces foreign keys, lets SQLAlchemy (not the driver) open
+transactions so that savepoints work, waits up to :data:`BUSY_TIMEOUT_MS` for another
+writer, and a file database uses write-ahead logging so that readers do not block the
+writer. A unit of work that writes begins with ``BEGIN IMMEDIATE``: it takes the write
+lock before it reads what it checks, so two writers take turns instead of failing.
+On PostgreSQL the services lock the rows they check (``SELECT ... FOR UPDATE``).
 """
 
 from __future__ import annotations
@@ -15,11 +24,29 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from fundtrack.errors import FundtrackError
+from fundtrack.i18n import msg
 
 DEFAULT_URL = "sqlite:///fundtrack.sqlite3"
 ENV_VAR = "FUNDTRACK_DATABASE_URL"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+BUSY_TIMEOUT_MS = 30_000
+WRITE = "fundtrack_write"  # connection execution option: this transaction will write
+
+M_BUSY = msg("db.busy")
+M_READ_ONLY = msg("db.read_only")
+M_DISK_FULL = msg("db.disk_full")
+M_NOT_A_DATABASE = msg("db.not_a_database")
+M_UNREACHABLE = msg("db.unreachable")
+M_STALE = msg("db.stale")
+
+
+class DatabaseProblem(FundtrackError):
+    """The database refused or failed (busy, read-only, full, not a database, out of reach)."""
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -36,31 +63,90 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA database_list")
+    files = [row[2] for row in cursor.fetchall() if row[1] == "main"]
+    if files and files[0]:  # a file, not an in-memory database
+        cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    write = connection.get_execution_options().get(WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
-    """An engine for ``url`` (see :func:`database_url`); SQLite enforces foreign keys."""
-    engine = create_engine(database_url(url), **kwargs)
-    if engine.dialect.name == "sqlite":
+def configure_engine(engine: Engine) -> Engine:
+    """Give ``engine`` fundtrack's connection settings (once; SQLite only needs any).
+
+    Use it on an engine made elsewhere (a web layer's) so that its sessions behave
+    exactly like the CLI's: foreign keys, savepoints, busy timeout, write transactions.
+    """
+    if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_connect):
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url`` (see :func:`database_url`) with fundtrack's settings."""
+    return configure_engine(create_engine(database_url(url), **kwargs))
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions on ``engine`` (configured first) whose objects stay readable after commit."""
+    return configure_sessionmaker(sessionmaker(), engine)
+
+
+def configure_sessionmaker(factory: sessionmaker[Session], engine: Engine) -> sessionmaker[Session]:
+    """Bind an existing sessionmaker (a web layer's) to ``engine`` with fundtrack's settings."""
+    factory.configure(bind=configure_engine(engine), expire_on_commit=False)
+    return factory
+
+
+def begin_write(session: Session) -> None:
+    """Make the session's transaction a write transaction from its start (``BEGIN IMMEDIATE``
+    on SQLite). Call it before the first statement of a transaction that will write."""
+    session.connection(execution_options={WRITE: True})
 
 
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction for one user action or file: commit at the end, roll back on any error."""
-    with factory() as session, session.begin():
-        yield session
+def unit_of_work(factory: sessionmaker[Session], *, write: bool = True, acting: Any = None) -> Iterator[Session]:
+    """One transaction for one user action or file: commit at the end, roll back on any error.
+
+    ``write`` (the default) takes the write lock first on SQLite; ``acting`` (an
+    :class:`~fundtrack.services.context.Acting`) is bound to the session so that the
+    audit log names who acted. A database failure is raised as :class:`DatabaseProblem`.
+    """
+    try:
+        with factory() as session, session.begin():
+            if acting is not None:
+                session.info["fundtrack.acting"] = acting
+            if write:
+                begin_write(session)
+            yield session
+    except (DBAPIError, StaleDataError) as exc:
+        raise database_problem(exc) from exc
+
+
+def database_problem(exc: BaseException) -> DatabaseProblem:
+    """The database error ``exc`` worded for what it is, in the reader's language."""
+    if isinstance(exc, StaleDataError):
+        return DatabaseProblem(M_STALE)
+    orig = getattr(exc, "orig", None)
+    raw = str(orig if orig is not None else exc).strip()
+    text = raw.splitlines()[0] if raw else ""
+    lowered = text.lower()
+    sqlstate = getattr(orig, "sqlstate", None) or ""
+    if "locked" in lowered or "busy" in lowered or sqlstate in ("40001", "40P01", "55P03"):
+        return DatabaseProblem(M_BUSY)
+    if "readonly" in lowered or "read-only" in lowered or sqlstate == "25006":
+        return DatabaseProblem(M_READ_ONLY)
+    if "disk is full" in lowered or "disk full" in lowered or sqlstate == "53100":
+        return DatabaseProblem(M_DISK_FULL)
+    if "not a database" in lowered or "malformed" in lowered:
+        return DatabaseProblem(M_NOT_A_DATABASE)
+    return DatabaseProblem(M_UNREACHABLE, detail=text[:200])
 
 
 def alembic_config(engine: Engine) -> Any:

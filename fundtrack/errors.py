@@ -101,3 +101,7 @@ def _join(prefix: str, path: str) -> str:
     if not path:
         return prefix
     return f"{prefix}{path}" if path.startswith("[") else f"{prefix}.{path}"
+
+
+class StaleRecord(InputError):
+    """The record changed since its author read it; nothing was written (read it again)."""

@@ -79,29 +79,42 @@ def _missing(code: str) -> str:
     return code
 
 
+def _rendered(params: Mapping[str, object], lang: Lang) -> dict[str, object]:
+    # a parameter that renders itself (a label, an amount) is rendered in the message's language
+    out: dict[str, object] = {}
+    for key, value in params.items():
+        render = getattr(value, "render_in", None)
+        out[key] = render(lang) if callable(render) else value
+    return out
+
+
 def translate(code: str, lang: Lang | None = None, /, **params: object) -> str:
     """Render message ``code`` in ``lang`` (default: the current language) with ``params``.
 
-    A code missing from the catalogue renders as itself with a :class:`MissingText`
-    warning: visible to the reader, and fatal to the test suite.
+    A parameter with a ``render_in(lang)`` method (a :class:`LazyText`, an amount from
+    :func:`fundtrack.money.shown`) is rendered in the same language. A code
+    missing from the catalogue renders as itself with a :class:`MissingText` warning:
+    visible to the reader, and fatal to the test suite.
     """
-    catalogue = _catalogue(lang or _current.get())
+    chosen = lang or _current.get()
+    catalogue = _catalogue(chosen)
     text = catalogue._catalog.get(code)  # type: ignore[attr-defined]
     if text is None:
         return _missing(code)
     if isinstance(text, str):
-        return text.format(**params) if params else text
+        return text.format(**_rendered(params, chosen)) if params else text
     return _missing(code)  # a plural message asked for without its count
 
 
 def translate_plural(code: str, count: int, lang: Lang | None = None, /, **params: object) -> str:
     """Render the plural message ``code`` for ``count`` (``{count}`` is filled in too)."""
-    catalogue = _catalogue(lang or _current.get())
+    chosen = lang or _current.get()
+    catalogue = _catalogue(chosen)
     key = (code, catalogue.plural(count))  # type: ignore[attr-defined]
     text = catalogue._catalog.get(key)  # type: ignore[attr-defined]
     if text is None:
         return _missing(code)
-    return str(text).format(count=count, **params)
+    return str(text).format(count=count, **_rendered(params, chosen))
 
 
 def has_text(code: str) -> bool:
@@ -130,6 +143,9 @@ class LazyText:
 
     def __str__(self) -> str:
         return translate(self.code, **self.params)
+
+    def render_in(self, lang: Lang) -> str:
+        return translate(self.code, lang, **self.params)
 
     def __repr__(self) -> str:
         return f"lazy({self.code!r})"

@@ -168,6 +168,30 @@ def format_money(value: Decimal, lang: Lang | None = None) -> str:
     return format_currency(to_money(value), "CAD", locale=_LOCALES[lang or current_lang()])
 
 
+class Shown:
+    """An amount put into a message: written as the reader writes amounts, in the
+    language the message is rendered in (``1 234,56 $`` or ``$1,234.56``)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Decimal) -> None:
+        self.value = value
+
+    def render_in(self, lang: Lang) -> str:
+        return format_money(self.value, lang)
+
+    def __str__(self) -> str:
+        return format_money(self.value)
+
+    def __repr__(self) -> str:
+        return f"shown({self.value!r})"
+
+
+def shown(value: Decimal) -> Shown:
+    """``value`` for a message parameter (see :class:`Shown`)."""
+    return Shown(value)
+
+
 def format_plain(value: Decimal, lang: Lang | None = None) -> str:
     """The amount without the currency sign, for aligned tables (``1 234,56`` / ``1,234.56``)."""
     locale = _LOCALES[lang or current_lang()]

@@ -6,15 +6,28 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 import fundtrack.models  # noqa: F401  (registers every table)
 from fundtrack.db import database_url, make_engine, session_factory
+from fundtrack.models import Funder, Grant, Organisation
 from fundtrack.models.base import Base
+from fundtrack.queries.scope import Scope
+from fundtrack.roles import Role
+from fundtrack.schemas.ledger import Receipt
+from fundtrack.services.context import Acting, acting_for
+from fundtrack.services.funders import funder_command, update_funder
+from fundtrack.services.grants import grant_command, update_grant
+from fundtrack.services.lookups import funder_by_name, grant_by_reference
+from fundtrack.services.receipts import ReceiptRecorded, record_instalment_received
 
 POSTGRES_URL = os.environ.get("FUNDTRACK_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -99,3 +112,69 @@ def session(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session for reading back what a test did (and for small setups it commits itself)."""
     with factory() as s:
         yield s
+
+
+def treasurer(session: Session, organisation_id: int, actor: str = "trésorière") -> Acting:
+    """The treasurer acting for the organisation, as the CLI builds the context."""
+    return acting_for(session, organisation_id=organisation_id, role=Role.TREASURER, actor=actor)
+
+
+def acting_as_role(session: Session, organisation_id: int, role: Role, funder: str | None = None) -> Acting:
+    """Someone of ``role`` acting for the organisation (a funder's login names its funder)."""
+    return acting_for(session, organisation_id=organisation_id, role=role, actor=role.value, funder=funder)
+
+
+def the_organisation(session: Session) -> Organisation:
+    """The only organisation of the database."""
+    return session.scalars(select(Organisation)).one()
+
+
+def the_scope(session: Session) -> Scope:
+    """The whole organisation, as its treasurer, coordinator and board read it."""
+    return Scope(the_organisation(session).id)
+
+
+def acting_in(session: Session, scope: Scope) -> Acting:
+    """The treasurer reading and writing as ``scope`` allows (one funder's grants, or all)."""
+    acting = treasurer(session, scope.organisation_id)
+    return replace(acting, funder_id=scope.funder_id)
+
+
+def change_grant(session: Session, acting: Acting, current: str, **changes: Any) -> Grant:
+    """Change some terms of grant ``current`` (by its reference), from the revision read in this session."""
+    grant = grant_by_reference(session, acting.scope, current, field="reference")
+    return update_grant(session, acting, current, grant.revision, replace(grant_command(grant), **changes))
+
+
+def change_funder(session: Session, acting: Acting, current: str, **changes: Any) -> Funder:
+    """Change some terms of funder ``current`` (by its name), from the revision read in this session."""
+    funder = funder_by_name(session, acting.scope, current, field="name")
+    return update_funder(session, acting, current, funder.revision, replace(funder_command(funder), **changes))
+
+
+def receive(
+    session: Session, acting: Acting, reference: str, expected: date | None, on: date, amount: Decimal
+) -> ReceiptRecorded:
+    """Record an instalment received, as ``fundtrack receive`` does."""
+    return record_instalment_received(session, acting, Receipt(reference, on, amount, expected))
+
+
+@pytest.fixture
+def empty_database(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
+    """Sessions on a second, empty database of the same kind as ``engine`` (its schema
+    built): where a dump is loaded back, the audit log of the first being append-only."""
+    if engine.dialect.name == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "restored.sqlite3"
+        other = make_engine(f"sqlite:///{path}")
+        Base.metadata.create_all(other)
+        yield session_factory(other)
+        other.dispose()
+        return
+    assert POSTGRES_URL
+    database = PostgresDatabase(POSTGRES_URL)
+    other = database.engine()
+    try:
+        yield session_factory(other)
+    finally:
+        other.dispose()
+        database.drop()

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
@@ -131,6 +132,57 @@ def _first_days(amount: Decimal, days: int, month_days: int) -> Decimal:
     if days >= month_days:
         return amount
     return allocate(amount, [days, month_days - days])[0]
+
+
+@dataclass(frozen=True)
+class BudgetAmounts:
+    """A budget's amounts per period (usually per fiscal year) and their monthly profile,
+    less the parts taken out of it (a line's budget less its grants' allocations).
+
+    The one shape of a budget for budget vs actual, the package and the gap:
+    :meth:`over` gives the budget of any period (a month the period cuts counting for
+    its days), :meth:`to_come` the budget of the days of a period after a date (the
+    forecast's "still to come", domain.md 4.5).
+    """
+
+    yearly: Mapping[DateRange, Decimal]
+    profile: tuple[Decimal, ...] | None = None
+    less: tuple[BudgetAmounts, ...] = field(default=())
+
+    def months(self) -> MonthlyAmounts:
+        """Each month's amount (the parts taken out subtracted month by month)."""
+        out = monthly_amounts(self.yearly, list(self.profile) if self.profile else None) if self.yearly else {}
+        for part in self.less:
+            for month, amount in part.months().items():
+                out[month] = out.get(month, ZERO) - amount
+        return out
+
+    def over(self, period: DateRange) -> Decimal:
+        """The budget of ``period``; for whole months without building the months."""
+        if whole_months(period):
+            total = amount_over(self.yearly, list(self.profile) if self.profile else None, period)
+            return total - sum((part.over(period) for part in self.less), ZERO)
+        return amount_in(self.months(), period)
+
+    def to_come(self, period: DateRange, as_of: date) -> Decimal:
+        """The budget of the days of ``period`` after ``as_of`` (all of it before the
+        period starts, nothing once it has ended): the as-of month counts for the days
+        left in it, so that moving ``as_of`` by a day moves this by a day of budget."""
+        if as_of >= period.end:
+            return ZERO
+        start = max(period.start, as_of + timedelta(days=1))
+        return self.over(DateRange(start, period.end))
+
+    def minus(self, parts: Iterable[BudgetAmounts]) -> BudgetAmounts:
+        """This budget less ``parts`` (each a budget of its own)."""
+        taken = tuple(parts)
+        return BudgetAmounts(self.yearly, self.profile, self.less + taken) if taken else self
+
+    def __bool__(self) -> bool:
+        return bool(self.yearly) or any(self.less)
+
+
+NO_BUDGET = BudgetAmounts({})
 
 
 def check_factor(factor: Decimal) -> Decimal:

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from fundtrack.errors import InputError, RuleViolation
 from fundtrack.i18n import msg
-from fundtrack.money import ZERO, to_money
+from fundtrack.money import ZERO, shown, to_money
 from fundtrack.periods import DateRange
 
 M_SPLIT_TOTAL = msg("charging.split_total")
@@ -32,6 +32,7 @@ M_OWN_NEGATIVE = msg("charging.own_negative")
 M_TWICE = msg("charging.twice")
 M_UNKNOWN_GRANT = msg("charging.unknown_grant")
 M_NEGATIVE_COST = msg("charging.negative_cost")
+M_PROJECT = msg("grant.project_not_funded")
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,14 @@ class GrantFunds:
     eligible_categories: frozenset[str] = frozenset()
     confirmed: bool = True
     status: str = "confirmed"
+    projects: frozenset[int] = frozenset()  # the projects it funds; none named: any project
+    project_names: tuple[str, ...] = ()
 
     def funds_category(self, category: str) -> bool:
         return not self.restricted or category in self.eligible_categories
+
+    def funds_project(self, project: int | None) -> bool:
+        return not self.projects or project is None or project in self.projects
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,8 @@ class ExpenseToCharge:
     day: date
     category: str
     net_cost: Decimal
+    project: int | None = None
+    project_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -95,7 +103,7 @@ def check_charge(expense: ExpenseToCharge, grant: GrantFunds, amount: Decimal, f
     category (if restricted), and ``amount`` is within what remains of it.
     """
     if amount <= 0:
-        raise RuleViolation(M_NOT_POSITIVE, field=field, grant=grant.label, amount=amount)
+        raise RuleViolation(M_NOT_POSITIVE, field=field, grant=grant.label, amount=shown(amount))
     if not grant.confirmed:
         raise RuleViolation(M_NOT_CONFIRMED, field=field, grant=grant.label, status=grant.status)
     if expense.day not in grant.period:
@@ -109,9 +117,11 @@ def check_charge(expense: ExpenseToCharge, grant: GrantFunds, amount: Decimal, f
         )
     if not grant.funds_category(expense.category):
         raise RuleViolation(M_INELIGIBLE, field=field, grant=grant.label, category=expense.category)
+    if not grant.funds_project(expense.project):
+        raise RuleViolation(M_PROJECT, field=field, grant=grant.label, project=expense.project_name)
     if amount > grant.remaining:
         raise RuleViolation(
-            M_BEYOND_REMAINING, field=field, grant=grant.label, amount=amount, remaining=grant.remaining
+            M_BEYOND_REMAINING, field=field, grant=grant.label, amount=shown(amount), remaining=shown(grant.remaining)
         )
 
 
@@ -131,7 +141,7 @@ def validate_split(
     net_cost = _net_cost(expense)
     own = to_money(own_funds, "own_funds")
     if own < 0:
-        raise RuleViolation(M_OWN_NEGATIVE, field="own_funds", amount=own)
+        raise RuleViolation(M_OWN_NEGATIVE, field="own_funds", amount=shown(own))
     known = {g.grant_id: g for g in grants}
     seen: set[int] = set()
     charges: list[Charge] = []
@@ -149,7 +159,12 @@ def validate_split(
     charged = sum((c.amount for c in charges), ZERO)
     if charged + own != net_cost:
         raise RuleViolation(
-            M_SPLIT_TOTAL, field="charges", total=charged + own, charged=charged, own=own, net_cost=net_cost
+            M_SPLIT_TOTAL,
+            field="charges",
+            total=shown(charged + own),
+            charged=shown(charged),
+            own=shown(own),
+            net_cost=shown(net_cost),
         )
     return ChargePlan(tuple(charges), own)
 
@@ -165,6 +180,7 @@ def can_take(expense: ExpenseToCharge, grant: GrantFunds) -> bool:
         grant.confirmed
         and expense.day in grant.period
         and grant.funds_category(expense.category)
+        and grant.funds_project(expense.project)
         and grant.remaining > 0
     )
 
@@ -193,5 +209,5 @@ def auto_split(expense: ExpenseToCharge, candidates: Iterable[GrantFunds]) -> Ch
 def _net_cost(expense: ExpenseToCharge) -> Decimal:
     net_cost = to_money(expense.net_cost, "net_cost")
     if net_cost < 0:
-        raise RuleViolation(M_NEGATIVE_COST, field="net_cost", net_cost=net_cost)
+        raise RuleViolation(M_NEGATIVE_COST, field="net_cost", net_cost=shown(net_cost))
     return net_cost

@@ -7,7 +7,9 @@ budget lines and grants is the net cost, pre-tax + taxes − rebates.
 
 An exempt or zero-rated purchase (or a receipt whose taxes differ from the
 computed ones) gives its GST and QST explicitly; the rebates are then computed
-on the given amounts.
+on the given amounts. A tax typed may be lower than the rule gives (part of the
+receipt exempt), never higher by more than a receipt's rounding
+(:data:`TAX_ROUNDING` or 1 % of the computed tax): 100 000 $ of GST on 1,00 $ is a typo.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ DEFAULT_REBATE = Decimal("0.5")
 
 M_BAD_RATE = msg("taxes.bad_rate")
 M_TAX_SIGN = msg("taxes.sign")
+M_TAX_TOO_HIGH = msg("taxes.too_high")
+TAX_ROUNDING = Decimal("0.05")
 
 
 @dataclass(frozen=True)
@@ -89,8 +93,8 @@ def compute_taxes(
     given tax whose sign differs from the pre-tax amount's.
     """
     amount = to_money(pre_tax, "pre_tax")
-    gst_amount = percent_of(amount, GST_RATE) if gst is None else _given_tax(gst, amount, "gst")
-    qst_amount = percent_of(amount, QST_RATE) if qst is None else _given_tax(qst, amount, "qst")
+    gst_amount = _given_tax(gst, amount, GST_RATE, "gst")
+    qst_amount = _given_tax(qst, amount, QST_RATE, "qst")
     return SalesTaxes(
         pre_tax=amount,
         gst=gst_amount,
@@ -100,8 +104,14 @@ def compute_taxes(
     )
 
 
-def _given_tax(value: Decimal, pre_tax: Decimal, field: str) -> Decimal:
+def _given_tax(value: Decimal | None, pre_tax: Decimal, rate: Decimal, field: str) -> Decimal:
+    computed = percent_of(pre_tax, rate)
+    if value is None:
+        return computed
     tax = to_money(value, field)
     if tax != ZERO and (tax < 0) != (pre_tax < 0):
         raise InputError(M_TAX_SIGN, field=field, value=tax, pre_tax=pre_tax)
+    allowance = max(TAX_ROUNDING, percent_of(abs(computed), Decimal("0.01")))
+    if abs(tax) > abs(computed) + allowance:
+        raise InputError(M_TAX_TOO_HIGH, field=field, value=tax, computed=computed, pre_tax=pre_tax)
     return tax

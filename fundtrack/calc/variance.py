@@ -1,29 +1,31 @@
-"""Budget vs actual: variance, variance % and the forecast to the end of the period.
+"""Budget vs actual (domain.md 4.5): variance, variance % and the forecast to the end of the period.
 
-domain.md 4.5: variance = budget − actual (positive means under budget), variance % =
-variance / budget (none when the budget is zero); actual = the net cost of the
-expenses charged in the period. The forecast to the end of the period is the actual
-to date plus the budget of the months still to come (the months that start after
-the "as of" date).
+variance = budget − actual (positive means under budget); variance % = variance / budget
+(none when the budget is zero); actual = the net cost of the expenses charged in the
+period. The forecast to the end of the period is the actual up to and including the
+"as of" date plus the budget of the days after it (:meth:`BudgetAmounts.to_come`: the
+as-of month counts for the days left in it), so moving the date by a day moves the
+forecast by about a day of budget. The rule is written once, in :func:`forecast`.
 
 The caller hands in items at the finest grain (a budget line, or a grant's part of a
-line) with their monthly budget and the actual the database summed for them; rows
-are grouped by line, category, project, grant or funder.
+line) with their budget and the actuals the database summed for them; rows are grouped
+by line (each line is one line: its id, never its description alone), category,
+project, grant or funder.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from fundtrack.calc.budgets import amount_in
+from fundtrack.calc.budgets import NO_BUDGET, BudgetAmounts
 from fundtrack.errors import InputError
 from fundtrack.i18n import msg
 from fundtrack.money import ZERO, round_half_up
-from fundtrack.periods import DateRange, Month
+from fundtrack.periods import DateRange
 
 Dimension = Literal["line", "category", "project", "grant", "funder"]
 DIMENSIONS: tuple[Dimension, ...] = ("line", "category", "project", "grant", "funder")
@@ -40,50 +42,46 @@ RATE_PLACES = Decimal("0.0001")
 M_BAD_DIMENSION = msg("variance.bad_dimension")
 OWN_FUNDS = msg("variance.own_funds")
 
+LineKey = tuple[int, int, int | None]  # project, category, line (None: expenses without a line)
+
 
 @dataclass(frozen=True)
-class BudgetActual:
+class VarianceItem:
     """One item at the finest grain: a budget line, or one grant's part of a line.
 
-    ``grant`` and ``funder`` are None for the part no grant pays (own funds).
-    ``budget`` is per month; ``actual`` is the net cost charged in the period,
-    to date.
+    ``key`` is the line's identity (project, category, line id); ``line`` its label,
+    ``category`` and ``project`` the labels of its category and project. ``grant`` and
+    ``funder`` are None for the part no grant pays (own funds). ``actual`` is the net
+    cost charged in the period, ``actual_to_date`` the part of it dated up to the "as of"
+    date (None: all of it).
     """
 
-    line_id: int
+    key: LineKey
     line: str
     category: str
     project: str
-    budget: Mapping[Month, Decimal]
+    budget: BudgetAmounts
     actual: Decimal
+    actual_to_date: Decimal | None = None
     grant: str | None = None
     funder: str | None = None
 
-
-@dataclass(frozen=True)
-class BudgetTotal:
-    """An item whose budget is already summed: ``budget`` over the period, ``to_come``
-    over the months of the period that start after the "as of" date."""
-
-    line: str
-    category: str
-    project: str
-    budget: Decimal
-    to_come: Decimal
-    actual: Decimal
-    grant: str | None = None
-    funder: str | None = None
-
-
-Item = BudgetActual | BudgetTotal
+    @property
+    def to_date(self) -> Decimal:
+        return self.actual if self.actual_to_date is None else self.actual_to_date
 
 
 @dataclass(frozen=True)
 class VarianceRow:
+    """One row: ``key`` as the reader sees it (with ``category`` beside a budget line)."""
+
     key: str
     budget: Decimal
     actual: Decimal
     forecast: Decimal
+    category: str | None = None
+
+    ident: Hashable = None
 
     @property
     def variance(self) -> Decimal:
@@ -121,55 +119,65 @@ def check_dimension(value: str) -> Dimension:
     raise InputError(M_BAD_DIMENSION, field="by", value=value, choices=", ".join(DIMENSIONS))
 
 
-def _key_of(dimension: Dimension, own_funds_label: str) -> Callable[[Item], str]:
+def forecast(actual_to_date: Decimal, budget: BudgetAmounts, period: DateRange, as_of: date) -> Decimal:
+    """The forecast to the end of ``period``: the actual up to and including ``as_of`` plus
+    the budget of the days after it."""
+    return actual_to_date + budget.to_come(period, as_of)
+
+
+def _group(dimension: Dimension, own_funds_label: str) -> Callable[[VarianceItem], tuple[Hashable, str, str | None]]:
+    """How an item is grouped: (the group's identity, its label, the category beside it)."""
     if dimension == "line":
-        return lambda i: i.line
+        return lambda i: (i.key, i.line, i.category)
     if dimension == "category":
-        return lambda i: i.category
+        return lambda i: (i.category, i.category, None)
     if dimension == "project":
-        return lambda i: i.project
+        return lambda i: (i.project, i.project, None)
     if dimension == "grant":
-        return lambda i: i.grant if i.grant is not None else own_funds_label
-    return lambda i: i.funder if i.funder is not None else own_funds_label
+        return lambda i: (i.grant, i.grant if i.grant is not None else own_funds_label, None)
+    return lambda i: (i.funder, i.funder if i.funder is not None else own_funds_label, None)
 
 
-def budget_to_come(budget: Mapping[Month, Decimal], period: DateRange, as_of: date) -> Decimal:
-    """The budget of the months of ``period`` that start after ``as_of``."""
-    start = max(period.start, Month.of(as_of).next().start)
-    if start > period.end:
-        return ZERO
-    return amount_in(budget, DateRange(start, period.end))
+@dataclass
+class _Sum:
+    label: str
+    category: str | None
+    ident: Hashable
+    budget: Decimal = ZERO
+    actual: Decimal = ZERO
+    forecast: Decimal = ZERO
 
 
 def variance(
-    items: Iterable[Item],
+    items: Iterable[VarianceItem],
     dimension: Dimension,
     period: DateRange,
     as_of: date,
     own_funds_label: str = "",
 ) -> VarianceTable:
-    """Budget vs actual over ``period`` grouped by ``dimension``, rows in key order.
+    """Budget vs actual over ``period`` grouped by ``dimension``, rows in label order.
 
-    The budget of a row is the sum of its items' budgets in the period (a month the
-    period covers in part counts for its share of days); the forecast is the actual
-    plus the budget of the months still to come after ``as_of``. A
-    :class:`BudgetTotal` brings its budget already summed over both.
+    A row's budget is its items' budget over the period (a month the period cuts counts
+    for its days); its forecast is the sum of its items' :func:`forecast`.
     """
-    key_of = _key_of(dimension, own_funds_label)
-    start = max(period.start, Month.of(as_of).next().start)
-    to_come_range = DateRange(start, period.end) if start <= period.end else None
-    sums: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
+    group = _group(dimension, own_funds_label)
+    sums: dict[Hashable, _Sum] = {}
     for item in items:
-        key = key_of(item)
-        budget, actual, to_come = sums.get(key, (ZERO, ZERO, ZERO))
-        if isinstance(item, BudgetTotal):
-            budget += item.budget
-            if to_come_range is not None:
-                to_come += item.to_come
-        elif item.budget:
-            budget += amount_in(item.budget, period)
-            if to_come_range is not None:
-                to_come += amount_in(item.budget, to_come_range)
-        sums[key] = (budget, actual + item.actual, to_come)
-    rows = tuple(VarianceRow(key=key, budget=b, actual=a, forecast=a + c) for key, (b, a, c) in sorted(sums.items()))
-    return VarianceTable(dimension, period, as_of, rows)
+        ident, label, category = group(item)
+        row = sums.get(ident)
+        if row is None:
+            row = sums[ident] = _Sum(label, category, ident)
+        row.actual += item.actual
+        if item.budget:
+            row.budget += item.budget.over(period)
+            row.forecast += forecast(item.to_date, item.budget, period, as_of)
+        else:
+            row.forecast += item.to_date
+    rows = sorted(
+        (VarianceRow(s.label, s.budget, s.actual, s.forecast, s.category, s.ident) for s in sums.values()),
+        key=lambda r: (r.key, r.category or ""),
+    )
+    return VarianceTable(dimension, period, as_of, tuple(rows))
+
+
+__all__ = ["NO_BUDGET", "VarianceItem", "VarianceRow", "VarianceTable", "check_dimension", "forecast", "variance"]

@@ -3,11 +3,14 @@
 Each area adds its commands in its own module (``fundtrack/cli/ledger.py``...),
 imported by ``fundtrack/cli/__init__.py``. A command body runs inside
 :func:`handle_errors`: a fundtrack error prints its message on stderr in the chosen
-language and exits with status 1; nothing else is caught.
+language and exits with status 1, and so does a database failure, worded for what it
+is; nothing else is caught. :func:`acting_session` opens the one transaction of a
+command with its acting context.
 """
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import sys
@@ -22,30 +25,35 @@ from typing import Any, ParamSpec, TypeVar
 
 import click
 from sqlalchemy import Engine, inspect
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
-from fundtrack.db import make_engine, session_factory
+from fundtrack.db import database_problem, make_engine, session_factory, unit_of_work
 from fundtrack.errors import FundtrackError, InputError
 from fundtrack.i18n import Lang, check_lang, msg, set_lang, translate
 from fundtrack.money import format_plain
 from fundtrack.plain import plain
+from fundtrack.roles import Role
+from fundtrack.services.context import Acting, acting_for, bind
+from fundtrack.services.lookups import funder_by_name
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 M_ERROR = msg("cli.error")
 M_NO_SCHEMA = msg("cli.no_schema")
-M_DB_UNREACHABLE = msg("cli.db_unreachable")
 
 
 @dataclass
 class CliContext:
-    """What every command gets: the database, the organisation and the language."""
+    """The global options every command gets: the database, the organisation, who acts, the language."""
 
     database: str | None = None
     organisation: str | None = None
     lang_option: str | None = None
+    actor: str | None = None
+    role: str = Role.TREASURER.value
     _engine: Engine | None = field(default=None, repr=False)
 
     @property
@@ -65,6 +73,18 @@ class CliContext:
         set_lang(lang)
         return lang
 
+    def close(self) -> None:
+        """Close the database connections (on SQLite, the last one folds the write-ahead log
+        back into the database file, so that the file alone holds every change)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    @property
+    def acting_person(self) -> str:
+        """Who the audit log names: ``--as``, else the system user running the command."""
+        return self.actor or getpass.getuser()
+
 
 pass_cli = click.make_pass_decorator(CliContext, ensure=True)
 
@@ -75,11 +95,22 @@ pass_cli = click.make_pass_decorator(CliContext, ensure=True)
 )
 @click.option("--organisation", metavar="NAME", help="Organisation, when the database holds several")
 @click.option("--lang", type=click.Choice(["fr", "en"]), help="Language of messages and listings (default: fr)")
+@click.option("--as", "actor", metavar="NAME", help="Who acts, as the audit log records it (default: the system user)")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.TREASURER.value,
+    show_default=True,
+    help="The role acted in: what may be written",
+)
 @click.version_option(package_name="fundtrack")
 @click.pass_context
-def main(ctx: click.Context, database: str | None, organisation: str | None, lang: str | None) -> None:
+def main(
+    ctx: click.Context, database: str | None, organisation: str | None, lang: str | None, actor: str | None, role: str
+) -> None:
     """fundtrack: subventions et budgets multi-bailleurs / grants and multi-funder budgets."""
-    ctx.obj = CliContext(database=database, organisation=organisation, lang_option=lang)
+    ctx.obj = CliContext(database=database, organisation=organisation, lang_option=lang, actor=actor, role=role)
+    ctx.call_on_close(ctx.obj.close)
     if lang or os.environ.get("FUNDTRACK_LANG"):
         ctx.obj.resolve_lang()
 
@@ -94,22 +125,45 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
         except FundtrackError as exc:
             click.echo(translate(M_ERROR, message=exc.describe()), err=True)
             sys.exit(1)
-        except OperationalError as exc:
-            detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            click.echo(translate(M_ERROR, message=translate(M_DB_UNREACHABLE, detail=detail)), err=True)
+        except (DBAPIError, StaleDataError) as exc:
+            click.echo(translate(M_ERROR, message=database_problem(exc).describe()), err=True)
             sys.exit(1)
 
     return wrapper
 
 
-@contextmanager
-def session_for(cli: CliContext) -> Iterator[Session]:
-    """A session in one transaction; committed if the block ends normally."""
+def _check_schema(cli: CliContext) -> None:
     engine = cli.engine
     if not inspect(engine).has_table("organisations"):
         raise InputError(M_NO_SCHEMA, url=engine.url.render_as_string(hide_password=True))
-    with cli.factory() as session, session.begin():
-        yield session
+
+
+@contextmanager
+def acting_session(
+    cli: CliContext, *, write: bool = False, funder: str | None = None
+) -> Iterator[tuple[Session, Acting]]:
+    """One transaction for one command, and the acting context built once for it.
+
+    The organisation is ``--organisation`` (or the only one), the person ``--as`` in
+    ``--role`` (the treasurer unless told otherwise), the language ``--lang`` (else
+    ``FUNDTRACK_LANG``, else the organisation's). ``funder`` narrows what is read to that
+    funder's grants. ``write`` takes the write lock first (SQLite) so that several
+    writers take turns. Committed if the block ends normally.
+    """
+    _check_schema(cli)
+    with unit_of_work(cli.factory, write=write) as session:
+        acting = acting_for(
+            session,
+            organisation=cli.organisation,
+            role=Role(cli.role),
+            actor=cli.acting_person,
+            lang=cli.lang_option or os.environ.get("FUNDTRACK_LANG"),
+        )
+        if funder is not None:
+            acting = acting.narrowed_to(funder_by_name(session, acting.scope, funder))
+            bind(session, acting)
+        set_lang(acting.lang)
+        yield session, acting
 
 
 def echo_json(data: Any) -> None:

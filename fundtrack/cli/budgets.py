@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from datetime import date
 from pathlib import Path
@@ -11,15 +10,13 @@ import click
 
 from fundtrack.calc.package import SOURCE_KIND_LABELS
 from fundtrack.calc.variance import DIMENSION_LABELS, DIMENSIONS, check_dimension
-from fundtrack.cli.base import CliContext, echo_json, echo_table, handle_errors, main, pass_cli, session_for
+from fundtrack.cli.base import CliContext, acting_session, echo_json, echo_table, handle_errors, main, pass_cli
 from fundtrack.errors import ValidationFailed
 from fundtrack.i18n import msg, translate, translate_plural
 from fundtrack.money import format_money, format_percent
 from fundtrack.periods import DateRange, FiscalCalendar, parse_date, parse_range
-from fundtrack.services.audit import acting_as
-from fundtrack.services.expenses import duplicate_message, import_csv
-from fundtrack.services.grants import funder_by_name
-from fundtrack.services.organisation import get_organisation, organisation_scope
+from fundtrack.services.expense_import import duplicate_message, import_csv
+from fundtrack.services.lookups import funder_by_name
 from fundtrack.services.package import funding_gap, project_package
 from fundtrack.services.variance import budget_vs_actual
 
@@ -48,11 +45,10 @@ def _period_option(cli_calendar: FiscalCalendar, fiscal_year: str | None, period
 @handle_errors
 def package_cmd(cli: CliContext, project: str, fiscal_year: str | None, period: str | None, as_json: bool) -> None:
     """The financial package of a project: cost, sources, conditions and the gap."""
-    with session_for(cli) as session:
-        org = get_organisation(session, cli.organisation)
-        lang = cli.resolve_lang(org.language.value)
-        rng = _period_option(org.calendar, fiscal_year, period, date.today())
-        pkg = project_package(session, organisation_scope(session, cli.organisation), project, rng)
+    with acting_session(cli) as (session, acting):
+        lang = acting.lang
+        rng = _period_option(acting.calendar, fiscal_year, period, date.today())
+        pkg = project_package(session, acting.scope, project, rng)
     if as_json:
         echo_json(
             {
@@ -125,14 +121,13 @@ def variance_cmd(
     """Budget vs actual: variance, variance % and the forecast to the end of the period."""
     dimension = check_dimension(by)
     day = parse_date(as_of, "--as-of") if as_of else date.today()
-    with session_for(cli) as session:
-        org = get_organisation(session, cli.organisation)
-        lang = cli.resolve_lang(org.language.value)
-        scope = organisation_scope(session, cli.organisation)
-        calendar = org.calendar
+    with acting_session(cli) as (session, acting):
+        lang = acting.lang
+        scope = acting.scope
+        calendar = acting.calendar
         if funder:
             f = funder_by_name(session, scope, funder)
-            scope, calendar = organisation_scope(session, cli.organisation, f.id), f.calendar
+            scope, calendar = acting.narrowed_to(f).scope, f.calendar
         rng = _period_option(calendar, fiscal_year, period, day)
         table = budget_vs_actual(session, scope, rng, dimension, day, project, lang)
     rows = [*table.rows, table.total]
@@ -200,14 +195,13 @@ def gap_cmd(
     as_json: bool,
 ) -> None:
     """The funding gap: what confirmed grants cover, and what every request would."""
-    with session_for(cli) as session:
-        org = get_organisation(session, cli.organisation)
-        lang = cli.resolve_lang(org.language.value)
-        scope = organisation_scope(session, cli.organisation)
-        calendar = org.calendar
+    with acting_session(cli) as (session, acting):
+        lang = acting.lang
+        scope = acting.scope
+        calendar = acting.calendar
         if funder:
             f = funder_by_name(session, scope, funder)
-            scope, calendar = organisation_scope(session, cli.organisation, f.id), f.calendar
+            scope, calendar = acting.narrowed_to(f).scope, f.calendar
         rng = _period_option(calendar, fiscal_year, period, date.today()) if (fiscal_year or period) else None
         report, refs, labels = funding_gap(session, scope, rng, project)
     years = report.years(calendar)
@@ -279,10 +273,9 @@ def expenses_import(cli: CliContext, file: Path, force: bool, mappings: tuple[st
     mapping = dict(m.split("=", 1) for m in mappings if "=" in m)
     text = file.read_text(encoding="utf-8-sig")
     try:
-        with acting_as(getpass.getuser()), session_for(cli) as session:
-            org = get_organisation(session, cli.organisation)
-            lang = cli.resolve_lang(org.language.value)
-            report = import_csv(session, org, text, mapping, force)
+        with acting_session(cli, write=True) as (session, acting):
+            lang = acting.lang
+            report = import_csv(session, acting, text, mapping, force)
     except ValidationFailed as exc:
         if as_json:
             echo_json({"imported": 0, "errors": [{"path": e.path, "message": e.message()} for e in exc.errors]})

@@ -10,23 +10,27 @@ import click
 
 from fundtrack.cli.base import (
     CliContext,
+    acting_session,
     echo_json,
     echo_table,
     handle_errors,
     main,
     pass_cli,
     progress_bar,
-    session_for,
 )
-from fundtrack.db import upgrade
+from fundtrack.db import unit_of_work, upgrade
 from fundtrack.errors import ValidationFailed
 from fundtrack.i18n import msg, translate, translate_plural
 from fundtrack.money import ZERO, format_money, parse_money
 from fundtrack.periods import parse_date
+from fundtrack.roles import Role
+from fundtrack.schemas.ledger import Receipt
 from fundtrack.services import interchange
-from fundtrack.services.grants import grant_by_reference, list_funders, list_grants, record_instalment_received
+from fundtrack.services.funders import list_funders
+from fundtrack.services.grants import list_grants
 from fundtrack.services.ledger import grant_years, ledger_for_year, receivables
-from fundtrack.services.organisation import get_organisation, organisation_scope
+from fundtrack.services.lookups import funder_by_name, grant_by_reference
+from fundtrack.services.receipts import record_instalment_received
 
 M_INITIALISED = msg("cli.initialised")
 M_LOADED = msg("cli.loaded")
@@ -34,6 +38,8 @@ M_LEDGER_TITLE = msg("cli.ledger_title")
 M_RECEIVABLES_TITLE = msg("cli.receivables_title")
 M_OVERDUE = msg("cli.overdue")
 M_RECEIVED = msg("cli.received")
+M_RECEIVED_SHORT = msg("cli.received_short")
+M_RECEIVED_MORE = msg("cli.received_more")
 M_LOADING = msg("cli.loading")
 M_LOAD_FAILED = msg("cli.load_failed")
 
@@ -59,10 +65,12 @@ def load(cli: CliContext, file: Path) -> None:
     document = interchange.read_file(file)
     total = interchange.record_count(document)
     try:
-        with session_for(cli) as session, progress_bar(total, translate(M_LOADING)) as bar:
-            org = interchange.load_document(session, document, bar.update)
+        with unit_of_work(cli.factory) as session, progress_bar(total, translate(M_LOADING)) as bar:
+            acting = interchange.load_document(
+                session, document, bar.update, actor=cli.acting_person, role=Role(cli.role)
+            )
             counts = {key: len(document.get(key) or []) for key in [s.key for s in interchange.sections()]}
-            name = org.name
+            name = acting.organisation_name
     except ValidationFailed as exc:
         click.echo(translate_plural(M_LOAD_FAILED, len(exc.errors)), err=True)
         for line in interchange.error_lines(exc):
@@ -79,10 +87,8 @@ def load(cli: CliContext, file: Path) -> None:
 @handle_errors
 def dump(cli: CliContext, output: Path | None, fmt: str | None) -> None:
     """Write the whole dataset as an interchange file."""
-    with session_for(cli) as session:
-        org = get_organisation(session, cli.organisation)
-        cli.resolve_lang(org.language.value)
-        document = interchange.dump_document(session, org)
+    with acting_session(cli) as (session, acting):
+        document = interchange.dump_document(session, acting)
     fmt = fmt or ("json" if output and output.suffix == ".json" else "yaml")
     text = interchange.to_json(document) if fmt == "json" else interchange.to_yaml(document)
     if output is None:
@@ -97,10 +103,9 @@ def dump(cli: CliContext, output: Path | None, fmt: str | None) -> None:
 @handle_errors
 def funders(cli: CliContext, as_json: bool) -> None:
     """List the funders."""
-    with session_for(cli) as session:
-        org = get_organisation(session, cli.organisation)
-        lang = cli.resolve_lang(org.language.value)
-        items = list_funders(session, organisation_scope(session, cli.organisation))
+    with acting_session(cli) as (session, acting):
+        lang = acting.lang
+        items = list_funders(session, acting.scope)
         if as_json:
             echo_json(
                 [
@@ -136,12 +141,9 @@ def funders(cli: CliContext, as_json: bool) -> None:
 @handle_errors
 def grants(cli: CliContext, funder: str | None, as_json: bool) -> None:
     """List the grant agreements."""
-    from fundtrack.services.grants import funder_by_name
-
-    with session_for(cli) as session:
-        org = get_organisation(session, cli.organisation)
-        lang = cli.resolve_lang(org.language.value)
-        scope = organisation_scope(session, cli.organisation)
+    with acting_session(cli) as (session, acting):
+        lang = acting.lang
+        scope = acting.scope
         funder_id = funder_by_name(session, scope, funder).id if funder else None
         items = list_grants(session, scope, funder_id=funder_id)
         received = {g.id: sum((i.received_amount or ZERO for i in g.instalments), ZERO) for g in items}
@@ -194,16 +196,20 @@ def grants(cli: CliContext, funder: str | None, as_json: bool) -> None:
 def receivables_cmd(cli: CliContext, as_of: str | None, as_json: bool) -> None:
     """Instalments expected and not received; overdue ones flagged."""
     day = parse_date(as_of, "--as-of") if as_of else date.today()
-    with session_for(cli) as session:
-        org = get_organisation(session, cli.organisation)
-        lang = cli.resolve_lang(org.language.value)
-        items = receivables(session, organisation_scope(session, cli.organisation), day)
+    with acting_session(cli) as (session, acting):
+        lang = acting.lang
+        items = receivables(session, acting.scope, day)
         if as_json:
             echo_json([{**r.__dict__, "overdue": r.overdue} for r in items])
             return
         cols = ("term.funder", "label.reference", "col.expected_date", "label.amount", "col.overdue_days")
         rows = [[r.funder, r.reference, r.expected_date, r.amount, r.overdue_days or ""] for r in items]
-        echo_table([translate(c) for c in cols], rows, lang, translate(M_RECEIVABLES_TITLE, date=day, org=org.name))
+        echo_table(
+            [translate(c) for c in cols],
+            rows,
+            lang,
+            translate(M_RECEIVABLES_TITLE, date=day, org=acting.organisation_name),
+        )
         late = [r for r in items if r.overdue]
         if late:
             click.echo(
@@ -218,11 +224,10 @@ def receivables_cmd(cli: CliContext, as_of: str | None, as_json: bool) -> None:
 @handle_errors
 def ledger_cmd(cli: CliContext, fiscal_year: str | None, as_json: bool) -> None:
     """The funding ledger of one fiscal year: confirmed, requested, received, to receive."""
-    with session_for(cli) as session:
-        org = get_organisation(session, cli.organisation)
-        lang = cli.resolve_lang(org.language.value)
-        label = fiscal_year or org.calendar.year_of(date.today()).label
-        ledger = ledger_for_year(session, organisation_scope(session, cli.organisation), label)
+    with acting_session(cli) as (session, acting):
+        lang = acting.lang
+        label = fiscal_year or acting.calendar.year_of(date.today()).label
+        ledger = ledger_for_year(session, acting.scope, label)
     if as_json:
         echo_json({"fiscal_year": ledger.label, "rows": ledger.rows, "total": ledger.total})
         return
@@ -230,7 +235,12 @@ def ledger_cmd(cli: CliContext, fiscal_year: str | None, as_json: bool) -> None:
     rows: list[list[object]] = [[r.funder, r.confirmed, r.requested, r.received, r.to_receive] for r in ledger.rows]
     t = ledger.total
     rows.append([translate("label.total"), t.confirmed, t.requested, t.received, t.to_receive])
-    echo_table([translate(c) for c in cols], rows, lang, translate(M_LEDGER_TITLE, year=ledger.label, org=org.name))
+    echo_table(
+        [translate(c) for c in cols],
+        rows,
+        lang,
+        translate(M_LEDGER_TITLE, year=ledger.label, org=acting.organisation_name),
+    )
 
 
 @main.command("grant")
@@ -240,10 +250,9 @@ def ledger_cmd(cli: CliContext, fiscal_year: str | None, as_json: bool) -> None:
 @handle_errors
 def grant_cmd(cli: CliContext, reference: str, as_json: bool) -> None:
     """One grant: its amount per fiscal year of the organisation and of its funder, its instalments."""
-    with session_for(cli) as session:
-        org = get_organisation(session, cli.organisation)
-        lang = cli.resolve_lang(org.language.value)
-        scope = organisation_scope(session, cli.organisation)
+    with acting_session(cli) as (session, acting):
+        lang = acting.lang
+        scope = acting.scope
         years = grant_years(session, scope, reference)
         grant = grant_by_reference(session, scope, reference)
         instalments = [
@@ -289,20 +298,34 @@ def grant_cmd(cli: CliContext, reference: str, as_json: bool) -> None:
 @handle_errors
 def receive_cmd(cli: CliContext, reference: str, amount: str, received_on: str | None, expected: str | None) -> None:
     """Record an instalment of a grant as received."""
-    with session_for(cli) as session:
-        org = get_organisation(session, cli.organisation)
-        lang = cli.resolve_lang(org.language.value)
-        value = parse_money(amount, lang, field="--amount")
-        day = parse_date(received_on, "--date") if received_on else date.today()
-        expected_day = parse_date(expected, "--expected") if expected else None
-        inst = record_instalment_received(
-            session, organisation_scope(session, cli.organisation), reference, expected_day, day, value
+    with acting_session(cli, write=True) as (session, acting):
+        lang = acting.lang
+        receipt = Receipt(
+            reference=reference,
+            amount=parse_money(amount, lang, field="--amount"),
+            received_date=parse_date(received_on, "--date") if received_on else date.today(),
+            expected_date=parse_date(expected, "--expected") if expected else None,
         )
+        done = record_instalment_received(session, acting, receipt)
+        inst = done.instalment
         click.echo(
             translate(
-                M_RECEIVED, reference=reference, expected=inst.expected_date, amount=format_money(value, lang), date=day
+                M_RECEIVED,
+                reference=reference,
+                expected=inst.expected_date,
+                amount=format_money(receipt.amount, lang),
+                date=receipt.received_date,
             )
         )
+        if not done.in_full or done.difference:
+            click.echo(
+                translate(
+                    M_RECEIVED_SHORT if done.difference < 0 else M_RECEIVED_MORE,
+                    received=format_money(inst.received_amount or ZERO, lang),
+                    expected=format_money(inst.expected_amount, lang),
+                    difference=format_money(done.difference, lang),
+                )
+            )
 
 
 @main.command("schema")

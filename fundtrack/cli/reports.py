@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from fundtrack.cli.base import CliContext, handle_errors, main, pass_cli, session_for
+from fundtrack.cli.base import CliContext, acting_session, handle_errors, main, pass_cli
 from fundtrack.i18n import Lang, check_lang, msg, translate
 from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear, parse_date, parse_range
 from fundtrack.reports.budget import budget_report
@@ -19,8 +19,7 @@ from fundtrack.reports.funder import funder_report
 from fundtrack.reports.funder_xlsx import write_funder_report
 from fundtrack.reports.simulation import simulation_report
 from fundtrack.reports.simulation_xlsx import write_simulation_report
-from fundtrack.services.grants import funder_by_name
-from fundtrack.services.organisation import get_organisation, organisation_scope
+from fundtrack.services.lookups import funder_by_name
 
 M_WRITTEN = msg("cli.report.written")
 M_WRITING = msg("cli.report.writing")
@@ -70,10 +69,8 @@ def funder_command(
     output: Path,
 ) -> None:
     """The report for FUNDER: its grants, instalments and reports due, in its language."""
-    with session_for(cli) as session:
-        org = get_organisation(session, cli.organisation)
-        cli.resolve_lang(org.language.value)
-        scope = organisation_scope(session, cli.organisation)
+    with acting_session(cli) as (session, acting):
+        scope = acting.scope
         calendar = funder_by_name(session, scope, funder).calendar
         rng = parse_range(period, calendar, "period") if period else None
         lang: Lang | None = check_lang(report_lang) if report_lang else None
@@ -102,11 +99,9 @@ def budget_command(
     cli: CliContext, years: str | None, report_lang: str | None, as_of: str | None, output: Path
 ) -> None:
     """The budget workbook: the multi-year budget, the packages, the gap per fiscal year."""
-    with session_for(cli) as session:
-        org = get_organisation(session, cli.organisation)
-        cli.resolve_lang(org.language.value)
-        scope = organisation_scope(session, cli.organisation)
-        chosen = _years(years, org.calendar) if years else None
+    with acting_session(cli) as (session, acting):
+        scope = acting.scope
+        chosen = _years(years, acting.calendar) if years else None
         lang: Lang | None = check_lang(report_lang) if report_lang else None
         data = budget_report(session, scope, as_of=_as_of(as_of), years=chosen, lang=lang)
     with progress_bar(len(data.rows) + len(data.packages), translate(M_WRITING)) as advance:
@@ -140,11 +135,9 @@ def simulation_command(
     output: Path,
 ) -> None:
     """The simulation workbook: SCENARIOS side by side, and who pays each month (of the first)."""
-    with session_for(cli) as session:
-        org = get_organisation(session, cli.organisation)
-        cli.resolve_lang(org.language.value)
-        scope = organisation_scope(session, cli.organisation)
-        rng = parse_range(period, org.calendar, "period") if period else None
+    with acting_session(cli) as (session, acting):
+        scope = acting.scope
+        rng = parse_range(period, acting.calendar, "period") if period else None
         names: list[str | None] = [*scenarios, None] if plan or not scenarios else list(scenarios)
         lang: Lang | None = check_lang(report_lang) if report_lang else None
         data = simulation_report(session, scope, names, as_of=_as_of(as_of), period=rng, lang=lang)

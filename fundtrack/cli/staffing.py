@@ -20,19 +20,19 @@ from sqlalchemy.orm import Session
 
 from fundtrack.calc.payroll import PositionTerms
 from fundtrack.calc.staffing import AddPosition, FundingLine, FundingStatus, YearSummary
-from fundtrack.cli.base import CliContext, echo_json, echo_table, handle_errors, main, pass_cli, session_for
+from fundtrack.cli.base import CliContext, acting_session, echo_json, echo_table, handle_errors, main, pass_cli
 from fundtrack.errors import InputError
 from fundtrack.i18n import Lang, msg, translate
 from fundtrack.models import GrantStatus, Organisation
 from fundtrack.models.staffing import ChangeKind
 from fundtrack.money import ZERO, format_money, parse_money
 from fundtrack.periods import DateRange, FiscalYear, parse_date
+from fundtrack.queries.scope import Scope
+from fundtrack.queries.staffing import scenario_by_name
 from fundtrack.rates import PARAMETERS
-from fundtrack.services.grants import grant_by_reference
-from fundtrack.services.organisation import get_organisation
-from fundtrack.services.scope import Scope
+from fundtrack.services.lookups import grant_by_reference
+from fundtrack.services.payroll_rates import payroll_tables
 from fundtrack.services.simulation import HiringAnswers, StaffingRun, default_range, hiring_answers, simulate_scenario
-from fundtrack.services.staffing import list_payroll_rates, load_payroll_rates, scenario_by_name
 
 M_TITLE = msg("cli.simulate_title")
 M_CURRENT = msg("cli.simulate_current")
@@ -49,8 +49,8 @@ M_COMPARE = msg("cli.simulate_compare")
 M_NOTE = msg("cli.simulate_note")
 M_ADD_NEEDS = msg("cli.add_needs")
 M_BAD_FUND = msg("cli.bad_fund")
-M_RATES_LOADED = msg("cli.rates_loaded")
 M_RATES_TITLE = msg("cli.rates_title")
+M_RATES_SOURCES = msg("cli.rates_sources")
 
 ADDED_KEY = "ajout"
 
@@ -76,9 +76,9 @@ ADDED_KEY = "ajout"
 @handle_errors
 def simulate(cli: CliContext, /, **options: Any) -> None:
     """Simulate the staffing plan, a scenario or a hire: cost, funders, gap, runway, answers."""
-    with session_for(cli) as session:
-        org = get_organisation(session, cli.organisation)
-        lang = cli.resolve_lang(org.language.value)
+    with acting_session(cli) as (session, acting):
+        org = acting.organisation(session)
+        lang = acting.lang
         scope = Scope(org.id)
         if options["first_year"]:
             start = org.calendar.parse(options["first_year"], "--from").start
@@ -370,35 +370,32 @@ def _label(month: Any) -> str | None:
 
 
 @main.command("payroll-rates")
-@click.option("--load", "load_shipped", is_flag=True, help="Load the shipped tables (edited years are kept)")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
 @pass_cli
 @handle_errors
-def payroll_rates(cli: CliContext, load_shipped: bool, as_json: bool) -> None:
-    """List the payroll parameters per calendar year, or load the shipped tables."""
-    with session_for(cli) as session:
-        org = get_organisation(session, cli.organisation)
-        lang = cli.resolve_lang(org.language.value)
-        if load_shipped:
-            written = load_payroll_rates(session, org)
-            click.echo(translate(M_RATES_LOADED, years=", ".join(str(t.year) for t in written) or "—"))
-        tables = list_payroll_rates(session, Scope(org.id))
+def payroll_rates(cli: CliContext, as_json: bool) -> None:
+    """List the payroll parameters per calendar year (the shipped tables and the organisation's
+    own), with their sources. Reading them never writes."""
+    with acting_session(cli) as (session, acting):
+        lang = acting.lang
+        tables = payroll_tables(session, acting.scope)
         if as_json:
             echo_json(
-                [
-                    {"year": t.year, **{p: getattr(t, p) for p in PARAMETERS}, "edited": t.edited, "sources": t.sources}
-                    for t in tables
-                ]
+                [{"year": t.year, **{p: getattr(t, p) for p in PARAMETERS}, "sources": dict(t.sources)} for t in tables]
             )
             return
-        if not load_shipped and not tables:
-            load_payroll_rates(session, org)
-            tables = list_payroll_rates(session, Scope(org.id))
         headers = [translate("staffing.col.parameter")] + [str(t.year) for t in tables]
         rows: list[list[Decimal | str]] = [
             [translate(f"payroll.param.{p}"), *(_param(getattr(t, p), lang) for t in tables)] for p in PARAMETERS
         ]
-        echo_table(headers, rows, lang, title=translate(M_RATES_TITLE, org=org.name))
+        echo_table(headers, rows, lang, title=translate(M_RATES_TITLE, org=acting.organisation_name))
+        click.echo()
+        click.echo(click.style(translate(M_RATES_SOURCES), bold=True))
+        for t in tables:
+            sources = dict(t.sources)
+            for source in sorted(set(sources.values())):
+                params = ", ".join(translate(f"payroll.param.{p}") for p in PARAMETERS if sources.get(p) == source)
+                click.echo(f"{t.year} — {params} : {source}" if lang == "fr" else f"{t.year} — {params}: {source}")
 
 
 def _param(value: Decimal, lang: Lang) -> Decimal | str:
@@ -438,15 +435,13 @@ def budget_from_scenario(
     """
     from fundtrack.services.simulation import BUDGET_CATEGORIES, budget_version_from_scenario
 
-    with session_for(cli) as session:
-        org = get_organisation(session, cli.organisation)
-        lang = cli.resolve_lang(org.language.value)
+    with acting_session(cli, write=True) as (session, acting):
+        org = acting.organisation(session)
+        lang = acting.lang
         start = org.calendar.parse(first_year, "--from").start if first_year else date.today()
         rng = default_range(org, start, max(1, years))
         name = version_name or scenario or translate(M_CURRENT_PLAN)
-        version, _run = budget_version_from_scenario(
-            session, Scope(org.id), scenario, project, name, rng=rng, lang=lang
-        )
+        version, _run = budget_version_from_scenario(session, acting, scenario, project, name, rng=rng, lang=lang)
         codes = {code for code, _ in BUDGET_CATEGORIES}
         fiscal_years = org.calendar.years(rng)
         rows: list[list[Any]] = []

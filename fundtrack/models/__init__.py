@@ -1,5 +1,6 @@
 """SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
 
+from fundtrack.models.audit import AuditLog as AuditLog
 from fundtrack.models.base import Base, MoneyType, RateType
 from fundtrack.models.budgets import Allocation as Allocation
 from fundtrack.models.budgets import Budget as Budget
@@ -9,7 +10,6 @@ from fundtrack.models.budgets import BudgetVersion as BudgetVersion
 from fundtrack.models.budgets import InKindContribution as InKindContribution
 from fundtrack.models.budgets import OwnFunds as OwnFunds
 from fundtrack.models.budgets import VersionKind as VersionKind
-from fundtrack.models.expenses import AuditLog as AuditLog
 from fundtrack.models.expenses import Expense as Expense
 from fundtrack.models.expenses import ExpenseCharge as ExpenseCharge
 from fundtrack.models.expenses import PaymentMethod as PaymentMethod

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import BigInteger, DateTime, Enum, MetaData, Numeric, String, TypeDecorator
+from sqlalchemy import BigInteger, DateTime, Enum, Integer, MetaData, Numeric, String, TypeDecorator
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from fundtrack.money import from_cents, to_money
 
@@ -97,3 +97,20 @@ def utcnow() -> datetime:
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {str: String(255)}
+
+
+class Versioned:
+    """A row a person edits carries a version number, its ``revision``, raised by every UPDATE.
+
+    (``revision``, not "version": a budget's versions are something else.) An edit takes
+    the revision its author read; a service refuses it, naming the record, if the row
+    has changed since (:class:`fundtrack.errors.StaleRecord`), and the UPDATE itself
+    matches the revision (SQLAlchemy's ``version_id_col``), so that two writers racing
+    between the check and the write cannot overwrite each other either.
+    """
+
+    revision: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.revision}

@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fundtrack.models.base import Base, MoneyType, UTCDateTime, str_enum, utcnow
+from fundtrack.models.base import Base, MoneyType, UTCDateTime, Versioned, str_enum, utcnow
 from fundtrack.models.ledger import BudgetCategory, Grant, Project
 from fundtrack.periods import DateRange
 
@@ -27,7 +27,7 @@ class VersionKind(enum.StrEnum):
     SCENARIO = "scenario"
 
 
-class Budget(Base):
+class Budget(Versioned, Base):
     """The budget of one project (the organisation's operations are a project too)."""
 
     __tablename__ = "budgets"
@@ -43,7 +43,7 @@ class Budget(Base):
     )
 
 
-class BudgetVersion(Base):
+class BudgetVersion(Versioned, Base):
     """One version of a budget: adopted, revised or a scenario, with the version it came from."""
 
     __tablename__ = "budget_versions"
@@ -66,7 +66,7 @@ class BudgetVersion(Base):
     )
 
 
-class BudgetLine(Base):
+class BudgetLine(Versioned, Base):
     """A line of a version: a category and a description, with an amount per fiscal year.
 
     ``monthly_profile`` holds one weight per month of a fiscal year (as strings); the
@@ -89,7 +89,7 @@ class BudgetLine(Base):
     )
 
 
-class BudgetLineAmount(Base):
+class BudgetLineAmount(Versioned, Base):
     """A line's amount for one period (one fiscal year of the organisation)."""
 
     __tablename__ = "budget_line_amounts"
@@ -112,7 +112,7 @@ class BudgetLineAmount(Base):
         return DateRange(self.period_start, self.period_end)
 
 
-class Allocation(Base):
+class Allocation(Versioned, Base):
     """Part of a grant allocated to a budget line for one period (its share of the package).
 
     A correction is a new row with the opposite amount whose ``reverses_id`` names the
@@ -144,7 +144,7 @@ class Allocation(Base):
         return DateRange(self.period_start, self.period_end)
 
 
-class InKindContribution(Base):
+class InKindContribution(Versioned, Base):
     """Goods or services given to a project (a room lent, volunteer interpreters), at fair value.
 
     In-kind counts among the package's sources and in funder reports; it is never
@@ -175,7 +175,7 @@ class InKindContribution(Base):
         return DateRange(self.start_date, self.end_date)
 
 
-class OwnFunds(Base):
+class OwnFunds(Versioned, Base):
     """The organisation's own money committed to a project for a period (surpluses, reserves)."""
 
     __tablename__ = "own_funds"

@@ -1,4 +1,4 @@
-"""Expenses with their sales taxes, how they are charged to grants, and the audit log.
+"""Expenses with their sales taxes and how they are charged to grants.
 
 An expense records its pre-tax amount, GST, QST, the rebates and the net cost (the
 figure charged to budget lines and grants, domain.md 4.4). Its charges split the net
@@ -11,12 +11,11 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fundtrack.models.base import Base, MoneyType, UTCDateTime, str_enum, utcnow
+from fundtrack.models.base import Base, MoneyType, UTCDateTime, Versioned, str_enum, utcnow
 from fundtrack.models.budgets import BudgetLine
 from fundtrack.models.ledger import BudgetCategory, Grant, Project
 
@@ -30,7 +29,7 @@ class PaymentMethod(enum.StrEnum):
     OTHER = "other"
 
 
-class Expense(Base):
+class Expense(Versioned, Base):
     __tablename__ = "expenses"
     __table_args__ = (
         CheckConstraint("net_cost = pre_tax + gst + qst - gst_rebate - qst_rebate", name="net_cost"),
@@ -66,7 +65,7 @@ class Expense(Base):
     )
 
 
-class ExpenseCharge(Base):
+class ExpenseCharge(Versioned, Base):
     """The part of an expense's net cost charged to one grant."""
 
     __tablename__ = "expense_charges"
@@ -82,21 +81,3 @@ class ExpenseCharge(Base):
 
     expense: Mapped[Expense] = relationship(back_populates="charges")
     grant: Mapped[Grant] = relationship()
-
-
-class AuditLog(Base):
-    """Every change to money: who, when, what (entity and id), before and after."""
-
-    __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    actor: Mapped[str] = mapped_column(String(200))
-    action: Mapped[str] = mapped_column(String(30))
-    entity: Mapped[str] = mapped_column(String(30))
-    entity_id: Mapped[int | None] = mapped_column()
-    label: Mapped[str | None] = mapped_column(String(300))
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fundtrack.models.base import Base, MoneyType, RateType, str_enum
+from fundtrack.models.base import Base, MoneyType, RateType, Versioned, str_enum
 from fundtrack.periods import DateRange, FiscalCalendar
 
 
@@ -73,7 +73,7 @@ class DesiredChange(enum.StrEnum):
     SERVICES = "services"
 
 
-class Organisation(Base):
+class Organisation(Versioned, Base):
     __tablename__ = "organisations"
     __table_args__ = (
         CheckConstraint("fiscal_start_month BETWEEN 1 AND 12", name="fiscal_start_month"),
@@ -98,7 +98,7 @@ class Organisation(Base):
         return FiscalCalendar(self.fiscal_start_month)
 
 
-class BudgetCategory(Base):
+class BudgetCategory(Versioned, Base):
     """A budget category (salaries, translation, room rental...), with bilingual labels."""
 
     __tablename__ = "budget_categories"
@@ -117,7 +117,7 @@ class BudgetCategory(Base):
         return self.label_en if lang == "en" else self.label_fr
 
 
-class Funder(Base):
+class Funder(Versioned, Base):
     __tablename__ = "funders"
     __table_args__ = (
         UniqueConstraint("organisation_id", "name"),
@@ -144,7 +144,7 @@ class Funder(Base):
         return FiscalCalendar(self.fiscal_start_month)
 
 
-class Project(Base):
+class Project(Versioned, Base):
     """A project; the organisation's own operations are a project too."""
 
     __tablename__ = "projects"
@@ -181,7 +181,7 @@ grant_eligible_categories = Table(
 )
 
 
-class Grant(Base):
+class Grant(Versioned, Base):
     """A grant agreement: one commitment from one funder (entente de financement)."""
 
     __tablename__ = "grants"
@@ -238,7 +238,7 @@ class Grant(Base):
         return self.fee_cap if self.fee_cap is not None else self.funder.fee_cap
 
 
-class GrantScheduleEntry(Base):
+class GrantScheduleEntry(Versioned, Base):
     """An explicit amount of a grant for one period (usually one of the organisation's fiscal years)."""
 
     __tablename__ = "grant_schedule"
@@ -261,7 +261,7 @@ class GrantScheduleEntry(Base):
         return DateRange(self.period_start, self.period_end)
 
 
-class Instalment(Base):
+class Instalment(Versioned, Base):
     """One scheduled payment of a grant (versement): expected, then received."""
 
     __tablename__ = "instalments"
@@ -285,8 +285,13 @@ class Instalment(Base):
     def received(self) -> bool:
         return self.received_date is not None
 
+    @property
+    def still_due(self) -> Decimal:
+        """What is still to come of this instalment (nothing once received in full)."""
+        return max(self.expected_amount - (self.received_amount or Decimal("0.00")), Decimal("0.00"))
 
-class ReportDue(Base):
+
+class ReportDue(Versioned, Base):
     """A report the funder requires (reddition de comptes), with its due date."""
 
     __tablename__ = "report_dues"

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fundtrack.models.base import Base, MoneyType, RateType, str_enum
+from fundtrack.models.base import Base, MoneyType, RateType, Versioned, str_enum
 from fundtrack.models.budgets import BudgetLine
 from fundtrack.models.ledger import Grant
 from fundtrack.periods import DateRange
@@ -60,7 +60,7 @@ _PAY_CHECKS = (
 )
 
 
-class Position(Base):
+class Position(Versioned, Base):
     """A job in the current staffing plan, with its pay terms.
 
     Pay is either ``annual_salary`` or ``hourly_rate`` × ``weekly_hours``; the pay given
@@ -107,7 +107,7 @@ class Position(Base):
         return self.title_en if lang == "en" else self.title_fr
 
 
-class PositionFunding(Base):
+class PositionFunding(Versioned, Base):
     """What one grant gives one position: amounts per period, a share of its cost, or both.
 
     It belongs either to a position of the plan or to a scenario change that adds one.
@@ -133,7 +133,7 @@ class PositionFunding(Base):
     )
 
 
-class PositionFundingAmount(Base):
+class PositionFundingAmount(Versioned, Base):
     """The amount a grant gives a position for one period (usually a fiscal year)."""
 
     __tablename__ = "position_funding_amounts"
@@ -156,7 +156,7 @@ class PositionFundingAmount(Base):
         return DateRange(self.period_start, self.period_end)
 
 
-class PayrollRateTable(Base):
+class PayrollRateTable(Versioned, Base):
     """One calendar year's payroll parameters for an organisation (domain.md 4.3).
 
     Loaded from the tables shipped in ``fundtrack/rates``; ``edited`` is set when the
@@ -189,7 +189,7 @@ class PayrollRateTable(Base):
     edited: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class Scenario(Base):
+class Scenario(Versioned, Base):
     """A named hiring scenario: the current staffing plan plus its changes, in order."""
 
     __tablename__ = "scenarios"
@@ -205,7 +205,7 @@ class Scenario(Base):
     )
 
 
-class ScenarioChange(Base):
+class ScenarioChange(Versioned, Base):
     """One change of a scenario: add a position, change its pay or hours, move its dates, end it.
 
     An ``add`` carries the new position's terms in the same columns as :class:`Position`;

@@ -22,9 +22,10 @@ from fundtrack.i18n import Lang, check_lang
 from fundtrack.models import Organisation
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, FiscalYear
-from fundtrack.services.budgets import current_version_ids, line_months, lines_of_versions
+from fundtrack.queries.budget_lines import line_amounts, lines_of_versions
+from fundtrack.queries.scope import Scope
+from fundtrack.queries.versions import current_version_ids
 from fundtrack.services.package import funding_gap, project_package
-from fundtrack.services.scope import Scope
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def budget_report(
     lines = lines_of_versions(session, current_version_ids(session, org.id), whole)
     rows = []
     for ln in lines:
-        months = line_months(ln, whole)
+        months = line_amounts(ln, whole).months()
         rows.append(
             BudgetRow(
                 project=ln.version.budget.project.name,

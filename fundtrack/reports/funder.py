@@ -1,6 +1,6 @@
 """The funder report's data: plain dataclasses assembled from fundtrack's services.
 
-:func:`funder_report` takes a Session and a :class:`~fundtrack.services.scope.Scope`:
+:func:`funder_report` takes a Session and a :class:`~fundtrack.queries.scope.Scope`:
 a funder's login (a scope narrowed to that funder) can only ever get its own grants,
 and asking for another funder or another funder's grant is :class:`NotFound`, as if
 it did not exist. Nothing here writes a cell; :mod:`fundtrack.reports.funder_xlsx`
@@ -20,18 +20,20 @@ from sqlalchemy.orm import Session
 
 from fundtrack.calc.package import FinancialPackage
 from fundtrack.calc.schedule import amount_in
-from fundtrack.calc.variance import BudgetActual, VarianceRow, variance
+from fundtrack.calc.variance import VarianceItem, VarianceRow, variance
 from fundtrack.errors import NotFound
 from fundtrack.i18n import Lang, check_lang
 from fundtrack.models import BudgetCategory, Grant, GrantStatus, Organisation
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, FiscalYear
-from fundtrack.services.budgets import grant_allocation_conditions
-from fundtrack.services.expenses import charged_by_grant, charged_expense_rows, count_charged_expenses
-from fundtrack.services.grants import M_UNKNOWN_GRANT, funder_by_name, grant_terms, list_grants
+from fundtrack.queries.charges import charged_by_grant, charged_expense_rows, count_charged_expenses
+from fundtrack.queries.scope import Scope
+from fundtrack.services.allocations import grant_allocation_conditions
+from fundtrack.services.grants import list_grants
+from fundtrack.services.lookups import M_UNKNOWN_GRANT, funder_by_name
 from fundtrack.services.package import project_package
-from fundtrack.services.scope import Scope
 from fundtrack.services.simulation import GrantPositionCost, grant_staffing
+from fundtrack.services.terms import grant_terms
 from fundtrack.services.variance import budget_actual_items
 
 InstalmentState = Literal["received", "late", "due"]
@@ -331,9 +333,9 @@ def _expenses(session: Session, scope: Scope, grants: list[Grant], period: DateR
 
 
 def _items(
-    session: Session, scope: Scope, period: DateRange, lang: Lang
-) -> tuple[list[BudgetActual], dict[str, GrantStatus]]:
-    items = budget_actual_items(session, scope, period, lang=lang)
+    session: Session, scope: Scope, period: DateRange, as_of: date, lang: Lang
+) -> tuple[list[VarianceItem], dict[str, GrantStatus]]:
+    items = budget_actual_items(session, scope, period, lang=lang, as_of=as_of)
     statuses = {g.reference: g.status for g in list_grants(session, scope)}
     return items, statuses
 
@@ -343,14 +345,14 @@ def _line_variances(
 ) -> tuple[LineVariance, ...]:
     """Budget vs actual by line for what ``references`` pay; the line's other sources
     beside them when the scope is the organisation's."""
-    items, statuses = _items(session, scope, period, lang)
+    items, statuses = _items(session, scope, period, as_of, lang)
     mine = [i for i in items if i.grant in references]
     table = variance(mine, "line", period, as_of)
-    about = {i.line: i for i in mine}
+    about: dict[object, VarianceItem] = {i.key: i for i in mine}
     others = scope.funder_id is None
 
-    def budgets(selected: list[BudgetActual]) -> dict[str, Decimal]:
-        return {r.key: r.budget for r in variance(selected, "line", period, as_of).rows}
+    def budgets(selected: list[VarianceItem]) -> dict[object, Decimal]:
+        return {r.ident: r.budget for r in variance(selected, "line", period, as_of).rows}
 
     whole = budgets(items) if others else {}
     confirmed = budgets(
@@ -368,11 +370,11 @@ def _line_variances(
     return tuple(
         LineVariance(
             row,
-            about[row.key].category,
-            about[row.key].project,
-            whole.get(row.key, ZERO) if others else None,
-            confirmed.get(row.key, ZERO) if others else None,
-            requested.get(row.key, ZERO) if others else None,
+            about[row.ident].category,
+            about[row.ident].project,
+            whole.get(row.ident, ZERO) if others else None,
+            confirmed.get(row.ident, ZERO) if others else None,
+            requested.get(row.ident, ZERO) if others else None,
         )
         for row in table.rows
     )

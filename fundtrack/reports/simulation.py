@@ -20,7 +20,7 @@ from fundtrack.i18n import Lang, check_lang, msg, translate
 from fundtrack.models import Organisation
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange
-from fundtrack.services.scope import Scope
+from fundtrack.queries.scope import Scope
 from fundtrack.services.simulation import default_range, simulate_scenario
 
 M_CURRENT_PLAN = msg("report.simulation.current_plan")

@@ -1,16 +1,18 @@
 """Schemas of budgets, allocations, in-kind contributions, own funds and expenses.
 
-They validate the interchange file's budget sections; ``load`` returns plain dicts
-with typed values (Decimal, date) that :mod:`fundtrack.services.budgets` and
-:mod:`fundtrack.services.expenses` take as they are.
+Each loads into the frozen command its service takes (:class:`NewVersion` for
+:func:`fundtrack.services.budgets.create_version`, :class:`NewExpense` for
+:func:`fundtrack.services.expenses.record_expense`...), from a file, a form or options.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import ValidationError, fields, post_load, validates_schema
+from marshmallow import ValidationError, fields, validates_schema
 
 from fundtrack.i18n import msg, translate
 from fundtrack.models.budgets import VersionKind
@@ -35,19 +37,161 @@ M_CHARGES_OR_CHARGE = msg("field.charges_or_charge")
 MAX_WEIGHT = Decimal(1_000_000)
 
 
+@dataclass(frozen=True)
+class YearAmount:
+    """An amount for one fiscal year of the organisation (``2025-2026``)."""
+
+    fiscal_year: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class NewLine:
+    """A budget line: its category, its description, its amount per fiscal year."""
+
+    category: str
+    description: str
+    amounts: tuple[YearAmount, ...] = ()
+    monthly_profile: tuple[Decimal, ...] | None = None
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """A version of a project's budget with its lines."""
+
+    project: str
+    name: str
+    kind: str = "adopted"
+    parent: str | None = None
+    current: bool = False
+    adopted_on: date | None = None
+    notes: str | None = None
+    lines: tuple[NewLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class NewAllocation:
+    """A grant's part of one budget line, by fiscal year."""
+
+    grant: str
+    project: str
+    category: str
+    amounts: tuple[YearAmount, ...]
+    version: str | None = None
+    line: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class NewInKind:
+    project: str
+    contributor: str
+    description: str
+    fair_value: Decimal
+    start_date: date
+    end_date: date
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class NewOwnFunds:
+    project: str
+    description: str
+    amount: Decimal
+    start_date: date
+    end_date: date
+
+
+@dataclass(frozen=True)
+class NewCharge:
+    grant: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class NewExpense:
+    """An expense and who pays it: ``charges`` (an explicit split, ``own_funds`` the rest)
+    or ``charge``: ``auto`` (the grants allocated to its line) or ``own``."""
+
+    date: date
+    payee: str
+    project: str
+    category: str
+    pre_tax: Decimal
+    description: str = ""
+    line: str | None = None
+    gst: Decimal | None = None
+    qst: Decimal | None = None
+    payment_method: str | None = None
+    receipt_reference: str | None = None
+    attachment: str | None = None
+    charges: tuple[NewCharge, ...] = ()
+    own_funds: Decimal | None = None
+    charge: str | None = None
+
+
+@dataclass(frozen=True)
+class ExpenseEntry:
+    """One record of the file's ``expenses`` section: an expense (with an optional ``key``),
+    or the reversal (``reverses``: the key of an earlier expense) of one, on ``date``."""
+
+    key: str | None = None
+    reverses: str | None = None
+    date: date | None = None
+    payee: str | None = None
+    description: str | None = None
+    project: str | None = None
+    category: str | None = None
+    line: str | None = None
+    pre_tax: Decimal | None = None
+    gst: Decimal | None = None
+    qst: Decimal | None = None
+    payment_method: str | None = None
+    receipt_reference: str | None = None
+    attachment: str | None = None
+    charges: tuple[NewCharge, ...] = ()
+    own_funds: Decimal | None = None
+    charge: str | None = None
+
+    def expense(self) -> NewExpense:
+        """The expense this record describes (its shape checked by the schema)."""
+        assert self.date and self.payee and self.project and self.category and self.pre_tax is not None
+        return NewExpense(
+            date=self.date,
+            payee=self.payee,
+            project=self.project,
+            category=self.category,
+            pre_tax=self.pre_tax,
+            description=self.description or self.payee,
+            line=self.line,
+            gst=self.gst,
+            qst=self.qst,
+            payment_method=self.payment_method,
+            receipt_reference=self.receipt_reference,
+            attachment=self.attachment,
+            charges=self.charges,
+            own_funds=self.own_funds,
+            charge=self.charge,
+        )
+
+
 class YearAmountSchema(StrictSchema):
     """An amount for one fiscal year of the organisation (``2025-2026``)."""
+
+    command = YearAmount
 
     fiscal_year = Text(required=True)
     amount = Money(required=True, not_negative=True)
 
 
 class PositiveYearAmountSchema(StrictSchema):
+    command = YearAmount
     fiscal_year = Text(required=True)
     amount = Money(required=True, positive=True)
 
 
 class BudgetLineSchema(StrictSchema):
+    command = NewLine
     category = Text(required=True)
     description = Text(required=True)
     amounts = fields.List(fields.Nested(YearAmountSchema), load_default=list)
@@ -56,6 +200,8 @@ class BudgetLineSchema(StrictSchema):
 
 class VersionSchema(StrictSchema):
     """One version of a project's budget (the ``budgets`` section)."""
+
+    command = NewVersion
 
     project = Text(required=True)
     name = Text(required=True)
@@ -74,6 +220,8 @@ class AllocationSchema(StrictSchema):
     description) is needed only when the version has several lines of the category.
     """
 
+    command = NewAllocation
+
     grant = Text(required=True)
     project = Text(required=True)
     version = Text(load_default=None, allow_none=True)
@@ -84,6 +232,7 @@ class AllocationSchema(StrictSchema):
 
 
 class InKindSchema(StrictSchema):
+    command = NewInKind
     project = Text(required=True)
     contributor = Text(required=True)
     description = Text(required=True)
@@ -98,6 +247,7 @@ class InKindSchema(StrictSchema):
 
 
 class OwnFundsSchema(StrictSchema):
+    command = NewOwnFunds
     project = Text(required=True)
     description = Text(required=True)
     amount = Money(required=True, positive=True)
@@ -110,6 +260,7 @@ class OwnFundsSchema(StrictSchema):
 
 
 class ChargeSchema(StrictSchema):
+    command = NewCharge
     grant = Text(required=True)
     amount = Money(required=True, positive=True)
 
@@ -126,6 +277,8 @@ class ExpenseSchema(StrictSchema):
     ``own``. A correction is a reversal: ``reverses`` names the ``key`` of an earlier
     expense of the list, with the reversal's ``date``, and nothing else.
     """
+
+    command = ExpenseEntry
 
     key = Text(load_default=None, allow_none=True)
     reverses = Text(load_default=None, allow_none=True)
@@ -160,8 +313,7 @@ class ExpenseSchema(StrictSchema):
         if data.get("charges") and data.get("charge") is not None:
             raise ValidationError({"charge": [translate(M_CHARGES_OR_CHARGE)]})
 
-    @post_load
-    def _description(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    def prepare(self, data: dict[str, Any]) -> dict[str, Any]:
         if data.get("description") is None and data.get("payee") is not None:
             data["description"] = data["payee"]
         return data

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, ClassVar
 
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, post_load
 
 from fundtrack.errors import FieldError, InputError
 from fundtrack.i18n import msg, translate
@@ -142,10 +142,29 @@ class Bool(fields.Boolean):
 
 
 class StrictSchema(Schema):
-    """Unknown fields are errors, required fields say so in the current language."""
+    """Unknown fields are errors, required fields say so in the current language.
+
+    A schema that names a ``command`` (a frozen dataclass whose fields are the schema's)
+    loads into it, lists becoming tuples, so that a service takes a typed value whatever
+    the door: a file, a form or the CLI's options.
+    """
+
+    command: ClassVar[type[Any] | None] = None
 
     class Meta:
         unknown = "raise"
+
+    def prepare(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Complete the loaded values before they become the command (a default from another field)."""
+        return data
+
+    @post_load
+    def _to_command(self, data: dict[str, Any], **kwargs: Any) -> Any:
+        data = self.prepare(data)
+        cls = type(self).command
+        if cls is None:
+            return data
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
     def handle_error(self, error: ValidationError, data: Any, *, many: bool, **kwargs: Any) -> None:
         raise error

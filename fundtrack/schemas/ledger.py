@@ -1,11 +1,14 @@
-"""Schemas of the funding ledger: categories, funders, projects and grants.
+"""Schemas of the funding ledger: categories, funders, projects, grants, receipts.
 
-They validate the interchange file and any form; ``load`` returns plain dicts with
-typed values (Decimal, date), which the services take.
+Each loads into the frozen command its service takes (:class:`NewGrant` for
+:func:`fundtrack.services.grants.create_grant`...), whether the values come from the
+interchange file, a form or the CLI's options.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +25,7 @@ from fundtrack.models.ledger import (
 from fundtrack.schemas.common import (
     Bool,
     Choice,
+    Int,
     IsoDate,
     Money,
     Rate,
@@ -31,8 +35,114 @@ from fundtrack.schemas.common import (
     month_field,
 )
 
+# --- the commands ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewCategory:
+    code: str
+    label_fr: str
+    label_en: str
+    administrative: bool = False
+
+
+@dataclass(frozen=True)
+class NewFunder:
+    """A funder's terms, to create it or (with the version read) to change it."""
+
+    name: str
+    kind: str
+    fiscal_start_month: int = 4
+    language: str = "fr"
+    contact_name: str | None = None
+    contact_email: str | None = None
+    fee_cap: Decimal | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class NewProject:
+    name: str
+    description: str | None = None
+    desired_changes: tuple[str, ...] = ()
+    start_date: date | None = None
+    end_date: date | None = None
+    operations: bool = False
+
+
+@dataclass(frozen=True)
+class ScheduleEntry:
+    """An explicit amount of a grant for one period: a fiscal year label, or start and end."""
+
+    amount: Decimal
+    fiscal_year: str | None = None
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass(frozen=True)
+class NewInstalment:
+    expected_date: date
+    amount: Decimal
+    received_date: date | None = None
+    received_amount: Decimal | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class NewReportDue:
+    due_date: date
+    title: str
+    submitted_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Matching:
+    rate: Decimal
+    basis: str = "grant"
+
+
+@dataclass(frozen=True)
+class NewGrant:
+    """A grant agreement's terms, to create it or (with the version read) to change it."""
+
+    reference: str
+    funder: str
+    title: str
+    status: str
+    amount: Decimal
+    start_date: date
+    end_date: date
+    projects: tuple[str, ...] = ()
+    restricted: bool = False
+    eligible_categories: tuple[str, ...] = ()
+    fee_cap: Decimal | None = None
+    matching: Matching | None = None
+    no_combination: bool = False
+    schedule_basis: str | None = None
+    schedule: tuple[ScheduleEntry, ...] = ()
+    instalments: tuple[NewInstalment, ...] = ()
+    report_dues: tuple[NewReportDue, ...] = ()
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """An instalment of grant ``reference`` received: the one expected on ``expected_date``
+    (default: the first not yet received), on ``received_date``, for ``amount``."""
+
+    reference: str
+    received_date: date
+    amount: Decimal
+    expected_date: date | None = None
+    revision: int | None = None
+
+
+# --- the schemas -------------------------------------------------------------------------
+
 
 class CategorySchema(StrictSchema):
+    command = NewCategory
     code = Text(required=True)
     label_fr = Text(required=True)
     label_en = Text(required=True)
@@ -40,6 +150,7 @@ class CategorySchema(StrictSchema):
 
 
 class FunderSchema(StrictSchema):
+    command = NewFunder
     name = Text(required=True)
     kind = Choice(enum_values(FunderKind), required=True)
     fiscal_start_month = month_field()
@@ -51,6 +162,7 @@ class FunderSchema(StrictSchema):
 
 
 class ProjectSchema(StrictSchema):
+    command = NewProject
     name = Text(required=True)
     description = Text(load_default=None, allow_none=True)
     desired_changes = fields.List(Choice(enum_values(DesiredChange)), load_default=list)
@@ -66,6 +178,7 @@ class ProjectSchema(StrictSchema):
 class ScheduleEntrySchema(StrictSchema):
     """An explicit amount for one period: a fiscal year label, or start and end dates."""
 
+    command = ScheduleEntry
     fiscal_year = Text(load_default=None, allow_none=True)
     start = IsoDate(load_default=None, allow_none=True)
     end = IsoDate(load_default=None, allow_none=True)
@@ -77,6 +190,7 @@ class ScheduleEntrySchema(StrictSchema):
 
 
 class InstalmentSchema(StrictSchema):
+    command = NewInstalment
     expected_date = IsoDate(required=True)
     amount = Money(required=True, positive=True)
     received_date = IsoDate(load_default=None, allow_none=True)
@@ -85,17 +199,20 @@ class InstalmentSchema(StrictSchema):
 
 
 class ReportDueSchema(StrictSchema):
+    command = NewReportDue
     due_date = IsoDate(required=True)
     title = Text(required=True)
     submitted_on = IsoDate(load_default=None, allow_none=True)
 
 
 class MatchingSchema(StrictSchema):
+    command = Matching
     rate = Rate(required=True, high=Decimal(10))
     basis = Choice(enum_values(MatchingBasis), load_default="grant")
 
 
 class GrantSchema(StrictSchema):
+    command = NewGrant
     reference = Text(required=True)
     funder = Text(required=True)
     title = Text(required=True)
@@ -118,3 +235,14 @@ class GrantSchema(StrictSchema):
     @validates_schema
     def _dates(self, data: dict[str, Any], **kwargs: Any) -> None:
         check_end_after_start(data)
+
+
+class ReceiptSchema(StrictSchema):
+    """An instalment received (``fundtrack receive``, the admin's receipt form)."""
+
+    command = Receipt
+    reference = Text(required=True)
+    received_date = IsoDate(required=True)
+    amount = Money(required=True, positive=True)
+    expected_date = IsoDate(load_default=None, allow_none=True)
+    revision = Int(load_default=None, allow_none=True)

@@ -1,8 +1,8 @@
 """Schemas of the staffing plan: positions and their funding, payroll parameters, scenarios.
 
-``load`` returns plain dicts with typed values (Decimal, date) for
-:mod:`fundtrack.services.staffing`. Pay is an ``annual_salary`` or an ``hourly_rate``
-with ``weekly_hours``; ``raise_on`` is a month and a day (``"04-01"``).
+Each loads into the frozen command its service takes (:class:`NewPosition`,
+:class:`NewScenario`, :class:`RatesChange`). Pay is an ``annual_salary`` or an
+``hourly_rate`` with ``weekly_hours``; ``raise_on`` is a month and a day (``"04-01"``).
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
@@ -37,6 +39,97 @@ M_CHANGE_FIELDS = msg("staffing.schema.change_fields")
 M_CHANGE_NEEDS = msg("staffing.schema.change_needs")
 
 _RAISE_ON = re.compile(r"^(\d{2})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class PeriodAmount:
+    """An amount for one period: a fiscal-year label of the organisation, or start and end."""
+
+    amount: Decimal
+    fiscal_year: str | None = None
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass(frozen=True)
+class NewFunding:
+    """What one grant (by reference) gives a position: amounts per period, a share of its cost, or both."""
+
+    grant: str
+    share: Decimal | None = None
+    amounts: tuple[PeriodAmount, ...] = ()
+
+
+@dataclass(frozen=True)
+class NewPosition:
+    key: str
+    title_fr: str
+    title_en: str
+    start_date: date
+    employee: str | None = None
+    status: str = "planned"
+    annual_salary: Decimal | None = None
+    hourly_rate: Decimal | None = None
+    weekly_hours: Decimal | None = None
+    end_date: date | None = None
+    vacation_rate: Decimal = Decimal(0)
+    benefits_rate: Decimal = Decimal(0)
+    raise_rate: Decimal = Decimal(0)
+    raise_on: tuple[int, int] | None = None
+    pay_as_of: date | None = None
+    notes: str | None = None
+    funding: tuple[NewFunding, ...] = ()
+
+
+@dataclass(frozen=True)
+class RatesChange:
+    """One year's payroll parameters; a value left out keeps the table's (a new year needs all)."""
+
+    year: int
+    rrq_rate: Decimal | None = None
+    rrq_exemption: Decimal | None = None
+    rrq_mga: Decimal | None = None
+    rrq2_rate: Decimal | None = None
+    rrq_msga: Decimal | None = None
+    rqap_rate: Decimal | None = None
+    rqap_max: Decimal | None = None
+    ei_rate: Decimal | None = None
+    ei_max: Decimal | None = None
+    fss_rate: Decimal | None = None
+    cnt_rate: Decimal | None = None
+    cnesst_rate: Decimal | None = None
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def value(self, parameter: str) -> Decimal | None:
+        value: Decimal | None = getattr(self, parameter)
+        return value
+
+
+@dataclass(frozen=True)
+class NewChange:
+    """One change of a scenario: ``kind`` (add, change_pay, move, end) of position ``position``."""
+
+    kind: str
+    position: str
+    title_fr: str | None = None
+    title_en: str | None = None
+    employee: str | None = None
+    annual_salary: Decimal | None = None
+    hourly_rate: Decimal | None = None
+    weekly_hours: Decimal | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    vacation_rate: Decimal | None = None
+    benefits_rate: Decimal | None = None
+    raise_rate: Decimal | None = None
+    funding: tuple[NewFunding, ...] = ()
+
+
+@dataclass(frozen=True)
+class NewScenario:
+    name: str
+    description: str | None = None
+    changes: tuple[NewChange, ...] = ()
 
 
 class Hours(fields.Field[Decimal]):
@@ -86,6 +179,8 @@ class YearlyDate(fields.Field[tuple[int, int]]):
 class PeriodAmountSchema(StrictSchema):
     """An amount for one period: a fiscal-year label of the organisation, or start and end."""
 
+    command = PeriodAmount
+
     fiscal_year = Text(load_default=None, allow_none=True)
     start = IsoDate(load_default=None, allow_none=True)
     end = IsoDate(load_default=None, allow_none=True)
@@ -102,6 +197,8 @@ class PeriodAmountSchema(StrictSchema):
 
 class FundingSchema(StrictSchema):
     """What one grant (by reference) gives the position."""
+
+    command = NewFunding
 
     grant = Text(required=True)
     share = Rate(load_default=None, allow_none=True)
@@ -122,6 +219,7 @@ def _check_pay(data: Mapping[str, Any]) -> None:
 
 
 class PositionSchema(StrictSchema):
+    command = NewPosition
     key = Text(required=True)
     title_fr = Text(required=True)
     title_en = Text(required=True)
@@ -164,6 +262,8 @@ PAYROLL_PARAMETERS = (
 
 class PayrollRatesSchema(StrictSchema):
     """One year's parameters; values left out keep the shipped table's (a new year needs all)."""
+
+    command = RatesChange
 
     year = Int(required=True, validate=lambda y: _check_year(y))
     rrq_rate = Rate(load_default=None, allow_none=True)
@@ -217,6 +317,8 @@ _CHANGE_FIELDS: dict[str, tuple[set[str], set[str]]] = {
 class ChangeSchema(StrictSchema):
     """One change: ``kind`` (add, change_pay, move, end) and the ``position`` key it concerns."""
 
+    command = NewChange
+
     kind = Choice([k.value for k in ChangeKind], required=True)
     position = Text(required=True)
     title_fr = Text(load_default=None, allow_none=True)
@@ -254,6 +356,7 @@ class ChangeSchema(StrictSchema):
 
 
 class ScenarioSchema(StrictSchema):
+    command = NewScenario
     name = Text(required=True)
     description = Text(load_default=None, allow_none=True)
     changes = fields.List(fields.Nested(ChangeSchema), load_default=list)

@@ -14,8 +14,10 @@ from fundtrack.calc.schedule import amount_in, amounts_by_year
 from fundtrack.models import Funder, Grant, GrantStatus, Instalment, Organisation
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear
-from fundtrack.services.grants import grant_by_reference, grant_terms, list_grants
-from fundtrack.services.scope import Scope
+from fundtrack.queries.scope import Scope
+from fundtrack.services.grants import list_grants
+from fundtrack.services.lookups import grant_by_reference
+from fundtrack.services.terms import grant_terms
 
 COMMITTED = (GrantStatus.CONFIRMED, GrantStatus.CLOSED)
 
@@ -97,8 +99,8 @@ def funding_ledger(session: Session, scope: Scope, period: DateRange, label: str
         for inst in grant.instalments:
             if inst.received_date is not None and inst.received_amount is not None and inst.received_date in period:
                 r.received += inst.received_amount
-            elif inst.received_date is None and inst.expected_date in period:
-                r.to_receive += inst.expected_amount
+            if inst.expected_date in period:
+                r.to_receive += inst.still_due
     ordered = sorted(rows.values(), key=lambda r: (-r.confirmed, r.funder))
     total = LedgerRow("", "")
     for r in ordered:
@@ -118,11 +120,14 @@ def ledger_for_year(session: Session, scope: Scope, label: str, calendar: Fiscal
 
 @dataclass(frozen=True)
 class Receivable:
+    """An instalment still due: all of it, or (``received`` > 0) what a short receipt left."""
+
     funder: str
     reference: str
     expected_date: date
     amount: Decimal
     overdue_days: int
+    received: Decimal = ZERO
 
     @property
     def overdue(self) -> bool:
@@ -130,17 +135,25 @@ class Receivable:
 
 
 def receivables(session: Session, scope: Scope, as_of: date) -> list[Receivable]:
-    """Instalments of confirmed grants expected and not received, oldest first; overdue as of ``as_of``."""
+    """Instalments of confirmed grants not received in full, oldest first, each with what is
+    still due; overdue as of ``as_of``."""
+    short = Instalment.received_amount.is_(None) | (Instalment.received_amount < Instalment.expected_amount)
     query = (
-        select(Funder.name, Grant.reference, Instalment.expected_date, Instalment.expected_amount)
+        select(
+            Funder.name,
+            Grant.reference,
+            Instalment.expected_date,
+            Instalment.expected_amount,
+            Instalment.received_amount,
+        )
         .join(Instalment.grant)
         .join(Grant.funder)
-        .where(scope.grants_filter(), Grant.status.in_(COMMITTED), Instalment.received_date.is_(None))
+        .where(scope.grants_filter(), Grant.status.in_(COMMITTED), short)
         .order_by(Instalment.expected_date, Funder.name, Grant.reference)
     )
     return [
-        Receivable(name, ref, expected, amount, max(0, (as_of - expected).days))
-        for name, ref, expected, amount in session.execute(query)
+        Receivable(name, ref, expected, amount - (received or ZERO), max(0, (as_of - expected).days), received or ZERO)
+        for name, ref, expected, amount, received in session.execute(query)
     ]
 
 

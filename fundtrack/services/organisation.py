@@ -1,4 +1,5 @@
-"""The organisation and its budget categories."""
+"""The organisation: its creation with the standard bilingual budget categories, its settings,
+and its own categories."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fundtrack.errors import InputError, NotFound
-from fundtrack.i18n import msg
+from fundtrack.errors import InputError
+from fundtrack.i18n import check_lang, lazy, msg
 from fundtrack.models import BudgetCategory, Language, Organisation
-from fundtrack.services.scope import Scope
+from fundtrack.queries.scope import Scope
+from fundtrack.roles import Action, Role, may
+from fundtrack.schemas.interchange import NewOrganisation
+from fundtrack.schemas.ledger import NewCategory
+from fundtrack.services.context import M_NOT_ALLOWED, SYSTEM, Acting, NotAllowed, bind
+from fundtrack.services.lookups import check_revision
 
-M_NO_ORG = msg("organisation.none")
-M_SEVERAL_ORGS = msg("organisation.several")
-M_UNKNOWN_ORG = msg("organisation.unknown")
-M_UNKNOWN_CATEGORY = msg("category.unknown")
 M_DUPLICATE_ORG = msg("organisation.duplicate")
+DEFAULT_REBATE = Decimal("0.5")
 
 # code, French, English, administrative
 STANDARD_CATEGORIES: tuple[tuple[str, str, str, bool], ...] = (
@@ -40,30 +43,20 @@ STANDARD_CATEGORIES: tuple[tuple[str, str, str, bool], ...] = (
 
 
 def create_organisation(
-    session: Session,
-    name: str,
-    *,
-    fiscal_start_month: int = 4,
-    language: Language = Language.FR,
-    gst_rebate_rate: Decimal = Decimal("0.5"),
-    qst_rebate_rate: Decimal = Decimal("0.5"),
-    cnesst_rate: Decimal | None = None,
-    address: str | None = None,
-) -> Organisation:
-    """Create an organisation with the standard bilingual budget categories."""
-    if session.scalar(select(Organisation.id).where(Organisation.name == name)) is not None:
-        raise InputError(M_DUPLICATE_ORG, field="organisation.name", name=name)
-    org = Organisation(
-        name=name,
-        fiscal_start_month=fiscal_start_month,
-        language=language,
-        gst_rebate_rate=gst_rebate_rate,
-        qst_rebate_rate=qst_rebate_rate,
-        cnesst_rate=cnesst_rate,
-        address=address,
-    )
+    session: Session, cmd: NewOrganisation, *, actor: str = SYSTEM, role: Role = Role.TREASURER
+) -> Acting:
+    """Create an organisation with the standard bilingual budget categories; return the
+    context of ``actor`` acting for it (only a treasurer may create one)."""
+    if not may(role, Action.SETTINGS):
+        raise NotAllowed(M_NOT_ALLOWED, role=lazy(f"role.{role.value}"), action=lazy(f"action.{Action.SETTINGS.value}"))
+    if session.scalar(select(Organisation.id).where(Organisation.name == cmd.name)) is not None:
+        raise InputError(M_DUPLICATE_ORG, field="organisation.name", name=cmd.name)
+    org = Organisation(name=cmd.name)
+    _apply_settings(org, cmd)
     session.add(org)
     session.flush()
+    acting = Acting(org.id, org.name, org.fiscal_start_month, role, actor, check_lang(org.language.value))
+    bind(session, acting)
     for position, (code, fr, en, admin) in enumerate(STANDARD_CATEGORIES):
         session.add(
             BudgetCategory(
@@ -77,71 +70,73 @@ def create_organisation(
             )
         )
     session.flush()
+    return acting
+
+
+def update_settings(session: Session, acting: Acting, revision: int | None, cmd: NewOrganisation) -> Organisation:
+    """Change the organisation's settings (name, fiscal year, language, rebate and CNESST rates)."""
+    acting.require(session, Action.SETTINGS)
+    org = acting.organisation(session)
+    check_revision(org, revision, org.name)
+    if cmd.name != org.name and session.scalar(select(Organisation.id).where(Organisation.name == cmd.name)):
+        raise InputError(M_DUPLICATE_ORG, field="name", name=cmd.name)
+    _apply_settings(org, cmd)
+    session.flush()
     return org
 
 
-def get_organisation(session: Session, name: str | None = None) -> Organisation:
-    """The organisation called ``name``, or the only one in the database."""
-    if name is not None:
-        org = session.scalar(select(Organisation).where(Organisation.name == name))
-        if org is None:
-            raise NotFound(M_UNKNOWN_ORG, field="organisation", name=name)
-        return org
-    orgs = list(session.scalars(select(Organisation).order_by(Organisation.id).limit(5)))
-    if not orgs:
-        raise NotFound(M_NO_ORG)
-    if len(orgs) > 1:
-        raise InputError(M_SEVERAL_ORGS, names=", ".join(o.name for o in orgs))
-    return orgs[0]
+def _apply_settings(org: Organisation, cmd: NewOrganisation) -> None:
+    org.name = cmd.name
+    org.fiscal_start_month = cmd.fiscal_start_month
+    org.language = Language(cmd.language)
+    org.gst_rebate_rate = cmd.gst_rebate_rate if cmd.gst_rebate_rate is not None else DEFAULT_REBATE
+    org.qst_rebate_rate = cmd.qst_rebate_rate if cmd.qst_rebate_rate is not None else DEFAULT_REBATE
+    org.cnesst_rate = cmd.cnesst_rate
+    org.address = cmd.address
 
 
-def organisation_scope(session: Session, name: str | None = None, funder_id: int | None = None) -> Scope:
-    return Scope(get_organisation(session, name).id, funder_id)
+def organisation_command(org: Organisation) -> NewOrganisation:
+    return NewOrganisation(
+        name=org.name,
+        fiscal_start_month=org.fiscal_start_month,
+        language=org.language.value,
+        gst_rebate_rate=org.gst_rebate_rate,
+        qst_rebate_rate=org.qst_rebate_rate,
+        cnesst_rate=org.cnesst_rate,
+        address=org.address,
+    )
 
 
-def categories(session: Session, organisation_id: int) -> list[BudgetCategory]:
+def categories(session: Session, scope: Scope) -> list[BudgetCategory]:
     return list(
         session.scalars(
             select(BudgetCategory)
-            .where(BudgetCategory.organisation_id == organisation_id)
+            .where(BudgetCategory.organisation_id == scope.organisation_id)
             .order_by(BudgetCategory.position, BudgetCategory.code)
         )
     )
 
 
-def category_by_code(session: Session, organisation_id: int, code: str, field: str | None = None) -> BudgetCategory:
-    cat = session.scalar(
-        select(BudgetCategory).where(BudgetCategory.organisation_id == organisation_id, BudgetCategory.code == code)
-    )
-    if cat is None:
-        raise NotFound(M_UNKNOWN_CATEGORY, field=field, code=code)
-    return cat
-
-
-def add_category(
-    session: Session,
-    organisation_id: int,
-    code: str,
-    label_fr: str,
-    label_en: str,
-    administrative: bool = False,
-) -> BudgetCategory:
-    """Add one of the organisation's own categories."""
+def add_category(session: Session, acting: Acting, cmd: NewCategory) -> BudgetCategory:
+    """Add one of the organisation's own categories (or relabel it, if its code exists)."""
+    acting.require(session, Action.SETTINGS)
     existing = session.scalar(
-        select(BudgetCategory).where(BudgetCategory.organisation_id == organisation_id, BudgetCategory.code == code)
+        select(BudgetCategory).where(
+            BudgetCategory.organisation_id == acting.organisation_id, BudgetCategory.code == cmd.code
+        )
     )
     if existing is not None:
-        existing.label_fr, existing.label_en, existing.administrative = label_fr, label_en, administrative
+        existing.label_fr, existing.label_en, existing.administrative = cmd.label_fr, cmd.label_en, cmd.administrative
+        session.flush()
         return existing
-    position = len(categories(session, organisation_id))
     cat = BudgetCategory(
-        organisation_id=organisation_id,
-        code=code,
-        label_fr=label_fr,
-        label_en=label_en,
-        administrative=administrative,
+        organisation_id=acting.organisation_id,
+        code=cmd.code,
+        label_fr=cmd.label_fr,
+        label_en=cmd.label_en,
+        administrative=cmd.administrative,
         standard=False,
-        position=position,
+        position=len(categories(session, acting.scope)),
     )
     session.add(cat)
     session.flush()

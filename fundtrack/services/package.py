@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from fundtrack.calc.budgets import amount_in, monthly_amounts
+from fundtrack.calc.budgets import BudgetAmounts
 from fundtrack.calc.coverage import GapReport, GrantRef, LineAllocation, LineCost, gap_report
 from fundtrack.calc.package import (
     FinancialPackage,
@@ -25,9 +25,8 @@ from fundtrack.calc.package import (
     financial_package,
 )
 from fundtrack.calc.schedule import amount_in as grant_amount_in
-from fundtrack.i18n import msg, translate
+from fundtrack.i18n import current_lang, msg, translate
 from fundtrack.models import (
-    Allocation,
     BudgetCategory,
     Grant,
     GrantStatus,
@@ -37,19 +36,14 @@ from fundtrack.models import (
     Project,
 )
 from fundtrack.money import ZERO, allocate
-from fundtrack.periods import DateRange, FiscalYear
-from fundtrack.services.budgets import (
-    _grant_allocations,
-    allocation_terms,
-    budget_of,
-    current_version,
-    current_version_ids,
-    line_months,
-    lines_of_versions,
-    net_allocations,
-)
-from fundtrack.services.grants import grant_terms, project_by_name
-from fundtrack.services.scope import Scope
+from fundtrack.periods import DateRange
+from fundtrack.queries.allocations import net_allocations
+from fundtrack.queries.budget_lines import line_amounts, line_label, lines_of_versions
+from fundtrack.queries.scope import Scope
+from fundtrack.queries.versions import current_version_ids
+from fundtrack.services.allocations import allocation_items
+from fundtrack.services.lookups import current_version, project_budget, project_by_name
+from fundtrack.services.terms import allocation_terms, grant_terms
 
 COUNTED = (GrantStatus.CONFIRMED, GrantStatus.CLOSED, GrantStatus.REQUESTED)
 OWN_FUNDS_LABEL = msg("package.own_funds")
@@ -75,10 +69,10 @@ def project_package(session: Session, scope: Scope, project_name: str, period: D
     and own funds in the period. Declined grants are left out.
     """
     org = session.get_one(Organisation, scope.organisation_id)
-    project = project_by_name(session, org.id, project_name)
-    version = current_version(budget_of(session, org.id, project))
+    project = project_by_name(session, scope, project_name)
+    version = current_version(project_budget(session, scope, project))
     lines = lines_of_versions(session, [version.id], period) if version else []
-    line_costs = {ln.id: amount_in(line_months(ln, period), period) for ln in lines}
+    line_costs = {ln.id: line_amounts(ln, period).over(period) for ln in lines}
     total_cost = sum(line_costs.values(), ZERO)
     line_by_id = {ln.id: ln for ln in lines}
     amounts: dict[int, Decimal] = defaultdict(lambda: ZERO)
@@ -86,13 +80,12 @@ def project_package(session: Session, scope: Scope, project_name: str, period: D
     for line in lines:
         uncovered[line.category_id] += line_costs[line.id]
     if version is not None:
-        for line_id, grant_id, start, end, total in net_allocations(session, [version.id]):
-            ln = line_by_id.get(line_id)
+        for a in net_allocations(session, version_ids=[version.id]):
+            ln = line_by_id.get(a.line_id)
             if ln is None:
                 continue
-            profile = [Decimal(w) for w in ln.monthly_profile] if ln.monthly_profile else None
-            share = amount_in(monthly_amounts({DateRange(start, end): total}, profile), period)
-            amounts[grant_id] += share
+            share = BudgetAmounts({a.period: a.amount}, line_amounts(ln).profile).over(period)
+            amounts[a.grant_id] += share
             uncovered[ln.category_id] -= share
     grants, linked = _package_grants(session, scope, project, amounts, period)
     amounts.update(cap_linked_grants(linked, uncovered))
@@ -110,7 +103,7 @@ def project_package(session: Session, scope: Scope, project_name: str, period: D
     )
     rules = []
     for grant in grants.values():
-        rules += allocation_conditions(allocation_terms(org, grant), _grant_allocations(session, org, grant))
+        rules += allocation_conditions(allocation_terms(org.calendar, grant), allocation_items(session, scope, grant))
     package_grants = [
         PackageGrant(
             grant_id=g.id,
@@ -168,24 +161,21 @@ def funding_gap(
     versions = current_version_ids(session, scope.organisation_id)
     lines = lines_of_versions(session, versions, period)
     if project is not None:
-        project_by_name(session, scope.organisation_id, project)
+        project_by_name(session, scope, project)
         lines = [ln for ln in lines if ln.version.budget.project.name == project]
-    costs = [LineCost(ln.id, f"{ln.version.budget.project.name} · {ln.description}", line_months(ln)) for ln in lines]
-    line_ids = [ln.id for ln in lines]
-    query = (
-        select(
-            Allocation.line_id,
-            Allocation.grant_id,
-            Allocation.period_start,
-            Allocation.period_end,
-            func.sum(Allocation.amount),
+    lang = current_lang()
+    costs = [
+        LineCost(
+            ln.id,
+            line_label(ln.version.budget.project.name, ln.category.label(lang), ln.description),
+            line_amounts(ln).months(),
         )
-        .join(Allocation.grant)
-        .where(scope.grants_filter(), Allocation.line_id.in_(line_ids), Grant.status.in_(COUNTED))
-        .group_by(Allocation.line_id, Allocation.grant_id, Allocation.period_start, Allocation.period_end)
+        for ln in lines
+    ]
+    rows = net_allocations(
+        session, line_ids=[ln.id for ln in lines], grants_filter=scope.grants_filter() & Grant.status.in_(COUNTED)
     )
-    rows = [r for r in session.execute(query) if r[4]]
-    grant_ids = {r[1] for r in rows}
+    grant_ids = {a.grant_id for a in rows}
     refs: dict[int, GrantRef] = {}
     if grant_ids:
         for g in session.scalars(select(Grant).where(Grant.id.in_(grant_ids)).options(selectinload(Grant.funder))):
@@ -193,8 +183,8 @@ def funding_gap(
                 g.id, g.reference, g.funder.name, g.period, g.restricted, g.status is not GrantStatus.REQUESTED
             )
     pools: dict[tuple[int, int], dict[DateRange, Decimal]] = defaultdict(dict)
-    for line_id, grant_id, start, end, total in rows:
-        pools[(line_id, grant_id)][FiscalYear(start, end)] = total
+    for a in rows:
+        pools[(a.line_id, a.grant_id)][a.period] = a.amount
     allocations = [LineAllocation(refs[g], ln, amounts) for (ln, g), amounts in pools.items()]
     if scope.funder_id is not None:
         # a funder's login sees only the lines its grants are allocated to

@@ -25,23 +25,27 @@ from fundtrack.calc.staffing import (
     compare,
     simulate,
 )
-from fundtrack.errors import NotFound
+from fundtrack.errors import NotFound, RuleViolation
 from fundtrack.i18n import msg
 from fundtrack.models import BudgetLine, BudgetLineAmount, BudgetVersion, Grant, Organisation
 from fundtrack.money import ZERO, allocate
 from fundtrack.periods import DateRange, FiscalYear, Month
-from fundtrack.services.organisation import category_by_code
-from fundtrack.services.scope import Scope
-from fundtrack.services.staffing import (
-    M_UNKNOWN_POSITION,
-    StaffingPlan,
-    organisation_only,
-    rate_book,
-    scenario_by_name,
-    staffing_plan,
-)
+from fundtrack.queries.scope import Scope
+from fundtrack.queries.staffing import StaffingPlan, scenario_by_name, staffing_plan
+from fundtrack.services.context import Acting
+from fundtrack.services.lookups import category_by_code
+from fundtrack.services.payroll_rates import rate_book
 
 M_UNKNOWN_VERSION = msg("staffing.unknown_version")
+M_UNKNOWN_POSITION = msg("staffing.unknown_position")
+M_ORG_ONLY = msg("staffing.org_only")
+
+
+def organisation_only(session: Session, scope: Scope) -> Organisation:
+    """The organisation, for what only the organisation's access may simulate."""
+    if scope.funder_id is not None:
+        raise RuleViolation(M_ORG_ONLY, field="scope")
+    return session.get_one(Organisation, scope.organisation_id)
 
 
 # --- simulation -----------------------------------------------------------------------
@@ -84,10 +88,10 @@ def simulate_scenario(
     """
     org = organisation_only(session, scope)
     scenario = scenario_by_name(session, scope, name) if name is not None else None
-    plan = staffing_plan(session, org, scenario, extra)
+    plan = staffing_plan(session, scope, scenario, extra)
     if titles:
         plan.titles.update(titles)
-    simulation = simulate(plan.positions, plan.funding, rng, rate_book(session, org), org.calendar)
+    simulation = simulate(plan.positions, plan.funding, rng, rate_book(session, scope), org.calendar)
     return StaffingRun(name, plan, simulation)
 
 
@@ -123,7 +127,7 @@ def hiring_answers(session: Session, scope: Scope, run: StaffingRun, key: str, u
     terms = next((t for t in run.plan.positions if t.key == key), None)
     if terms is None:
         raise NotFound(M_UNKNOWN_POSITION, field="position", key=key)
-    book = rate_book(session, org)
+    book = rate_book(session, scope)
     all_lines = [line for line in run.plan.funding if line.position == key]
     confirmed = [line for line in all_lines if line.status is FundingStatus.CONFIRMED]
     cal = org.calendar
@@ -157,7 +161,7 @@ def budget_lines_from_run(
     version = session.get(BudgetVersion, version_id)
     if version is None or version.budget.organisation_id != org.id:
         raise NotFound(M_UNKNOWN_VERSION, field="version", id=version_id)
-    categories = {code: category_by_code(session, org.id, code, "category") for code, _ in BUDGET_CATEGORIES}
+    categories = {code: category_by_code(session, scope, code, "category") for code, _ in BUDGET_CATEGORIES}
     generated = {c.id for c in categories.values()}
     for old in [line for line in version.lines if line.category_id in generated]:
         version.lines.remove(old)
@@ -192,7 +196,7 @@ def budget_lines_from_run(
 
 def budget_version_from_scenario(
     session: Session,
-    scope: Scope,
+    acting: Acting,
     scenario: str | None,
     project: str,
     version_name: str,
@@ -211,9 +215,10 @@ def budget_version_from_scenario(
     from fundtrack.models.budgets import VersionKind
     from fundtrack.services.budgets import copy_version
 
-    org = organisation_only(session, scope)
+    scope = acting.scope
+    organisation_only(session, scope)
     run = simulate_scenario(session, scope, scenario, rng=rng)
-    version = copy_version(session, org, project, None, version_name, kind=VersionKind.SCENARIO)
+    version = copy_version(session, acting, project, None, version_name, kind=VersionKind.SCENARIO)
     budget_lines_from_run(session, scope, run, version.id, lang)
     session.refresh(version)
     return version, run

@@ -8,27 +8,35 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from fundtrack.models import Organisation
-from fundtrack.services.budgets import allocate, create_version
-from fundtrack.services.grants import create_funder, create_grant, create_project
+from fundtrack.schemas.budgets import NewAllocation, NewCharge, NewExpense, VersionSchema, YearAmount
+from fundtrack.schemas.interchange import NewOrganisation
+from fundtrack.schemas.ledger import FunderSchema, GrantSchema, NewGrant, ProjectSchema
+from fundtrack.services.allocations import allocate
+from fundtrack.services.budgets import create_version
+from fundtrack.services.context import Acting
+from fundtrack.services.funders import create_funder, create_project
+from fundtrack.services.grants import create_grant
 from fundtrack.services.organisation import create_organisation
 
 OPS = "Fonctionnement de la Table"
 
 
-def the_table(session: Session) -> Organisation:
+def the_table(session: Session) -> Acting:
     """The Table, Centraide's PIC (unrestricted) and the borough's restricted events grant,
-    the operations budget for 2025-2026 with translation, rooms and catering lines."""
-    org = create_organisation(session, "Table de quartier de Parc-Extension")
-    create_funder(session, org, {"name": "Centraide", "kind": "centraide"})
+    the operations budget for 2025-2026 with translation, rooms and catering lines; the
+    treasurer acting for it."""
+    acting = create_organisation(session, NewOrganisation("Table de quartier de Parc-Extension"))
+    create_funder(session, acting, FunderSchema().load({"name": "Centraide", "kind": "centraide"}))
     create_funder(
-        session, org, {"name": "Arrondissement", "kind": "borough", "fiscal_start_month": 1, "fee_cap": Decimal("0.10")}
+        session,
+        acting,
+        FunderSchema().load({"name": "Arrondissement", "kind": "borough", "fiscal_start_month": 1, "fee_cap": "0.10"}),
     )
-    create_project(session, org, {"name": OPS, "operations": True})
-    create_grant(session, org, grant("PIC", "Centraide", "100000.00", date(2025, 4, 1), date(2026, 3, 31)))
+    create_project(session, acting, ProjectSchema().load({"name": OPS, "operations": True}))
+    create_grant(session, acting, grant("PIC", "Centraide", "100000.00", date(2025, 4, 1), date(2026, 3, 31)))
     create_grant(
         session,
-        org,
+        acting,
         grant(
             "ARR-2025",
             "Arrondissement",
@@ -41,29 +49,31 @@ def the_table(session: Session) -> Organisation:
     )
     create_version(
         session,
-        org,
-        {
-            "project": OPS,
-            "name": "Adopté 2025",
-            "kind": "adopted",
-            "current": True,
-            "lines": [
-                line("translation", "Interprètes et équipement", "12000.00"),
-                line("room_rental", "Salles des rassemblements", "6000.00"),
-                line("catering", "Traiteurs", "3600.00"),
-                line("administration", "Frais de gestion", "2400.00"),
-            ],
-        },
+        acting,
+        VersionSchema().load(
+            {
+                "project": OPS,
+                "name": "Adopté 2025",
+                "kind": "adopted",
+                "current": True,
+                "lines": [
+                    line("translation", "Interprètes et équipement", "12000.00"),
+                    line("room_rental", "Salles des rassemblements", "6000.00"),
+                    line("catering", "Traiteurs", "3600.00"),
+                    line("administration", "Frais de gestion", "2400.00"),
+                ],
+            }
+        ),
     )
-    allocate(session, org, alloc("ARR-2025", "translation", "6000.00"))
-    allocate(session, org, alloc("PIC", "translation", "4000.00"))
-    allocate(session, org, alloc("PIC", "catering", "3600.00"))
+    allocate(session, acting, alloc("ARR-2025", "translation", "6000.00"))
+    allocate(session, acting, alloc("PIC", "translation", "4000.00"))
+    allocate(session, acting, alloc("PIC", "catering", "3600.00"))
     session.flush()
-    return org
+    return acting
 
 
-def grant(ref: str, funder: str, amount: str, start: date, end: date, **extra: Any) -> dict[str, Any]:
-    return {
+def grant(ref: str, funder: str, amount: str, start: date, end: date, **extra: Any) -> NewGrant:
+    data: dict[str, Any] = {
         "reference": ref,
         "funder": funder,
         "title": ref,
@@ -74,6 +84,8 @@ def grant(ref: str, funder: str, amount: str, start: date, end: date, **extra: A
         "projects": [OPS],
         **extra,
     }
+    loaded: NewGrant = GrantSchema().load(data)
+    return loaded
 
 
 def line(category: str, description: str, amount: str, year: str = "2025-2026") -> dict[str, Any]:
@@ -84,17 +96,19 @@ def line(category: str, description: str, amount: str, year: str = "2025-2026") 
     }
 
 
-def alloc(ref: str, category: str, amount: str, year: str = "2025-2026") -> dict[str, Any]:
-    return {"grant": ref, "project": OPS, "category": category, "fiscal_year": year, "amount": Decimal(amount)}
+def alloc(ref: str, category: str, amount: str, year: str = "2025-2026") -> NewAllocation:
+    return NewAllocation(ref, OPS, category, (YearAmount(year, Decimal(amount)),))
 
 
-def expense(day: date, pre_tax: str, category: str = "translation", **extra: Any) -> dict[str, Any]:
-    return {
-        "date": day,
-        "payee": extra.pop("payee", "Interprètes Montréal"),
-        "description": "Interprétation simultanée",
-        "project": OPS,
-        "category": category,
-        "pre_tax": Decimal(pre_tax),
+def expense(day: date, pre_tax: str, category: str = "translation", **extra: Any) -> NewExpense:
+    charges = tuple(NewCharge(c["grant"], Decimal(c["amount"])) for c in extra.pop("charges", []))
+    return NewExpense(
+        date=day,
+        payee=extra.pop("payee", "Interprètes Montréal"),
+        description=extra.pop("description", "Interprétation simultanée"),
+        project=OPS,
+        category=category,
+        pre_tax=Decimal(pre_tax),
+        charges=charges,
         **extra,
-    }
+    )

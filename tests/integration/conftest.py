@@ -10,10 +10,14 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fundtrack.db import unit_of_work
-from fundtrack.models import Base, Organisation
+from fundtrack.models import Base
+from fundtrack.schemas.interchange import NewOrganisation
 from fundtrack.schemas.ledger import FunderSchema, GrantSchema, ProjectSchema
-from fundtrack.services.grants import create_funder, create_grant, create_project
+from fundtrack.services.context import Acting
+from fundtrack.services.funders import create_funder, create_project
+from fundtrack.services.grants import create_grant
 from fundtrack.services.organisation import create_organisation
+from tests.conftest import treasurer
 
 TABLE = "Table de quartier de Parc-Extension"
 
@@ -29,12 +33,12 @@ PROJECTS = [
 ]
 
 
-def add_funder(session: Session, org: Organisation, **data: Any) -> Any:
-    return create_funder(session, org, FunderSchema().load(data))
+def add_funder(session: Session, acting: Acting, **data: Any) -> Any:
+    return create_funder(session, acting, FunderSchema().load(data))
 
 
-def add_grant(session: Session, org: Organisation, **data: Any) -> Any:
-    return create_grant(session, org, GrantSchema().load(data))
+def add_grant(session: Session, acting: Acting, **data: Any) -> Any:
+    return create_grant(session, acting, GrantSchema().load(data))
 
 
 def row_counts(engine: Engine) -> dict[str, int]:
@@ -47,21 +51,20 @@ def row_counts(engine: Engine) -> dict[str, int]:
 def table(factory: sessionmaker[Session]) -> int:
     """The Table (April years) with four funders and two projects, and no grant yet."""
     with unit_of_work(factory) as session:
-        org = create_organisation(session, TABLE)
+        acting = create_organisation(session, NewOrganisation(TABLE))
         for funder in FUNDERS:
-            add_funder(session, org, **funder)
+            add_funder(session, acting, **funder)
         for project in PROJECTS:
-            create_project(session, org, ProjectSchema().load(project))
-        return org.id
+            create_project(session, acting, ProjectSchema().load(project))
+        return acting.organisation_id
 
 
 @pytest.fixture
 def in_table(factory: sessionmaker[Session], table: int) -> Callable[..., Any]:
-    """Run ``fn(session, org, ...)`` in one unit of work on the Table, as a service call would."""
+    """Run ``fn(session, acting, ...)`` in one unit of work on the Table, as the treasurer."""
 
     def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         with unit_of_work(factory) as session:
-            org = session.get_one(Organisation, table)
-            return fn(session, org, *args, **kwargs)
+            return fn(session, treasurer(session, table), *args, **kwargs)
 
     return run

@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from fundtrack.db import unit_of_work
 from fundtrack.errors import InputError, ValidationFailed
 from fundtrack.i18n import using_lang
-from fundtrack.models import Organisation
 from fundtrack.schemas.common import load_or_raise
+from fundtrack.schemas.interchange import NewOrganisation
 from fundtrack.schemas.ledger import FunderSchema, GrantSchema
 from fundtrack.services import interchange
-from fundtrack.services.grants import create_funder, create_grant
+from fundtrack.services.funders import create_funder
+from fundtrack.services.grants import create_grant
+from tests.conftest import treasurer
 
 from .conftest import add_grant, row_counts
 
@@ -166,7 +168,7 @@ def city(in_table: Callable[..., Any]) -> None:
 def submit_grant(factory: sessionmaker[Session], org_id: int, data: dict[str, Any]) -> list[str]:
     """Submit one grant as a form would; return the refusal's lines in English."""
     with pytest.raises(InputError) as caught, using_lang("en"), unit_of_work(factory) as session:
-        org = session.get_one(Organisation, org_id)
+        org = treasurer(session, org_id)
         create_grant(session, org, load_or_raise(GrantSchema(), data))
     err = caught.value
     with using_lang("en"):
@@ -206,7 +208,7 @@ def test_a_duplicate_reference_is_refused(
 def test_a_funder_of_an_unknown_kind_is_refused(factory: sessionmaker[Session], engine: Engine, table: int) -> None:
     before = row_counts(engine)
     with pytest.raises(ValidationFailed) as caught, using_lang("en"), unit_of_work(factory) as session:
-        org = session.get_one(Organisation, table)
+        org = treasurer(session, table)
         create_funder(session, org, load_or_raise(FunderSchema(), {"name": "Banque", "kind": "bank"}))
     with using_lang("en"):
         assert [e.describe() for e in caught.value.errors] == [
@@ -218,7 +220,7 @@ def test_a_funder_of_an_unknown_kind_is_refused(factory: sessionmaker[Session], 
 def test_a_funder_that_already_exists_is_refused(factory: sessionmaker[Session], engine: Engine, table: int) -> None:
     before = row_counts(engine)
     with pytest.raises(InputError) as caught, unit_of_work(factory) as session:
-        org = session.get_one(Organisation, table)
+        org = treasurer(session, table)
         create_funder(session, org, load_or_raise(FunderSchema(), {"name": "Ville de Montréal", "kind": "city"}))
     assert caught.value.describe("fr") == "name : le bailleur de fonds « Ville de Montréal » existe déjà"
     assert row_counts(engine) == before
@@ -226,7 +228,7 @@ def test_a_funder_that_already_exists_is_refused(factory: sessionmaker[Session],
 
 def test_the_refusal_is_in_french_by_default(factory: sessionmaker[Session], table: int, city: None) -> None:
     with pytest.raises(ValidationFailed) as caught, unit_of_work(factory) as session:
-        org = session.get_one(Organisation, table)
+        org = treasurer(session, table)
         create_grant(session, org, load_or_raise(GrantSchema(), {**CITY_GRANT, "amount": "12,5"}))
     assert [e.describe("fr") for e in caught.value.errors] == ["amount : « 12,5 » n'est pas un montant"]
 
@@ -250,7 +252,7 @@ def other_table(factory: sessionmaker[Session]) -> None:
     from fundtrack.services.organisation import create_organisation
 
     with unit_of_work(factory) as session:
-        org = create_organisation(session, "Table de quartier Saint-Michel")
+        org = create_organisation(session, NewOrganisation("Table de quartier Saint-Michel"))
         create_funder(session, org, load_or_raise(FunderSchema(), {"name": "Ville de Montréal", "kind": "city"}))
 
 

@@ -16,8 +16,8 @@ from fundtrack.models import BudgetVersion, VersionKind
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange
 from fundtrack.services import interchange
-from fundtrack.services.scope import Scope
 from fundtrack.services.simulation import BUDGET_CATEGORIES, budget_version_from_scenario
+from tests.conftest import treasurer
 
 from .conftest import row_counts
 
@@ -29,7 +29,7 @@ OPERATIONS = "Fonctionnement de la Table"
 @pytest.fixture
 def example(factory: sessionmaker[Session]) -> int:
     with unit_of_work(factory) as session:
-        return interchange.load_document(session, interchange.read_file(EXAMPLE)).id
+        return interchange.load_document(session, interchange.read_file(EXAMPLE)).organisation_id
 
 
 def staffing_totals(version: BudgetVersion) -> dict[tuple[str, date], Decimal]:
@@ -48,7 +48,7 @@ def test_the_budget_made_from_the_both_hires_scenario_equals_its_projection_to_t
 ) -> None:
     with unit_of_work(factory) as session:
         version, run = budget_version_from_scenario(
-            session, Scope(example), "both", OPERATIONS, "Deux embauches", rng=YEARS
+            session, treasurer(session, example), "both", OPERATIONS, "Deux embauches", rng=YEARS
         )
         totals = staffing_totals(version)
         projection = run.simulation.projection
@@ -67,7 +67,9 @@ def test_lines_other_than_staffing_are_kept_from_the_current_version(
 ) -> None:
     codes = {code for code, _ in BUDGET_CATEGORIES}
     with unit_of_work(factory) as session:
-        version, _ = budget_version_from_scenario(session, Scope(example), None, OPERATIONS, "Plan", rng=YEARS)
+        version, _ = budget_version_from_scenario(
+            session, treasurer(session, example), None, OPERATIONS, "Plan", rng=YEARS
+        )
         assert version.parent is not None
         kept = sorted((ln.category.code, ln.description) for ln in version.lines if ln.category.code not in codes)
         before = sorted(
@@ -81,11 +83,11 @@ def test_an_unknown_scenario_or_a_taken_version_name_writes_nothing(
 ) -> None:
     before = row_counts(engine)
     with pytest.raises(NotFound), unit_of_work(factory) as s:
-        budget_version_from_scenario(s, Scope(example), "no such scenario", OPERATIONS, "X", rng=YEARS)
+        budget_version_from_scenario(s, treasurer(s, example), "no such scenario", OPERATIONS, "X", rng=YEARS)
     with unit_of_work(factory) as s:
-        budget_version_from_scenario(s, Scope(example), "both", OPERATIONS, "Deux embauches", rng=YEARS)
+        budget_version_from_scenario(s, treasurer(s, example), "both", OPERATIONS, "Deux embauches", rng=YEARS)
     middle = row_counts(engine)
     with pytest.raises(InputError) as refused, unit_of_work(factory) as s:
-        budget_version_from_scenario(s, Scope(example), "both", OPERATIONS, "Deux embauches", rng=YEARS)
+        budget_version_from_scenario(s, treasurer(s, example), "both", OPERATIONS, "Deux embauches", rng=YEARS)
     assert "Deux embauches" in refused.value.describe("en")
     assert row_counts(engine) == middle != before

@@ -11,13 +11,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fundtrack.db import unit_of_work
 from fundtrack.errors import RuleViolation
-from fundtrack.models import Allocation, AuditLog, BudgetVersion, Organisation, VersionKind
+from fundtrack.models import Allocation, AuditLog, BudgetVersion, VersionKind
 from fundtrack.periods import FiscalCalendar
-from fundtrack.services.budgets import allocate, compare, copy_version, list_allocations, reverse_allocation
+from fundtrack.queries.scope import Scope
+from fundtrack.schemas.budgets import NewAllocation
+from fundtrack.services.allocations import allocate, list_allocations, reverse_allocation
+from fundtrack.services.budgets import compare, copy_version
 from fundtrack.services.expenses import record_expense
 from fundtrack.services.package import funding_gap, project_package
-from fundtrack.services.scope import Scope
 from fundtrack.services.variance import budget_vs_actual
+from tests.conftest import treasurer
 
 from .budget_factories import OPS, alloc, expense, the_table
 
@@ -27,7 +30,7 @@ FY25 = FiscalCalendar(4).starting(2025)
 @pytest.fixture
 def org_id(factory: sessionmaker[Session]) -> int:
     with unit_of_work(factory) as s:
-        return the_table(s).id
+        return the_table(s).organisation_id
 
 
 def _allocations(session: Session) -> int:
@@ -45,14 +48,14 @@ def _allocations(session: Session) -> int:
     ids=["ineligible-category", "over-the-year", "over-the-fee-cap", "outside-the-period"],
 )
 def test_each_allocation_refusal_names_the_rule_and_writes_nothing(
-    factory: sessionmaker[Session], org_id: int, data: dict[str, object], code: str
+    factory: sessionmaker[Session], org_id: int, data: NewAllocation, code: str
 ) -> None:
     with factory() as s:
         before = _allocations(s)
     with pytest.raises(RuleViolation) as err, unit_of_work(factory) as s:
-        allocate(s, s.get_one(Organisation, org_id), data)
+        allocate(s, treasurer(s, org_id), data)
     assert err.value.code == code
-    assert str(data["grant"]) in err.value.describe("en")
+    assert data.grant in err.value.describe("en")
     with factory() as s:
         assert _allocations(s) == before
 
@@ -61,7 +64,7 @@ def test_an_allocation_is_corrected_by_a_reversing_entry(factory: sessionmaker[S
     with unit_of_work(factory) as s:
         first = s.scalars(select(Allocation).order_by(Allocation.id)).first()
         assert first is not None
-        reverse_allocation(s, s.get_one(Organisation, org_id), first.id)
+        reverse_allocation(s, treasurer(s, org_id), first.id)
     with factory() as s:
         rows = list_allocations(s, Scope(org_id), OPS)
         assert sorted((r.grant, r.category, r.amount) for r in rows) == [
@@ -80,7 +83,7 @@ def test_a_revised_version_copied_with_three_percent_more_and_compared(
     factory: sessionmaker[Session], org_id: int
 ) -> None:
     with unit_of_work(factory) as s:
-        org = s.get_one(Organisation, org_id)
+        org = treasurer(s, org_id)
         revised = copy_version(s, org, OPS, None, "Révisé +3 %", VersionKind.REVISED, Decimal("1.03"))
         assert revised.parent is not None and revised.parent.name == "Adopté 2025"
         rows = compare(s, org, OPS, "Adopté 2025", "Révisé +3 %")
@@ -91,7 +94,7 @@ def test_a_revised_version_copied_with_three_percent_more_and_compared(
 
 def test_budget_vs_actual_by_line_and_by_grant(factory: sessionmaker[Session], org_id: int) -> None:
     with unit_of_work(factory) as s:
-        org = s.get_one(Organisation, org_id)
+        org = treasurer(s, org_id)
         record_expense(s, org, expense(date(2025, 6, 12), "1000.00"))
         record_expense(s, org, expense(date(2025, 7, 3), "500.00", "catering", gst=Decimal("0"), qst=Decimal("0")))
     with factory() as s:
@@ -109,8 +112,8 @@ def test_budget_vs_actual_by_line_and_by_grant(factory: sessionmaker[Session], o
 
 def test_a_funders_login_sees_only_its_grants(factory: sessionmaker[Session], org_id: int) -> None:
     with unit_of_work(factory) as s:
-        record_expense(s, s.get_one(Organisation, org_id), expense(date(2025, 7, 3), "500.00", "catering"))
-        from fundtrack.services.grants import funder_by_name
+        record_expense(s, treasurer(s, org_id), expense(date(2025, 7, 3), "500.00", "catering"))
+        from fundtrack.services.lookups import funder_by_name
 
         borough = funder_by_name(s, Scope(org_id), "Arrondissement").id
     with factory() as s:

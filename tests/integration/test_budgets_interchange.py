@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fundtrack.db import unit_of_work
@@ -21,19 +21,10 @@ from fundtrack.services import interchange
 
 from .conftest import row_counts
 from .test_interchange import dump, load
-from .test_interchange import empty as empty_tables
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "parc-extension.yaml"
 OPS = "Fonctionnement de la Table"
 EVENTS = "Grands rendez-vous et assemblées"
-
-
-def empty(engine: Engine) -> None:
-    """Every table emptied, reversals before what they reverse (the link is ON DELETE RESTRICT)."""
-    with engine.begin() as conn:
-        conn.execute(delete(Expense).where(Expense.reverses_id.is_not(None)))
-        conn.execute(delete(Allocation).where(Allocation.reverses_id.is_not(None)))
-    empty_tables(engine)
 
 
 def budget_document() -> dict[str, Any]:
@@ -173,7 +164,7 @@ def test_budgets_and_expenses_load_with_their_figures(factory: sessionmaker[Sess
 
 @pytest.mark.parametrize("fmt", ["yaml", "json"])
 def test_dump_then_load_gives_the_same_budgets_and_expenses_back(
-    factory: sessionmaker[Session], engine: Engine, fmt: str
+    factory: sessionmaker[Session], engine: Engine, empty_database: sessionmaker[Session], fmt: str
 ) -> None:
     load(factory, budget_document())
     first = dump(factory)
@@ -182,10 +173,9 @@ def test_dump_then_load_gives_the_same_budgets_and_expenses_back(
     assert first["budgets"][1]["parent"] == "Adopté 2026"
     counts = row_counts(engine)
     text = interchange.to_yaml(first) if fmt == "yaml" else interchange.to_json(first)
-    empty(engine)
-    load(factory, interchange.parse_text(text, f"table.{fmt}"))
-    assert dump(factory) == first
-    assert row_counts(engine) == counts
+    load(empty_database, interchange.parse_text(text, f"table.{fmt}"))
+    assert dump(empty_database) == first
+    assert row_counts(empty_database.kw["bind"]) == counts
 
 
 def test_a_reversal_holds_nothing_but_what_it_cancels_and_its_date(

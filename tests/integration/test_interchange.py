@@ -9,17 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fundtrack.db import unit_of_work
 from fundtrack.errors import ValidationFailed
 from fundtrack.i18n import using_lang
-from fundtrack.models import Base, Expense, Grant, Instalment
+from fundtrack.models import Grant, Instalment
 from fundtrack.plain import plain
 from fundtrack.services import interchange
+from fundtrack.services.context import acting_for
 from fundtrack.services.ledger import ledger_for_year
-from fundtrack.services.organisation import get_organisation, organisation_scope
+from tests.conftest import the_organisation, the_scope
 
 from .conftest import row_counts
 
@@ -33,16 +34,7 @@ def load(factory: sessionmaker[Session], document: Any) -> None:
 
 def dump(factory: sessionmaker[Session]) -> dict[str, Any]:
     with unit_of_work(factory) as session:
-        return interchange.dump_document(session, get_organisation(session))
-
-
-def empty(engine: Engine) -> None:
-    with engine.begin() as conn:
-        # a reversing expense first: its link to the original is ON DELETE RESTRICT
-        conn.execute(delete(Expense).where(Expense.reverses_id.is_not(None)))
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(delete(table))
-    assert set(row_counts(engine).values()) == {0}
+        return interchange.dump_document(session, acting_for(session))
 
 
 def minimal(**grant: Any) -> dict[str, Any]:
@@ -67,12 +59,12 @@ def minimal(**grant: Any) -> dict[str, Any]:
 
 def test_the_example_loads_with_its_figures(factory: sessionmaker[Session], session: Session) -> None:
     load(factory, interchange.read_file(EXAMPLE))
-    org = get_organisation(session)
+    org = the_organisation(session)
     assert (org.name, org.fiscal_start_month) == ("Table de quartier de Parc-Extension", 4)
     pic = session.scalars(select(Grant).where(Grant.reference == "PIC-2025-2028")).one()
     assert pic.amount == Decimal("450000.00")
     assert len(pic.instalments) == 12
-    year = ledger_for_year(session, organisation_scope(session), "2025-2026")
+    year = ledger_for_year(session, the_scope(session), "2025-2026")
     assert year.total.received == Decimal("37500.00") * 4 + Decimal("50000.00") * 2 + Decimal("15000.00") + Decimal(
         "20000.00"
     ) + Decimal("3850.00") + Decimal("5000.00")
@@ -80,16 +72,15 @@ def test_the_example_loads_with_its_figures(factory: sessionmaker[Session], sess
 
 @pytest.mark.parametrize("fmt", ["yaml", "json"])
 def test_dump_then_load_into_an_empty_database_gives_the_same_data_back(
-    factory: sessionmaker[Session], engine: Engine, fmt: str
+    factory: sessionmaker[Session], engine: Engine, empty_database: sessionmaker[Session], fmt: str
 ) -> None:
     load(factory, interchange.read_file(EXAMPLE))
     first = dump(factory)
     counts = row_counts(engine)
     text = interchange.to_yaml(first) if fmt == "yaml" else interchange.to_json(first)
-    empty(engine)
-    load(factory, interchange.parse_text(text, f"table.{fmt}"))
-    assert dump(factory) == first
-    assert row_counts(engine) == counts
+    load(empty_database, interchange.parse_text(text, f"table.{fmt}"))
+    assert dump(empty_database) == first
+    assert row_counts(empty_database.kw["bind"]) == counts
 
 
 def test_the_dump_keeps_what_the_example_says(factory: sessionmaker[Session]) -> None:

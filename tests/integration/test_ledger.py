@@ -14,15 +14,10 @@ from fundtrack.db import unit_of_work
 from fundtrack.errors import InputError, NotFound, RuleViolation
 from fundtrack.models import Funder, GrantStatus, Organisation
 from fundtrack.periods import DateRange
-from fundtrack.services.grants import (
-    funder_by_name,
-    grant_by_reference,
-    list_funders,
-    list_grants,
-    record_instalment_received,
-    update_funder,
-    update_grant,
-)
+from fundtrack.queries.scope import Scope
+from fundtrack.schemas.interchange import NewOrganisation
+from fundtrack.services.funders import list_funders
+from fundtrack.services.grants import list_grants
 from fundtrack.services.ledger import (
     funding_ledger,
     grant_years,
@@ -30,7 +25,8 @@ from fundtrack.services.ledger import (
     receivables,
     received_by_funder,
 )
-from fundtrack.services.scope import Scope
+from fundtrack.services.lookups import funder_by_name, grant_by_reference
+from tests.conftest import acting_in, change_funder, change_grant, receive, treasurer
 
 from .conftest import add_grant
 
@@ -142,11 +138,12 @@ def test_the_treasurer_renames_a_funder_and_changes_its_fee_cap(
     factory: sessionmaker[Session], session: Session, table: int
 ) -> None:
     with unit_of_work(factory) as s:
-        update_funder(
+        change_funder(
             s,
-            Scope(table),
+            treasurer(s, table),
             BOROUGH,
-            {"name": "Arrondissement de Villeray–Saint-Michel–Parc-Extension", "fee_cap": D("0.10")},
+            name="Arrondissement de Villeray–Saint-Michel–Parc-Extension",
+            fee_cap=D("0.10"),
         )
     funder = funder_by_name(session, Scope(table), "Arrondissement de Villeray–Saint-Michel–Parc-Extension")
     assert funder.fee_cap == Decimal("0.10")
@@ -158,7 +155,7 @@ def test_the_treasurer_renames_a_funder_and_changes_its_fee_cap(
 
 def test_a_funder_cannot_take_the_name_of_another(factory: sessionmaker[Session], table: int) -> None:
     with pytest.raises(InputError) as caught, unit_of_work(factory) as s:
-        update_funder(s, Scope(table), BOROUGH, {"name": CITY})
+        change_funder(s, treasurer(s, table), BOROUGH, name=CITY)
     assert caught.value.describe("en") == f"name: funder '{CITY}' already exists"
 
 
@@ -197,7 +194,7 @@ def test_the_foundation_confirms_its_grant_with_a_new_amount(
     factory: sessionmaker[Session], session: Session, ledger: Scope
 ) -> None:
     with unit_of_work(factory) as s:
-        update_grant(s, ledger, "FGM-2026-2027", {"status": "confirmed", "amount": D("55000.00")})
+        change_grant(s, acting_in(s, ledger), "FGM-2026-2027", status="confirmed", amount=D("55000.00"))
     grant = grant_by_reference(session, ledger, "FGM-2026-2027")
     assert (grant.status, grant.amount) == (GrantStatus.CONFIRMED, D("55000.00"))
     assert [i.expected_amount for i in grant.instalments] == [D("30000.00")]
@@ -206,13 +203,13 @@ def test_the_foundation_confirms_its_grant_with_a_new_amount(
 
 def test_a_grant_cannot_take_the_reference_of_another(factory: sessionmaker[Session], ledger: Scope) -> None:
     with pytest.raises(InputError) as caught, unit_of_work(factory) as s:
-        update_grant(s, ledger, "ARR-2026", {"reference": "VDM-2026"})
+        change_grant(s, acting_in(s, ledger), "ARR-2026", reference="VDM-2026")
     assert caught.value.describe("en") == "reference: reference 'VDM-2026' is already used by another grant"
 
 
 def test_a_grant_moves_to_another_funder(factory: sessionmaker[Session], session: Session, ledger: Scope) -> None:
     with unit_of_work(factory) as s:
-        update_grant(s, ledger, "ARR-2026", {"funder": CITY})
+        change_grant(s, acting_in(s, ledger), "ARR-2026", funder=CITY)
     assert grant_by_reference(session, ledger, "ARR-2026").funder.name == CITY
 
 
@@ -220,7 +217,7 @@ def test_a_change_that_breaks_the_schedule_is_refused(
     factory: sessionmaker[Session], session: Session, ledger: Scope
 ) -> None:
     with pytest.raises(RuleViolation) as caught, unit_of_work(factory) as s:
-        update_grant(s, ledger, "PIC-2025-2027", {"amount": D("320000.00")})
+        change_grant(s, acting_in(s, ledger), "PIC-2025-2027", amount=D("320000.00"))
     assert caught.value.field == "schedule"
     assert grant_by_reference(session, ledger, "PIC-2025-2027").amount == D("300000.00")
 
@@ -245,29 +242,40 @@ def test_an_instalment_is_not_overdue_on_its_expected_date(session: Session, led
     assert receivables(session, ledger, date(2026, 8, 16))[0].overdue_days == 1
 
 
-def test_the_city_pays_its_second_instalment(factory: sessionmaker[Session], session: Session, ledger: Scope) -> None:
+def test_the_city_pays_its_second_instalment_500_short_and_the_rest_stays_owed(
+    factory: sessionmaker[Session], session: Session, ledger: Scope
+) -> None:
     with unit_of_work(factory) as s:
-        record_instalment_received(s, ledger, "VDM-2026", date(2026, 8, 15), date(2026, 11, 20), D("19500.00"))
+        done = receive(s, acting_in(s, ledger), "VDM-2026", date(2026, 8, 15), date(2026, 11, 20), D("19500.00"))
+        assert (done.in_full, done.difference) == (False, D("-500.00"))
     owed = receivables(session, ledger, date(2026, 11, 25))
-    assert [r.reference for r in owed] == ["PIC-2025-2027"]
+    assert [(r.reference, r.amount, r.received) for r in owed] == [
+        ("VDM-2026", D("500.00"), D("19500.00")),
+        ("PIC-2025-2027", D("80000.00"), D("0.00")),
+    ]
     year = ledger_for_year(session, ledger, "2026-2027")
     city = next(r for r in year.rows if r.funder == CITY)
-    assert (city.received, city.to_receive) == (D("19500.00"), D("0.00"))
+    assert (city.received, city.to_receive) == (D("19500.00"), D("500.00"))
     received = received_by_funder(session, ledger, DateRange(date(2026, 1, 1), date(2026, 12, 31)))
     assert received == {CITY: D("39500.00"), CENTRAIDE: D("150000.00")}
+    session.rollback()  # the next reads see what is committed after them
+    with unit_of_work(factory) as s:
+        rest = receive(s, acting_in(s, ledger), "VDM-2026", None, date(2026, 12, 2), D("500.00"))
+        assert (rest.instalment.expected_date, rest.in_full) == (date(2026, 8, 15), True)
+    assert [r.reference for r in receivables(session, ledger, date(2026, 12, 3))] == ["PIC-2025-2027"]
 
 
 def test_an_instalment_is_received_only_once(factory: sessionmaker[Session], ledger: Scope) -> None:
     with pytest.raises(RuleViolation) as caught, unit_of_work(factory) as s:
-        record_instalment_received(s, ledger, "VDM-2026", date(2026, 2, 15), date(2026, 3, 1), D("20000.00"))
+        receive(s, acting_in(s, ledger), "VDM-2026", date(2026, 2, 15), date(2026, 3, 1), D("20000.00"))
     assert caught.value.describe("en") == (
-        "expected_date: the instalment of 2026-02-15 was already received on 2026-02-27"
+        "expected_date: the instalment of 2026-02-15 was already received in full ($20,000.00, on 2026-02-27)"
     )
 
 
 def test_an_instalment_that_was_never_expected_is_not_found(factory: sessionmaker[Session], ledger: Scope) -> None:
     with pytest.raises(NotFound) as caught, unit_of_work(factory) as s:
-        record_instalment_received(s, ledger, "VDM-2026", date(2026, 9, 1), date(2026, 9, 1), D("1.00"))
+        receive(s, acting_in(s, ledger), "VDM-2026", date(2026, 9, 1), date(2026, 9, 1), D("1.00"))
     assert "no instalment expected on 2026-09-01 for grant 'VDM-2026'" in caught.value.describe("en")
 
 
@@ -393,9 +401,9 @@ def test_centraide_gets_not_found_for_the_citys_grant(
     with pytest.raises(NotFound):
         funder_by_name(session, centraide, CITY)
     with pytest.raises(NotFound), unit_of_work(factory) as s:
-        record_instalment_received(s, centraide, "VDM-2026", date(2026, 8, 15), date(2026, 11, 20), D("20000.00"))
+        receive(s, acting_in(s, centraide), "VDM-2026", date(2026, 8, 15), date(2026, 11, 20), D("20000.00"))
     with pytest.raises(NotFound), unit_of_work(factory) as s:
-        update_grant(s, centraide, "VDM-2026", {"amount": D("1.00")})
+        change_grant(s, acting_in(s, centraide), "VDM-2026", amount=D("1.00"))
     # the same message as for a grant that does not exist: no hint that it does
     with pytest.raises(NotFound) as missing:
         grant_by_reference(session, centraide, "NOPE")
@@ -411,7 +419,7 @@ def test_another_organisation_sees_nothing_of_the_table(
     from fundtrack.services.organisation import create_organisation
 
     with unit_of_work(factory) as s:
-        other = create_organisation(s, "Table de quartier Saint-Michel").id
+        other = create_organisation(s, NewOrganisation("Table de quartier Saint-Michel")).organisation_id
     scope = Scope(other)
     assert list_funders(session, scope) == []
     assert list_grants(session, scope) == []

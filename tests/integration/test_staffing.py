@@ -15,23 +15,18 @@ from fundtrack.calc.payroll import PositionTerms
 from fundtrack.calc.staffing import AddPosition
 from fundtrack.db import unit_of_work
 from fundtrack.errors import InputError, NotFound, RuleViolation, ValidationFailed
-from fundtrack.models import Budget, BudgetLine, BudgetVersion, Organisation, VersionKind
+from fundtrack.models import Budget, BudgetLine, BudgetVersion, VersionKind
 from fundtrack.models.staffing import PayrollRateTable, Position
 from fundtrack.periods import DateRange
+from fundtrack.queries.scope import Scope
+from fundtrack.queries.staffing import list_positions
 from fundtrack.schemas.staffing import PayrollRatesSchema, PositionSchema, ScenarioSchema
 from fundtrack.services import interchange
-from fundtrack.services.grants import project_by_name
-from fundtrack.services.scope import Scope
+from fundtrack.services.context import Acting, acting_for
+from fundtrack.services.lookups import project_by_name
+from fundtrack.services.payroll_rates import payroll_tables, rate_book, set_payroll_rates
 from fundtrack.services.simulation import budget_lines_from_run, compare_scenarios, hiring_answers, simulate_scenario
-from fundtrack.services.staffing import (
-    create_position,
-    create_scenario,
-    list_payroll_rates,
-    list_positions,
-    load_payroll_rates,
-    rate_book,
-    set_payroll_rates,
-)
+from fundtrack.services.staffing import create_position, create_scenario
 
 from .conftest import add_grant, row_counts
 
@@ -116,10 +111,9 @@ MOBILISATION = {
 def staffed(in_table: Callable[..., Any]) -> Callable[..., Any]:
     """The Table with its grants, the liaison agent in post and the mobilisation scenario."""
 
-    def setup(session: Session, org: Organisation) -> None:
+    def setup(session: Session, org: Acting) -> None:
         for grant in GRANTS:
             add_grant(session, org, **grant)
-        load_payroll_rates(session, org)
         create_position(session, org, PositionSchema().load(LIAISON))
         create_scenario(session, org, ScenarioSchema().load(MOBILISATION))
 
@@ -127,19 +121,24 @@ def staffed(in_table: Callable[..., Any]) -> Callable[..., Any]:
     return in_table
 
 
-def test_the_shipped_payroll_rates_are_loaded_once_and_edits_survive_a_reload(staffed: Callable[..., Any]) -> None:
-    def edit(session: Session, org: Organisation) -> None:
+def test_the_shipped_payroll_rates_are_read_without_writing_and_an_edit_is_the_organisations(
+    staffed: Callable[..., Any], engine: Engine
+) -> None:
+    before = row_counts(engine)
+    staffed(lambda s, o: payroll_tables(s, o.scope))
+    assert row_counts(engine) == before  # reading never writes
+
+    def edit(session: Session, org: Acting) -> None:
         set_payroll_rates(session, org, PayrollRatesSchema().load({"year": 2026, "cnesst_rate": "0.0091"}))
-        load_payroll_rates(session, org)
 
     staffed(edit)
 
-    def check(session: Session, org: Organisation) -> None:
-        rows = list_payroll_rates(session, Scope(org.id))
+    def check(session: Session, org: Acting) -> None:
+        rows = payroll_tables(session, org.scope)
         assert [r.year for r in rows] == [2025, 2026]
-        assert rows[1].cnesst_rate == D("0.0091") and rows[1].edited and not rows[1].cnesst_placeholder
+        assert rows[1].cnesst_rate == D("0.0091") and not rows[1].cnesst_placeholder
         assert rows[1].rrq_mga == D("74600.00") and rows[0].cnesst_rate == D("0.0148")
-        assert rate_book(session, org).for_year(2026)[0].cnesst_rate == D("0.0091")
+        assert rate_book(session, org.scope).for_year(2026)[0].cnesst_rate == D("0.0091")
 
     staffed(check)
 
@@ -151,17 +150,17 @@ def test_a_year_not_shipped_needs_every_parameter(staffed: Callable[..., Any]) -
 
 
 def test_the_organisations_own_cnesst_rate_replaces_the_average(staffed: Callable[..., Any]) -> None:
-    def check(session: Session, org: Organisation) -> None:
-        org.cnesst_rate = D("0.0091")
-        book = rate_book(session, org)
+    def check(session: Session, org: Acting) -> None:
+        org.organisation(session).cnesst_rate = D("0.0091")
+        book = rate_book(session, org.scope)
         assert [t.cnesst_rate for t in book.tables] == [D("0.0091"), D("0.0091")]
 
     staffed(check)
 
 
 def test_the_current_plan_is_simulated_per_fiscal_year_with_who_pays(staffed: Callable[..., Any]) -> None:
-    def check(session: Session, org: Organisation) -> None:
-        run = simulate_scenario(session, Scope(org.id), rng=YEARS)
+    def check(session: Session, org: Acting) -> None:
+        run = simulate_scenario(session, org.scope, rng=YEARS)
         first = run.years[0]
         assert first.year.label == "2026-2027"
         assert first.confirmed == (("Centraide du Grand Montréal", D("45000.00")),)
@@ -181,8 +180,8 @@ def test_the_current_plan_is_simulated_per_fiscal_year_with_who_pays(staffed: Ca
 
 
 def test_the_mobilisation_scenario_adds_the_agent_and_its_funders(staffed: Callable[..., Any]) -> None:
-    def check(session: Session, org: Organisation) -> None:
-        run = simulate_scenario(session, Scope(org.id), "mobilisation agent", rng=YEARS)
+    def check(session: Session, org: Acting) -> None:
+        run = simulate_scenario(session, org.scope, "mobilisation agent", rng=YEARS)
         assert run.plan.title("mobilisation", "en") == "Mobilisation agent"
         first = run.years[0]
         assert ("Fondation du Grand Montréal", first.confirmed[1][1]) in first.confirmed
@@ -194,7 +193,7 @@ def test_the_mobilisation_scenario_adds_the_agent_and_its_funders(staffed: Calla
         assert runway_confirmed is not None and runway_requested is not None
         assert runway_confirmed < runway_requested  # the borough's request carries it further
 
-        table = compare_scenarios(session, Scope(org.id), [None, "mobilisation agent"], rng=YEARS)
+        table = compare_scenarios(session, org.scope, [None, "mobilisation agent"], rng=YEARS)
         for year in table.values():
             assert year["mobilisation agent"].cost.total > year[""].cost.total
 
@@ -202,25 +201,25 @@ def test_the_mobilisation_scenario_adds_the_agent_and_its_funders(staffed: Calla
 
 
 def test_the_coordinators_three_answers_for_the_mobilisation_agent(staffed: Callable[..., Any]) -> None:
-    def check(session: Session, org: Organisation) -> None:
-        run = simulate_scenario(session, Scope(org.id), "mobilisation agent", rng=YEARS)
-        answers = hiring_answers(session, Scope(org.id), run, "mobilisation", date(2027, 12, 31))
+    def check(session: Session, org: Acting) -> None:
+        run = simulate_scenario(session, org.scope, "mobilisation agent", rng=YEARS)
+        answers = hiring_answers(session, org.scope, run, "mobilisation", date(2027, 12, 31))
         assert answers.earliest_start is not None and answers.earliest_start > date(2027, 1, 5)
         assert answers.most_hours is not None and D(0) < answers.most_hours < D(32)
         confirmed, granted = answers.needed_confirmed, answers.needed_requested
         assert sum(confirmed.values()) > sum(granted.values()) >= 0
         with pytest.raises(NotFound):
-            hiring_answers(session, Scope(org.id), run, "communications", date(2027, 12, 31))
+            hiring_answers(session, org.scope, run, "communications", date(2027, 12, 31))
 
     staffed(check)
 
 
 def test_a_hire_given_on_the_command_line_joins_the_plan(staffed: Callable[..., Any]) -> None:
-    def check(session: Session, org: Organisation) -> None:
+    def check(session: Session, org: Acting) -> None:
         hire = PositionTerms("com", date(2027, 4, 1), hourly_rate=D("28"), weekly_hours=D("28"))
         run = simulate_scenario(
             session,
-            Scope(org.id),
+            org.scope,
             rng=YEARS,
             extra=[AddPosition(hire)],
             titles={"com": ("Agent·e de communication", "Communications agent")},
@@ -232,16 +231,16 @@ def test_a_hire_given_on_the_command_line_joins_the_plan(staffed: Callable[..., 
 
 
 def test_the_budget_generated_from_a_scenario_equals_the_projection(staffed: Callable[..., Any]) -> None:
-    def check(session: Session, org: Organisation) -> None:
-        project = project_by_name(session, org.id, "Fonctionnement de la Table")
-        budget = Budget(organisation_id=org.id, project_id=project.id)
+    def check(session: Session, org: Acting) -> None:
+        project = project_by_name(session, org.scope, "Fonctionnement de la Table")
+        budget = Budget(organisation_id=org.organisation_id, project_id=project.id)
         version = BudgetVersion(name="scénario mobilisation", kind=VersionKind.SCENARIO)
         budget.versions.append(version)
         session.add(budget)
         session.flush()
-        run = simulate_scenario(session, Scope(org.id), "mobilisation agent", rng=YEARS)
-        lines = budget_lines_from_run(session, Scope(org.id), run, version.id)
-        again = budget_lines_from_run(session, Scope(org.id), run, version.id)  # replaces, never doubles
+        run = simulate_scenario(session, org.scope, "mobilisation agent", rng=YEARS)
+        lines = budget_lines_from_run(session, org.scope, run, version.id)
+        again = budget_lines_from_run(session, org.scope, run, version.id)  # replaces, never doubles
         assert len(again) == len(lines)
         stored = session.scalars(select(BudgetLine).where(BudgetLine.version_id == version.id)).all()
         assert len(stored) == len(lines)
@@ -278,10 +277,10 @@ def test_bad_staffing_input_is_refused_and_nothing_is_written(staffed: Callable[
 
 
 def test_a_funders_login_sees_only_the_positions_it_funds(staffed: Callable[..., Any]) -> None:
-    def check(session: Session, org: Organisation) -> None:
-        funders = {f.name: f.id for f in org.funders}
-        centraide = Scope(org.id, funders["Centraide du Grand Montréal"])
-        city = Scope(org.id, funders["Ville de Montréal"])
+    def check(session: Session, org: Acting) -> None:
+        funders = {f.name: f.id for f in org.organisation(session).funders}
+        centraide = Scope(org.organisation_id, funders["Centraide du Grand Montréal"])
+        city = Scope(org.organisation_id, funders["Ville de Montréal"])
         assert [p.key for p in list_positions(session, centraide)] == ["liaison"]
         assert list_positions(session, city) == []
         with pytest.raises(RuleViolation):
@@ -295,8 +294,7 @@ def test_positions_rates_and_scenarios_go_round_the_interchange_file(
 ) -> None:
     staffed(lambda s, o: set_payroll_rates(s, o, PayrollRatesSchema().load({"year": 2026, "cnesst_rate": "0.0091"})))
     with unit_of_work(factory) as session:
-        org = session.scalars(select(Organisation)).one()
-        document = interchange.dump_document(session, org)
+        document = interchange.dump_document(session, acting_for(session))
     assert document["payroll_rates"] == [{"year": 2026, "cnesst_rate": "0.0091"}]
     assert document["positions"][0]["key"] == "liaison"
     assert document["positions"][0]["funding"][0]["amounts"][0] == {"fiscal_year": "2026-2027", "amount": "45000.00"}
@@ -313,8 +311,8 @@ def test_an_interchange_file_with_a_bad_position_names_the_path(
     staffed: Callable[..., Any], factory: sessionmaker[Session]
 ) -> None:
     with unit_of_work(factory) as session:
-        org = session.scalars(select(Organisation)).one()
-        document = interchange.dump_document(session, org)
+        document = interchange.dump_document(session, acting_for(session))
+        tables = len(session.scalars(select(PayrollRateTable)).all())
     document["organisation"]["name"] = "Autre"
     document["positions"][0]["weekly_hours"] = "200"
     with pytest.raises(ValidationFailed) as err, unit_of_work(factory) as session:
@@ -322,4 +320,4 @@ def test_an_interchange_file_with_a_bad_position_names_the_path(
     assert [e.path for e in err.value.errors] == ["positions[0].weekly_hours"]
     with factory() as session:
         assert session.scalars(select(Position)).all()[0].key == "liaison"
-        assert len(session.scalars(select(PayrollRateTable)).all()) == 2
+        assert len(session.scalars(select(PayrollRateTable)).all()) == tables

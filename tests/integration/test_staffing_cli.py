@@ -11,7 +11,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from fundtrack.cli import main
+from fundtrack.db import make_engine
 from fundtrack.i18n import set_lang
+
+from .conftest import row_counts
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "parc-extension.yaml"
 D = Decimal
@@ -146,11 +149,22 @@ def test_an_unknown_scenario_is_refused(example: str) -> None:
     assert "unknown scenario: 'nope'" in result.output
 
 
-def test_payroll_rates_are_listed_as_percentages_and_loaded(example: str) -> None:
-    result = run(example, "payroll-rates", "--load")
+def test_payroll_rates_are_listed_as_percentages_with_their_sources_without_writing(example: str) -> None:
+    before = counts(example)
+    result = run(example, "payroll-rates")
     assert result.exit_code == 0, result.output
-    assert "2025, 2026" in result.output
+    assert "2025" in result.output and "2026" in result.output
     assert "6,3 %" in result.output and "74\u00a0600,00" in result.output
+    assert "Revenu Québec" in result.output and "Retraite Québec" in result.output
+    assert counts(example) == before
     data = json.loads(run(example, "payroll-rates", "--json").output)
     assert [t["year"] for t in data] == [2025, 2026]
     assert data[1]["ei_max"] == "68900.00"
+
+
+def counts(url: str) -> dict[str, int]:
+    engine = make_engine(url)
+    try:
+        return row_counts(engine)
+    finally:
+        engine.dispose()

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 import fundtrack.models  # noqa: F401  (registers every table)
 from fundtrack.db import make_engine, session_factory
 from fundtrack.models.base import Base
+from fundtrack.queries.scope import Scope
 from fundtrack.reports.recalc import find_soffice
 from fundtrack.services import interchange
-from fundtrack.services.organisation import organisation_scope
-from fundtrack.services.scope import Scope
+from tests.conftest import the_scope
 
 REQUIRE_ENV = "FUNDTRACK_REQUIRE_LIBREOFFICE"
 SKIP_MESSAGE = (
@@ -81,4 +81,4 @@ def example(example_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture
 def org_scope(example: Session) -> Scope:
-    return organisation_scope(example)
+    return the_scope(example)

@@ -15,19 +15,23 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from fundtrack.models import Organisation
-from fundtrack.services.budgets import add_in_kind, allocate
+from fundtrack.schemas.budgets import InKindSchema
+from fundtrack.schemas.ledger import FunderSchema
+from fundtrack.services.allocations import allocate
+from fundtrack.services.context import Acting
+from fundtrack.services.contributions import add_in_kind
 from fundtrack.services.expenses import record_expense
-from fundtrack.services.grants import create_funder, create_grant
+from fundtrack.services.funders import create_funder
+from fundtrack.services.grants import create_grant
 from tests.integration.budget_factories import OPS, alloc, expense, grant, the_table
 
 HOSTILE_PAYEE = '=HYPERLINK("http://example.com/x","Cliquez")'
 HOSTILE_DESCRIPTION = "+1 -1 @SUM(A1)"
 
 
-def funded_table(session: Session) -> Organisation:
+def funded_table(session: Session) -> Acting:
     org = the_table(session)
-    create_funder(session, org, {"name": "Fondation du quartier", "kind": "foundation"})
+    create_funder(session, org, FunderSchema().load({"name": "Fondation du quartier", "kind": "foundation"}))
     create_grant(
         session,
         org,
@@ -39,14 +43,16 @@ def funded_table(session: Session) -> Organisation:
     add_in_kind(
         session,
         org,
-        {
-            "project": OPS,
-            "contributor": "Centre communautaire",
-            "description": "Salle prêtée pour le Grand rendez-vous",
-            "fair_value": Decimal("1500.00"),
-            "start_date": date(2025, 4, 1),
-            "end_date": date(2026, 3, 31),
-        },
+        InKindSchema().load(
+            {
+                "project": OPS,
+                "contributor": "Centre communautaire",
+                "description": "Salle prêtée pour le Grand rendez-vous",
+                "fair_value": Decimal("1500.00"),
+                "start_date": date(2025, 4, 1),
+                "end_date": date(2026, 3, 31),
+            }
+        ),
     )
     expenses: list[tuple[date, str, str, dict[str, Any]]] = [
         (date(2025, 5, 14), "1000.00", "translation", {"charges": [{"grant": "PIC", "amount": Decimal("1074.87")}]}),

@@ -17,11 +17,11 @@ from fundtrack.db import make_engine, session_factory
 from fundtrack.i18n import Lang
 from fundtrack.models.base import Base
 from fundtrack.periods import FiscalCalendar
+from fundtrack.queries.scope import Scope
 from fundtrack.reports.budget import BudgetReport, budget_report
 from fundtrack.reports.budget_xlsx import write_budget_report
 from fundtrack.reports.recalc import check_workbook
 from fundtrack.services.package import funding_gap, project_package
-from fundtrack.services.scope import Scope
 from tests.integration.budget_factories import OPS, the_table
 from tests.reports.conftest import TODAY, load
 
@@ -36,7 +36,7 @@ def table_db(tmp_path: Path) -> Iterator[tuple[Path, Session, Scope]]:
     Base.metadata.create_all(engine)
     factory = session_factory(engine)
     with factory() as session, session.begin():
-        org_id = the_table(session).id
+        org_id = the_table(session).organisation_id
     with factory() as session:
         yield path, session, Scope(org_id)
     engine.dispose()

@@ -17,19 +17,19 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from fundtrack.calc.budgets import amount_in
 from fundtrack.i18n import Lang
 from fundtrack.money import ZERO
+from fundtrack.queries.budget_lines import line_amounts, lines_of_versions
+from fundtrack.queries.scope import Scope
+from fundtrack.queries.versions import current_version_ids
 from fundtrack.reports.budget import budget_report
 from fundtrack.reports.budget_xlsx import write_budget_report
 from fundtrack.reports.recalc import check_workbook
 from fundtrack.reports.simulation import simulation_report
 from fundtrack.reports.simulation_xlsx import write_simulation_report
-from fundtrack.services.budgets import current_version_ids, line_months, lines_of_versions
-from fundtrack.services.organisation import get_organisation, organisation_scope
 from fundtrack.services.package import funding_gap, project_package
-from fundtrack.services.scope import Scope
 from fundtrack.services.simulation import simulate_scenario
+from tests.conftest import the_organisation, the_scope
 from tests.reports.conftest import TODAY, load
 
 SCENARIOS: list[str | None] = ["mobilisation agent", "communications agent", "both", None]
@@ -80,7 +80,7 @@ def budget_books(tmp_path_factory: pytest.TempPathFactory, example_factory: Any)
     out: dict[Lang, tuple[Path, Any]] = {}
     folder = tmp_path_factory.mktemp("budget")
     with example_factory() as session:
-        scope = organisation_scope(session)
+        scope = the_scope(session)
         for lang in ("fr", "en"):
             report = budget_report(session, scope, as_of=TODAY, lang=lang)
             path = folder / f"budget-{lang}.xlsx"
@@ -101,7 +101,7 @@ def test_example_budget_lines_by_project_and_fiscal_year(
     header = find(ws, HEADERS["project"][lang])
     assert rows_from(ws, header, header, 7, col=1)[0][3:6] == YEARS
     # every line of every current version, as the budget service gives it
-    org = get_organisation(example)
+    org = the_organisation(example)
     years = report.years
     whole = years[0].start, years[-1].end
     lines = lines_of_versions(example, current_version_ids(example, org.id))
@@ -110,7 +110,7 @@ def test_example_budget_lines_by_project_and_fiscal_year(
             ln.version.budget.project.name,
             ln.category.label(lang),
             ln.description,
-            *(amount_in(line_months(ln), y) for y in years),
+            *(line_amounts(ln).over(y) for y in years),
         )
         for ln in lines
         if any(a.period_start <= whole[1] and a.period_end >= whole[0] for a in ln.amounts)
@@ -177,7 +177,7 @@ def test_example_gap_with_confirmed_and_requested_money_and_its_chart(
     budget_books: dict[Lang, tuple[Path, Any]], example: Session, org_scope: Scope, lang: Lang
 ) -> None:
     path, _ = budget_books[lang]
-    org = get_organisation(example)
+    org = the_organisation(example)
     gap, _, _ = funding_gap(example, org_scope)
     by_year = {y.period.label: y for y in gap.years(org.calendar)}
     ws = load(path, values=True).worksheets[2]
@@ -223,7 +223,7 @@ def simulation_books(tmp_path_factory: pytest.TempPathFactory, example_factory: 
     out: dict[Lang, tuple[Path, Any]] = {}
     folder = tmp_path_factory.mktemp("simulation")
     with example_factory() as session:
-        scope = organisation_scope(session)
+        scope = the_scope(session)
         for lang in ("fr", "en"):
             report = simulation_report(session, scope, SCENARIOS, as_of=TODAY, lang=lang)
             path = folder / f"simulation-{lang}.xlsx"

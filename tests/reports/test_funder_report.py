@@ -17,14 +17,14 @@ from fundtrack.errors import NotFound
 from fundtrack.i18n import Lang
 from fundtrack.models.base import Base
 from fundtrack.periods import DateRange, FiscalCalendar
+from fundtrack.queries.scope import Scope
 from fundtrack.reports.funder import funder_report
 from fundtrack.reports.funder_xlsx import funder_names, write_funder_report
 from fundtrack.reports.recalc import check_workbook
 from fundtrack.services import interchange
-from fundtrack.services.grants import funder_by_name
 from fundtrack.services.ledger import grant_years
-from fundtrack.services.organisation import organisation_scope
-from fundtrack.services.scope import Scope
+from fundtrack.services.lookups import funder_by_name
+from tests.conftest import the_scope
 from tests.reports.conftest import EXAMPLE, TODAY, load
 
 CENTRAIDE = "Centraide du Grand Montréal"
@@ -171,7 +171,7 @@ def test_names_and_text_that_look_like_formulas_stay_text(tmp_path: Path) -> Non
     engine = make_engine(f"sqlite:///{db}")
     evil = '=HYPERLINK("http://example.com/x","Cliquez")'
     with session_factory(engine)() as session:
-        scope = organisation_scope(session)
+        scope = the_scope(session)
         report = funder_report(session, scope, evil, as_of=TODAY)
     engine.dispose()
     path = tmp_path / "hostile.xlsx"

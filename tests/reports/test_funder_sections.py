@@ -16,13 +16,13 @@ from fundtrack.db import make_engine, session_factory
 from fundtrack.i18n import Lang
 from fundtrack.models.base import Base
 from fundtrack.periods import FiscalCalendar
+from fundtrack.queries.charges import list_expenses
+from fundtrack.queries.scope import Scope
 from fundtrack.reports.funder import funder_report
 from fundtrack.reports.funder_xlsx import write_funder_report
 from fundtrack.reports.recalc import check_workbook
-from fundtrack.services.expenses import list_expenses
-from fundtrack.services.grants import funder_by_name
+from fundtrack.services.lookups import funder_by_name
 from fundtrack.services.package import project_package
-from fundtrack.services.scope import Scope
 from fundtrack.services.simulation import grant_staffing
 from fundtrack.services.variance import budget_vs_actual
 from tests.integration.budget_factories import OPS

@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 
 from fundtrack.i18n import Lang
 from fundtrack.money import ZERO
+from fundtrack.queries.scope import Scope
 from fundtrack.reports.recalc import check_workbook
 from fundtrack.reports.simulation import simulation_report
 from fundtrack.reports.simulation_xlsx import write_simulation_report
-from fundtrack.services.organisation import get_organisation
-from fundtrack.services.scope import Scope
 from fundtrack.services.simulation import default_range, simulate_scenario
+from tests.conftest import the_organisation
 from tests.reports.conftest import TODAY, load
 
 MOBILISATION = "mobilisation agent"
@@ -38,7 +38,7 @@ def test_scenarios_side_by_side_match_the_simulation(
     tmp_path: Path, example: Session, org_scope: Scope, lang: Lang
 ) -> None:
     report = simulation_report(example, org_scope, [MOBILISATION, None], as_of=TODAY, lang=lang)
-    run = simulate_scenario(example, org_scope, MOBILISATION, rng=default_range(get_organisation(example), TODAY))
+    run = simulate_scenario(example, org_scope, MOBILISATION, rng=default_range(the_organisation(example), TODAY))
     path = tmp_path / f"simulation-{lang}.xlsx"
     write_simulation_report(report, path)
     ws = load(path, values=True).worksheets[0]

@@ -83,7 +83,7 @@ def _refusal(split: list[Charge], grants: list[GrantFunds], own: str = "0") -> R
 def test_a_split_that_does_not_add_up_is_refused() -> None:
     err = _refusal([Charge(1, Decimal("1000.00"))], [CENTRAIDE])
     assert err.code == "charging.split_total"
-    assert "1074.87" in err.describe("en")
+    assert "$1,074.87" in err.describe("en")
 
 
 def test_charging_outside_the_grant_period_is_refused_naming_the_grant() -> None:

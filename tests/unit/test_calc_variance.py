@@ -7,21 +7,21 @@ from decimal import Decimal
 
 import pytest
 
-from fundtrack.calc.budgets import monthly_amounts
-from fundtrack.calc.variance import BudgetActual, check_dimension, variance
+from fundtrack.calc.budgets import BudgetAmounts
+from fundtrack.calc.variance import VarianceItem, check_dimension, variance
 from fundtrack.errors import InputError
 from fundtrack.periods import FiscalCalendar
 
 FY25 = FiscalCalendar(4).starting(2025)
 
 
-def _item(line: str, category: str, budget: str, actual: str, grant: str | None = None) -> BudgetActual:
-    return BudgetActual(
-        line_id=hash(line) % 1000,
+def _item(line: str, category: str, budget: str, actual: str, grant: str | None = None) -> VarianceItem:
+    return VarianceItem(
+        key=(1, hash(category) % 1000, hash(line) % 1000),
         line=line,
         category=category,
         project="Fonctionnement",
-        budget=monthly_amounts({FY25: Decimal(budget)}),
+        budget=BudgetAmounts({FY25: Decimal(budget)}),
         actual=Decimal(actual),
         grant=grant,
         funder="Centraide" if grant else None,

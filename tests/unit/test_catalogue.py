@@ -18,6 +18,7 @@ from fundtrack.models.expenses import PaymentMethod
 from fundtrack.models.ledger import DesiredChange
 from fundtrack.models.staffing import ChangeKind, PositionStatus
 from fundtrack.rates import PARAMETERS
+from fundtrack.roles import Action, Role
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [p for d in ("fundtrack", "admin_app") for p in (ROOT / d).rglob("*.py")]
@@ -32,6 +33,8 @@ FAMILIES: dict[str, list[str]] = {
     "desired_change": [m.value for m in DesiredChange],
     "position_status": [m.value for m in PositionStatus],
     "change_kind": [m.value for m in ChangeKind],
+    "role": [m.value for m in Role],
+    "action": [m.value for m in Action],
     "payroll.param": list(PARAMETERS),
     "package.rule": list(RULES),
     "package.matching_basis": ["grant", "project"],

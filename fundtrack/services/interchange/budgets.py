@@ -34,14 +34,25 @@ from fundtrack.models import (
     Expense,
     Grant,
     InKindContribution,
-    Organisation,
     OwnFunds,
     Project,
 )
-from fundtrack.schemas.budgets import AllocationSchema, ExpenseSchema, InKindSchema, OwnFundsSchema, VersionSchema
-from fundtrack.services.budgets import add_in_kind, add_own_funds, allocate, create_version, current_version
+from fundtrack.schemas.budgets import (
+    AllocationSchema,
+    ExpenseEntry,
+    ExpenseSchema,
+    InKindSchema,
+    NewAllocation,
+    OwnFundsSchema,
+    VersionSchema,
+)
+from fundtrack.services.allocations import allocate
+from fundtrack.services.budgets import create_version
+from fundtrack.services.context import Acting
+from fundtrack.services.contributions import add_in_kind, add_own_funds
 from fundtrack.services.expenses import ExpenseBatch, rebate_rates, record_expense, reverse_expense
 from fundtrack.services.interchange.section import Section, plain
+from fundtrack.services.lookups import current_version
 
 M_UNKNOWN_KEY = msg("expense.unknown_key")
 M_DUPLICATE_KEY = msg("expense.duplicate_key")
@@ -52,15 +63,11 @@ _STATE = "fundtrack.interchange.expenses"
 # --- budgets ---------------------------------------------------------------------------
 
 
-def _write_version(session: Session, org: Organisation, data: dict[str, Any]) -> BudgetVersion:
-    return create_version(session, org, data)
-
-
-def _versions(session: Session, org: Organisation) -> list[BudgetVersion]:
+def _versions(session: Session, org: Acting) -> list[BudgetVersion]:
     query = (
         select(BudgetVersion)
         .join(BudgetVersion.budget)
-        .where(Budget.organisation_id == org.id)
+        .where(Budget.organisation_id == org.organisation_id)
         .options(
             selectinload(BudgetVersion.budget).selectinload(Budget.project),
             selectinload(BudgetVersion.parent),
@@ -72,11 +79,11 @@ def _versions(session: Session, org: Organisation) -> list[BudgetVersion]:
     return list(session.scalars(query))
 
 
-def _year_label(org: Organisation, start: Any) -> str:
+def _year_label(org: Acting, start: Any) -> str:
     return org.calendar.year_of(start).label
 
 
-def _dump_versions(session: Session, org: Organisation) -> list[dict[str, Any]]:
+def _dump_versions(session: Session, org: Acting) -> list[dict[str, Any]]:
     out = []
     for v in _versions(session, org):
         out.append(
@@ -110,17 +117,17 @@ def _dump_versions(session: Session, org: Organisation) -> list[dict[str, Any]]:
 # --- allocations -----------------------------------------------------------------------
 
 
-def _write_allocation(session: Session, org: Organisation, data: dict[str, Any]) -> None:
-    for j, entry in enumerate(data["amounts"]):
+def _write_allocation(session: Session, acting: Acting, cmd: NewAllocation) -> None:
+    for j, entry in enumerate(cmd.amounts):
         try:
-            allocate(session, org, {**data, "fiscal_year": entry["fiscal_year"], "amount": entry["amount"]})
+            allocate(session, acting, NewAllocation(**{**cmd.__dict__, "amounts": (entry,)}))
         except InputError as exc:
-            if exc.field in ("amount", "fiscal_year"):
-                exc.field = f"amounts[{j}].{exc.field}"
+            if exc.field in ("amount", "amounts[0].fiscal_year"):
+                exc.field = f"amounts[{j}].{exc.field.rpartition('.')[2]}"
             raise
 
 
-def _dump_allocations(session: Session, org: Organisation) -> list[dict[str, Any]]:
+def _dump_allocations(session: Session, org: Acting) -> list[dict[str, Any]]:
     """Net allocations (a reversed allocation and its reversal cancel out), by version, line and grant."""
     query = (
         select(
@@ -130,7 +137,7 @@ def _dump_allocations(session: Session, org: Organisation) -> list[dict[str, Any
             func.sum(Allocation.amount),
         )
         .join(Allocation.grant)
-        .where(Allocation.organisation_id == org.id)
+        .where(Allocation.organisation_id == org.organisation_id)
         .group_by(Allocation.line_id, Grant.reference, Allocation.period_start)
     )
     amounts: dict[tuple[int, str], list[tuple[Any, Decimal]]] = defaultdict(list)
@@ -164,14 +171,10 @@ def _dump_allocations(session: Session, org: Organisation) -> list[dict[str, Any
 # --- in-kind and own funds -------------------------------------------------------------
 
 
-def _write_in_kind(session: Session, org: Organisation, data: dict[str, Any]) -> InKindContribution:
-    return add_in_kind(session, org, data)
-
-
-def _dump_in_kind(session: Session, org: Organisation) -> list[dict[str, Any]]:
+def _dump_in_kind(session: Session, org: Acting) -> list[dict[str, Any]]:
     query = (
         select(InKindContribution)
-        .where(InKindContribution.organisation_id == org.id)
+        .where(InKindContribution.organisation_id == org.organisation_id)
         .options(selectinload(InKindContribution.project), selectinload(InKindContribution.category))
         .order_by(InKindContribution.id)
     )
@@ -191,14 +194,10 @@ def _dump_in_kind(session: Session, org: Organisation) -> list[dict[str, Any]]:
     ]
 
 
-def _write_own_funds(session: Session, org: Organisation, data: dict[str, Any]) -> OwnFunds:
-    return add_own_funds(session, org, data)
-
-
-def _dump_own_funds(session: Session, org: Organisation) -> list[dict[str, Any]]:
+def _dump_own_funds(session: Session, org: Acting) -> list[dict[str, Any]]:
     query = (
         select(OwnFunds)
-        .where(OwnFunds.organisation_id == org.id)
+        .where(OwnFunds.organisation_id == org.organisation_id)
         .options(selectinload(OwnFunds.project))
         .order_by(OwnFunds.id)
     )
@@ -219,57 +218,62 @@ def _dump_own_funds(session: Session, org: Organisation) -> list[dict[str, Any]]
 # --- expenses --------------------------------------------------------------------------
 
 
-def _loading(session: Session, org: Organisation) -> tuple[dict[str, int], ExpenseBatch]:
+def _loading(session: Session, acting: Acting) -> tuple[dict[str, int], ExpenseBatch]:
     """The file's expense keys seen so far (key → expense id) and the lookups, for this load."""
     state: dict[int, tuple[dict[str, int], ExpenseBatch]] = session.info.setdefault(_STATE, {})
-    if org.id not in state:
-        state[org.id] = ({}, ExpenseBatch(session, org.id))
-    return state[org.id]
+    if acting.organisation_id not in state:
+        state[acting.organisation_id] = ({}, ExpenseBatch(session, acting))
+    return state[acting.organisation_id]
 
 
-def _write_expense(session: Session, org: Organisation, data: dict[str, Any]) -> Expense:
-    keys, batch = _loading(session, org)
-    key = data.get("key")
-    if key is not None and key in keys:
-        raise InputError(M_DUPLICATE_KEY, field="key", key=key)
-    if data.get("reverses") is not None:
-        original = keys.get(data["reverses"])
+def _write_expense(session: Session, acting: Acting, entry: ExpenseEntry) -> Expense:
+    keys, batch = _loading(session, acting)
+    if entry.key is not None and entry.key in keys:
+        raise InputError(M_DUPLICATE_KEY, field="key", key=entry.key)
+    if entry.reverses is not None:
+        original = keys.get(entry.reverses)
         if original is None:
-            raise InputError(M_UNKNOWN_KEY, field="reverses", key=data["reverses"])
-        expense = reverse_expense(session, org, original, data["date"])
+            raise InputError(M_UNKNOWN_KEY, field="reverses", key=entry.reverses)
+        expense = reverse_expense(session, acting, original, entry.date)
         batch.note(expense)
     else:
-        expense = record_expense(session, org, data, batch)
-    if key is not None:
-        keys[key] = expense.id
+        expense = record_expense(session, acting, entry.expense(), batch)
+    if entry.key is not None:
+        keys[entry.key] = expense.id
     return expense
 
 
-def _dump_expenses(session: Session, org: Organisation) -> list[dict[str, Any]]:
+def _dump_expenses(session: Session, org: Acting) -> list[dict[str, Any]]:
     """Every expense in the order it was recorded (so that charges load within what remains)."""
     projects = {
-        i: n for i, n in session.execute(select(Project.id, Project.name).where(Project.organisation_id == org.id))
+        i: n
+        for i, n in session.execute(
+            select(Project.id, Project.name).where(Project.organisation_id == org.organisation_id)
+        )
     }
     categories = {
         i: c
         for i, c in session.execute(
-            select(BudgetCategory.id, BudgetCategory.code).where(BudgetCategory.organisation_id == org.id)
+            select(BudgetCategory.id, BudgetCategory.code).where(BudgetCategory.organisation_id == org.organisation_id)
         )
     }
     grants = {
-        i: r for i, r in session.execute(select(Grant.id, Grant.reference).where(Grant.organisation_id == org.id))
+        i: r
+        for i, r in session.execute(
+            select(Grant.id, Grant.reference).where(Grant.organisation_id == org.organisation_id)
+        )
     }
     current_lines = _current_line_descriptions(session, org)
     query = (
         select(Expense)
-        .where(Expense.organisation_id == org.id)
+        .where(Expense.organisation_id == org.organisation_id)
         .options(selectinload(Expense.charges))
         .order_by(Expense.id)
     )
     expenses = list(session.scalars(query))
     position = {e.id: i for i, e in enumerate(expenses)}
     reversed_ids = {e.reverses_id for e in expenses if e.reverses_id is not None}
-    rates = rebate_rates(org)
+    rates = rebate_rates(org.organisation(session))
     out = []
     for e in expenses:
         if e.reverses_id is not None:
@@ -303,11 +307,11 @@ def _key(index: int) -> str:
     return f"dep-{index + 1}"
 
 
-def _current_line_descriptions(session: Session, org: Organisation) -> dict[int, str]:
+def _current_line_descriptions(session: Session, org: Acting) -> dict[int, str]:
     """The lines of each project's current version, by id: the lines an expense can name."""
     budgets = session.scalars(
         select(Budget)
-        .where(Budget.organisation_id == org.id)
+        .where(Budget.organisation_id == org.organisation_id)
         .options(selectinload(Budget.versions).selectinload(BudgetVersion.lines))
     )
     out: dict[int, str] = {}
@@ -318,8 +322,8 @@ def _current_line_descriptions(session: Session, org: Organisation) -> dict[int,
     return out
 
 
-VERSIONS = Section("budgets", VersionSchema, _write_version, _dump_versions)
+VERSIONS = Section("budgets", VersionSchema, create_version, _dump_versions)
 ALLOCATIONS = Section("allocations", AllocationSchema, _write_allocation, _dump_allocations)
-IN_KIND = Section("in_kind", InKindSchema, _write_in_kind, _dump_in_kind)
-OWN_FUNDS = Section("own_funds", OwnFundsSchema, _write_own_funds, _dump_own_funds)
+IN_KIND = Section("in_kind", InKindSchema, add_in_kind, _dump_in_kind)
+OWN_FUNDS = Section("own_funds", OwnFundsSchema, add_own_funds, _dump_own_funds)
 EXPENSES = Section("expenses", ExpenseSchema, _write_expense, _dump_expenses)

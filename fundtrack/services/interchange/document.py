@@ -24,12 +24,14 @@ from sqlalchemy.orm import Session
 
 from fundtrack.errors import FieldError, InputError, NotFound, ValidationFailed
 from fundtrack.i18n import msg, translate
-from fundtrack.models import Organisation
+from fundtrack.roles import Role
 from fundtrack.schemas.common import flatten_errors
-from fundtrack.schemas.interchange import FORMAT_NAME, FORMAT_VERSION, OrganisationSchema
-from fundtrack.services.interchange.ledger import create_organisation_from, dump_organisation
+from fundtrack.schemas.interchange import FORMAT_NAME, FORMAT_VERSION, NewOrganisation, OrganisationSchema
+from fundtrack.services.context import SYSTEM, Acting
+from fundtrack.services.interchange.ledger import dump_organisation
 from fundtrack.services.interchange.section import Section
 from fundtrack.services.interchange.sections import SECTIONS
+from fundtrack.services.organisation import create_organisation
 
 M_NOT_JSON = msg("interchange.not_json")
 M_NOT_YAML = msg("interchange.not_yaml")
@@ -83,7 +85,7 @@ def read_file(path: Path) -> Any:
     return parse_text(text, path.name)
 
 
-def validate(document: Any) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+def validate(document: Any) -> tuple[NewOrganisation, dict[str, list[Any]]]:
     """Validate a parsed document; return the organisation and each section's records.
 
     Raises :class:`ValidationFailed` with every error found, each with its path.
@@ -94,7 +96,7 @@ def validate(document: Any) -> tuple[dict[str, Any], dict[str, list[Any]]]:
     return organisation, {key: [record for _, record in items] for key, items in records.items()}
 
 
-def _check(document: Any) -> tuple[dict[str, Any] | None, dict[str, list[tuple[int, Any]]], list[FieldError]]:
+def _check(document: Any) -> tuple[NewOrganisation | None, dict[str, list[tuple[int, Any]]], list[FieldError]]:
     """The organisation (None if invalid), each section's valid records with their index, and the errors.
 
     Records are checked one by one so that the valid ones can still be tried against
@@ -110,7 +112,7 @@ def _check(document: Any) -> tuple[dict[str, Any] | None, dict[str, list[tuple[i
     for key in document:
         if key not in known and key not in ("format", "version", "organisation"):
             errors.append(FieldError(str(key), M_UNKNOWN_SECTION, (("known", ", ".join(known)),)))
-    organisation: dict[str, Any] | None = None
+    organisation: NewOrganisation | None = None
     try:
         organisation = OrganisationSchema().load(document.get("organisation") or {})
     except Exception as exc:  # marshmallow.ValidationError
@@ -133,7 +135,14 @@ def _check(document: Any) -> tuple[dict[str, Any] | None, dict[str, list[tuple[i
     return organisation, records, errors
 
 
-def load_document(session: Session, document: Any, progress: Callable[[int], object] | None = None) -> Organisation:
+def load_document(
+    session: Session,
+    document: Any,
+    progress: Callable[[int], object] | None = None,
+    *,
+    actor: str = SYSTEM,
+    role: Role = Role.TREASURER,
+) -> Acting:
     """Write a whole document into ``session`` (the caller's transaction).
 
     ``progress``, if given, is called with the number of records written since its
@@ -150,12 +159,12 @@ def load_document(session: Session, document: Any, progress: Callable[[int], obj
         raise ValidationFailed(errors)
     # names of refused records: a later record that names one is not reported again
     refused = {key for key in (_refused_key(document, e.path) for e in errors) if key is not None}
-    org = create_organisation_from(session, organisation_data)
+    acting = create_organisation(session, organisation_data, actor=actor, role=role)
     for section in sections():
         for index, record in records.get(section.key, []):
             try:
                 with session.begin_nested():
-                    section.write(session, org, record)
+                    section.write(session, acting, record)
             except InputError as exc:
                 consequence = isinstance(exc, NotFound) and refused.intersection(map(str, exc.params.values()))
                 if not consequence:
@@ -168,7 +177,7 @@ def load_document(session: Session, document: Any, progress: Callable[[int], obj
     if errors:
         raise ValidationFailed(sorted(errors, key=lambda e: _position(e.path)))
     session.flush()
-    return org
+    return acting
 
 
 def _record_key(raw: Any) -> str | None:
@@ -204,12 +213,12 @@ def record_count(document: Any) -> int:
     return sum(len(document.get(s.key) or []) for s in sections() if isinstance(document.get(s.key), list))
 
 
-def dump_document(session: Session, org: Organisation) -> dict[str, Any]:
+def dump_document(session: Session, acting: Acting) -> dict[str, Any]:
     """The organisation's whole dataset, in the interchange format."""
     document: dict[str, Any] = {"format": FORMAT_NAME, "version": FORMAT_VERSION}
-    document["organisation"] = dump_organisation(org)
+    document["organisation"] = dump_organisation(acting.organisation(session))
     for section in sections():
-        document[section.key] = section.dump(session, org)
+        document[section.key] = section.dump(session, acting)
     return document
 
 

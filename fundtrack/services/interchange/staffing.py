@@ -13,35 +13,26 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from fundtrack.models import Organisation
-from fundtrack.models.staffing import PayrollRateTable, Position, PositionFunding, Scenario, ScenarioChange
+from fundtrack.models.staffing import PayrollRateTable, PositionFunding, ScenarioChange
 from fundtrack.periods import DateRange
+from fundtrack.queries.staffing import list_positions, list_scenarios
 from fundtrack.rates import PARAMETERS, shipped_rates
-from fundtrack.schemas.staffing import PayrollRatesSchema, PositionSchema, ScenarioSchema
+from fundtrack.schemas.staffing import PayrollRatesSchema, PositionSchema, RatesChange, ScenarioSchema
+from fundtrack.services.context import Acting
 from fundtrack.services.interchange.section import Section, plain
-from fundtrack.services.scope import Scope
-from fundtrack.services.staffing import (
-    CHANGE_COLUMNS,
-    create_position,
-    create_scenario,
-    list_positions,
-    list_scenarios,
-    load_payroll_rates,
-    set_payroll_rates,
-)
+from fundtrack.services.payroll_rates import set_payroll_rates
+from fundtrack.services.staffing import CHANGE_COLUMNS, create_position, create_scenario
 
 
-def _write_rates(session: Session, org: Organisation, data: dict[str, Any]) -> None:
-    if not session.scalar(select(PayrollRateTable.id).where(PayrollRateTable.organisation_id == org.id).limit(1)):
-        load_payroll_rates(session, org)
-    set_payroll_rates(session, org, data)
+def _write_rates(session: Session, acting: Acting, cmd: RatesChange) -> None:
+    set_payroll_rates(session, acting, cmd)
 
 
-def _dump_rates(session: Session, org: Organisation) -> list[dict[str, Any]]:
+def _dump_rates(session: Session, org: Acting) -> list[dict[str, Any]]:
     shipped = shipped_rates()
     out = []
     query = select(PayrollRateTable).where(
-        PayrollRateTable.organisation_id == org.id, PayrollRateTable.edited.is_(True)
+        PayrollRateTable.organisation_id == org.organisation_id, PayrollRateTable.edited.is_(True)
     )
     for row in session.scalars(query.order_by(PayrollRateTable.year)):
         base = shipped.get(row.year)
@@ -58,14 +49,14 @@ def _dump_rates(session: Session, org: Organisation) -> list[dict[str, Any]]:
     return out
 
 
-def _periods(org: Organisation, rng: DateRange) -> dict[str, Any]:
+def _periods(org: Acting, rng: DateRange) -> dict[str, Any]:
     year = org.calendar.year_of(rng.start)
     if (year.start, year.end) == (rng.start, rng.end):
         return {"fiscal_year": year.label}
     return {"start": rng.start, "end": rng.end}
 
 
-def _funding_data(org: Organisation, funding: list[PositionFunding]) -> list[dict[str, Any]]:
+def _funding_data(org: Acting, funding: list[PositionFunding]) -> list[dict[str, Any]]:
     return [
         {
             "grant": f.grant.reference,
@@ -76,9 +67,9 @@ def _funding_data(org: Organisation, funding: list[PositionFunding]) -> list[dic
     ]
 
 
-def _dump_positions(session: Session, org: Organisation) -> list[dict[str, Any]]:
+def _dump_positions(session: Session, org: Acting) -> list[dict[str, Any]]:
     out = []
-    for p in list_positions(session, Scope(org.id)):
+    for p in list_positions(session, org.scope):
         out.append(
             plain(
                 {
@@ -105,9 +96,9 @@ def _dump_positions(session: Session, org: Organisation) -> list[dict[str, Any]]
     return out
 
 
-def _dump_scenarios(session: Session, org: Organisation) -> list[dict[str, Any]]:
+def _dump_scenarios(session: Session, org: Acting) -> list[dict[str, Any]]:
     out = []
-    for scenario in list_scenarios(session, Scope(org.id)):
+    for scenario in list_scenarios(session, org.scope):
         changes = session.scalars(
             select(ScenarioChange)
             .where(ScenarioChange.scenario_id == scenario.id)
@@ -134,14 +125,6 @@ def _dump_scenarios(session: Session, org: Organisation) -> list[dict[str, Any]]
     return out
 
 
-def _write_position(session: Session, org: Organisation, data: dict[str, Any]) -> Position:
-    return create_position(session, org, data)
-
-
-def _write_scenario(session: Session, org: Organisation, data: dict[str, Any]) -> Scenario:
-    return create_scenario(session, org, data)
-
-
 PAYROLL_RATES = Section("payroll_rates", PayrollRatesSchema, _write_rates, _dump_rates)
-POSITIONS = Section("positions", PositionSchema, _write_position, _dump_positions)
-SCENARIOS = Section("scenarios", ScenarioSchema, _write_scenario, _dump_scenarios)
+POSITIONS = Section("positions", PositionSchema, create_position, _dump_positions)
+SCENARIOS = Section("scenarios", ScenarioSchema, create_scenario, _dump_scenarios)
