@@ -5,7 +5,7 @@ Generates a large organisation with bulk inserts (10 fiscal years, 50 funders, 5
 to a grant), then times in the same run:
 
 - the baseline: ``SELECT line_id, SUM(net_cost) FROM expenses WHERE ... GROUP BY line_id``;
-- :func:`fundtrack.services.variance.budget_vs_actual` by line, and by grant;
+- :func:`fundtrack.queries.variance.budget_vs_actual` by line, and by grant;
 
 and prints each time and its ratio to the baseline (aim: at most 1.5 for the view by line).
 
@@ -48,8 +48,8 @@ from fundtrack.models import (
 from fundtrack.models.base import Base
 from fundtrack.periods import FiscalCalendar
 from fundtrack.queries.scope import Scope
+from fundtrack.queries.variance import budget_vs_actual
 from fundtrack.services.organisation import create_organisation
-from fundtrack.services.variance import budget_vs_actual
 
 YEARS = list(range(2016, 2026))  # ten fiscal years, 2016-2017 to 2025-2026
 CALENDAR = FiscalCalendar(4)

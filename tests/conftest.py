@@ -20,13 +20,13 @@ import fundtrack.models  # noqa: F401  (registers every table)
 from fundtrack.db import database_url, make_engine, session_factory
 from fundtrack.models import Funder, Grant, Organisation
 from fundtrack.models.base import Base
+from fundtrack.queries.lookups import funder_by_name, grant_by_reference
 from fundtrack.queries.scope import Scope
 from fundtrack.roles import Role
 from fundtrack.schemas.ledger import Receipt
 from fundtrack.services.context import Acting, acting_for
 from fundtrack.services.funders import funder_command, update_funder
 from fundtrack.services.grants import grant_command, update_grant
-from fundtrack.services.lookups import funder_by_name, grant_by_reference
 from fundtrack.services.receipts import ReceiptRecorded, record_instalment_received
 
 POSTGRES_URL = os.environ.get("FUNDTRACK_TEST_POSTGRES_URL")

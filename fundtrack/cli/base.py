@@ -34,9 +34,9 @@ from fundtrack.errors import FundtrackError, InputError
 from fundtrack.i18n import Lang, check_lang, msg, set_lang, translate
 from fundtrack.money import format_plain
 from fundtrack.plain import plain
+from fundtrack.queries.lookups import funder_by_name
 from fundtrack.roles import Role
 from fundtrack.services.context import Acting, acting_for, bind
-from fundtrack.services.lookups import funder_by_name
 
 P = ParamSpec("P")
 R = TypeVar("R")

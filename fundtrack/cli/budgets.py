@@ -15,10 +15,10 @@ from fundtrack.errors import ValidationFailed
 from fundtrack.i18n import msg, translate, translate_plural
 from fundtrack.money import format_money, format_percent
 from fundtrack.periods import DateRange, FiscalCalendar, parse_date, parse_range
+from fundtrack.queries.lookups import funder_by_name
+from fundtrack.queries.variance import budget_vs_actual
 from fundtrack.services.expense_import import duplicate_message, import_csv
-from fundtrack.services.lookups import funder_by_name
 from fundtrack.services.package import funding_gap, project_package
-from fundtrack.services.variance import budget_vs_actual
 
 M_PACKAGE_TITLE = msg("cli.package_title")
 M_PACKAGE_GAPS = msg("cli.package_gaps")

@@ -23,13 +23,12 @@ from fundtrack.errors import ValidationFailed
 from fundtrack.i18n import msg, translate, translate_plural
 from fundtrack.money import ZERO, format_money, parse_money
 from fundtrack.periods import parse_date
+from fundtrack.queries.ledger import grant_years, ledger_for_year, receivables
+from fundtrack.queries.listings import list_funders, list_grants
+from fundtrack.queries.lookups import funder_by_name, grant_by_reference
 from fundtrack.roles import Role
 from fundtrack.schemas.ledger import Receipt
 from fundtrack.services import interchange
-from fundtrack.services.funders import list_funders
-from fundtrack.services.grants import list_grants
-from fundtrack.services.ledger import grant_years, ledger_for_year, receivables
-from fundtrack.services.lookups import funder_by_name, grant_by_reference
 from fundtrack.services.receipts import record_instalment_received
 
 M_INITIALISED = msg("cli.initialised")

@@ -13,13 +13,13 @@ import click
 from fundtrack.cli.base import CliContext, acting_session, handle_errors, main, pass_cli
 from fundtrack.i18n import Lang, check_lang, msg, translate
 from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear, parse_date, parse_range
+from fundtrack.queries.lookups import funder_by_name
 from fundtrack.reports.budget import budget_report
 from fundtrack.reports.budget_xlsx import write_budget_report
 from fundtrack.reports.funder import funder_report
 from fundtrack.reports.funder_xlsx import write_funder_report
 from fundtrack.reports.simulation import simulation_report
 from fundtrack.reports.simulation_xlsx import write_simulation_report
-from fundtrack.services.lookups import funder_by_name
 
 M_WRITTEN = msg("cli.report.written")
 M_WRITING = msg("cli.report.writing")

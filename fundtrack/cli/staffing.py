@@ -27,10 +27,10 @@ from fundtrack.models import GrantStatus, Organisation
 from fundtrack.models.staffing import ChangeKind
 from fundtrack.money import ZERO, format_money, parse_money
 from fundtrack.periods import DateRange, FiscalYear, parse_date
+from fundtrack.queries.lookups import grant_by_reference
 from fundtrack.queries.scope import Scope
 from fundtrack.queries.staffing import scenario_by_name
 from fundtrack.rates import PARAMETERS
-from fundtrack.services.lookups import grant_by_reference
 from fundtrack.services.payroll_rates import payroll_tables
 from fundtrack.services.simulation import HiringAnswers, StaffingRun, default_range, hiring_answers, simulate_scenario
 

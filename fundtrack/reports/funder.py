@@ -27,14 +27,14 @@ from fundtrack.models import BudgetCategory, Grant, GrantStatus, Organisation
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, FiscalYear
 from fundtrack.queries.charges import charged_by_grant, charged_expense_rows, count_charged_expenses
+from fundtrack.queries.listings import list_grants
+from fundtrack.queries.lookups import M_UNKNOWN_GRANT, funder_by_name
 from fundtrack.queries.scope import Scope
+from fundtrack.queries.terms import grant_terms
+from fundtrack.queries.variance import budget_actual_items
 from fundtrack.services.allocations import grant_allocation_conditions
-from fundtrack.services.grants import list_grants
-from fundtrack.services.lookups import M_UNKNOWN_GRANT, funder_by_name
 from fundtrack.services.package import project_package
 from fundtrack.services.simulation import GrantPositionCost, grant_staffing
-from fundtrack.services.terms import grant_terms
-from fundtrack.services.variance import budget_actual_items
 
 InstalmentState = Literal["received", "late", "due"]
 

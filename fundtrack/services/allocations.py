@@ -22,14 +22,14 @@ from fundtrack.models import Allocation, Budget, BudgetLine, BudgetVersion, Gran
 from fundtrack.money import shown
 from fundtrack.periods import DateRange, FiscalYear
 from fundtrack.queries.allocations import net_allocations
+from fundtrack.queries.lookups import find_line, grant_by_reference, lock_grants, version_of
 from fundtrack.queries.scope import Scope
+from fundtrack.queries.terms import allocation_terms
 from fundtrack.queries.versions import current_version_ids
 from fundtrack.roles import Action
 from fundtrack.schemas.budgets import NewAllocation
 from fundtrack.services.context import Acting
-from fundtrack.services.lookups import find_line, grant_by_reference, lock_grants, version_of
 from fundtrack.services.reversal import ReversalTexts, entry_by_id, reverse
-from fundtrack.services.terms import allocation_terms
 
 M_GRANT_DECLINED = msg("allocation.grant_declined")
 M_NOT_POSITIVE = msg("budget.not_positive")

@@ -27,13 +27,13 @@ from fundtrack.models import (
 )
 from fundtrack.periods import FiscalYear
 from fundtrack.queries.allocations import net_allocations
+from fundtrack.queries.lookups import category_by_code, check_revision, lock_grants, project_by_name, version_of
 from fundtrack.queries.scope import Scope
+from fundtrack.queries.terms import allocation_terms
 from fundtrack.roles import Action
 from fundtrack.schemas.budgets import NewLine, NewVersion
 from fundtrack.services.allocations import allocation_items, write_allocation
 from fundtrack.services.context import Acting
-from fundtrack.services.lookups import category_by_code, check_revision, lock_grants, project_by_name, version_of
-from fundtrack.services.terms import allocation_terms
 
 M_NO_BUDGET = msg("budget.none")
 M_DUPLICATE_VERSION = msg("budget.duplicate_version")

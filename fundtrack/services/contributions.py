@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from fundtrack.models import InKindContribution, OwnFunds
 from fundtrack.periods import DateRange
+from fundtrack.queries.lookups import category_by_code, project_by_name
 from fundtrack.roles import Action
 from fundtrack.schemas.budgets import NewInKind, NewOwnFunds
 from fundtrack.services.context import Acting
-from fundtrack.services.lookups import category_by_code, project_by_name
 
 
 def add_in_kind(session: Session, acting: Acting, cmd: NewInKind) -> InKindContribution:

@@ -28,10 +28,7 @@ from fundtrack.models import Budget, BudgetLine, Expense, ExpenseCharge, Grant, 
 from fundtrack.money import ZERO, shown
 from fundtrack.queries.allocations import grant_ids_allocated
 from fundtrack.queries.charges import charged_totals
-from fundtrack.roles import Action
-from fundtrack.schemas.budgets import NewExpense
-from fundtrack.services.context import Acting
-from fundtrack.services.lookups import (
+from fundtrack.queries.lookups import (
     category_by_code,
     current_version,
     find_line,
@@ -39,6 +36,9 @@ from fundtrack.services.lookups import (
     lock_grants,
     project_by_name,
 )
+from fundtrack.roles import Action
+from fundtrack.schemas.budgets import NewExpense
+from fundtrack.services.context import Acting
 from fundtrack.services.reversal import ReversalTexts, entry_by_id, reverse
 
 CHARGEABLE = (GrantStatus.CONFIRMED,)

@@ -8,21 +8,13 @@ from sqlalchemy.orm import Session
 from fundtrack.errors import InputError
 from fundtrack.i18n import msg
 from fundtrack.models import Funder, FunderKind, Language, Project
-from fundtrack.queries.scope import Scope
+from fundtrack.queries.lookups import check_revision, funder_by_name, project_by_name
 from fundtrack.roles import Action
 from fundtrack.schemas.ledger import NewFunder, NewProject
 from fundtrack.services.context import Acting
-from fundtrack.services.lookups import check_revision, funder_by_name, project_by_name
 
 M_DUPLICATE_FUNDER = msg("funder.duplicate")
 M_DUPLICATE_PROJECT = msg("project.duplicate")
-
-
-def list_funders(session: Session, scope: Scope) -> list[Funder]:
-    query = select(Funder).where(Funder.organisation_id == scope.organisation_id).order_by(Funder.name)
-    if scope.funder_id is not None:
-        query = query.where(Funder.id == scope.funder_id)
-    return list(session.scalars(query))
 
 
 def create_funder(session: Session, acting: Acting, cmd: NewFunder) -> Funder:
@@ -76,11 +68,6 @@ def funder_command(funder: Funder) -> NewFunder:
         fee_cap=funder.fee_cap,
         notes=funder.notes,
     )
-
-
-def list_projects(session: Session, scope: Scope) -> list[Project]:
-    query = select(Project).where(Project.organisation_id == scope.organisation_id).order_by(Project.name)
-    return list(session.scalars(query))
 
 
 def create_project(session: Session, acting: Acting, cmd: NewProject) -> Project:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from fundtrack.calc.package import check_allocations
@@ -32,19 +32,18 @@ from fundtrack.models import (
 from fundtrack.money import ZERO, shown
 from fundtrack.periods import DateRange
 from fundtrack.queries.charges import charges_of_grant
-from fundtrack.queries.scope import Scope
-from fundtrack.roles import Action
-from fundtrack.schemas.ledger import Matching, NewGrant, NewInstalment, NewReportDue, ScheduleEntry
-from fundtrack.services.allocations import allocation_items
-from fundtrack.services.context import Acting
-from fundtrack.services.lookups import (
+from fundtrack.queries.lookups import (
     category_by_code,
     check_revision,
     funder_by_name,
     grant_by_reference,
     project_by_name,
 )
-from fundtrack.services.terms import allocation_terms
+from fundtrack.queries.terms import allocation_terms
+from fundtrack.roles import Action
+from fundtrack.schemas.ledger import Matching, NewGrant, NewInstalment, NewReportDue, ScheduleEntry
+from fundtrack.services.allocations import allocation_items
+from fundtrack.services.context import Acting
 
 M_DUPLICATE_REFERENCE = msg("grant.duplicate_reference")
 M_SCHEDULE_TOTAL = msg("grant.schedule_total")
@@ -64,30 +63,6 @@ M_RECEIPT_BY_RECEIVE = msg("grant.receipt_by_receive")
 M_DUPLICATE_INSTALMENT = msg("grant.duplicate_instalment")
 
 CHARGEABLE = (GrantStatus.CONFIRMED, GrantStatus.CLOSED)
-
-
-def list_grants(
-    session: Session, scope: Scope, *, funder_id: int | None = None, statuses: tuple[GrantStatus, ...] | None = None
-) -> list[Grant]:
-    """The grants the scope may see, with their funder, schedule and instalments loaded."""
-    query = (
-        select(Grant)
-        .where(scope.grants_filter())
-        .options(
-            selectinload(Grant.funder),
-            selectinload(Grant.schedule),
-            selectinload(Grant.instalments),
-            selectinload(Grant.projects),
-            selectinload(Grant.report_dues),
-            selectinload(Grant.eligible_categories),
-        )
-        .order_by(Grant.start_date, Grant.reference)
-    )
-    if funder_id is not None:
-        query = query.where(Grant.funder_id == funder_id)
-    if statuses is not None:
-        query = query.where(Grant.status.in_(statuses))
-    return list(session.scalars(query))
 
 
 def create_grant(session: Session, acting: Acting, cmd: NewGrant) -> Grant:

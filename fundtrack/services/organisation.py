@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 from fundtrack.errors import InputError
 from fundtrack.i18n import check_lang, lazy, msg
 from fundtrack.models import BudgetCategory, Language, Organisation
+from fundtrack.queries.lookups import check_revision
 from fundtrack.queries.scope import Scope
 from fundtrack.roles import Action, Role, may
 from fundtrack.schemas.interchange import NewOrganisation
 from fundtrack.schemas.ledger import NewCategory
 from fundtrack.services.context import M_NOT_ALLOWED, SYSTEM, Acting, NotAllowed, bind
-from fundtrack.services.lookups import check_revision
 
 M_DUPLICATE_ORG = msg("organisation.duplicate")
 DEFAULT_REBATE = Decimal("0.5")

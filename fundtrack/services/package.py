@@ -39,11 +39,11 @@ from fundtrack.money import ZERO, allocate
 from fundtrack.periods import DateRange
 from fundtrack.queries.allocations import net_allocations
 from fundtrack.queries.budget_lines import line_amounts, line_label, lines_of_versions
+from fundtrack.queries.lookups import current_version, project_budget, project_by_name
 from fundtrack.queries.scope import Scope
+from fundtrack.queries.terms import allocation_terms, grant_terms
 from fundtrack.queries.versions import current_version_ids
 from fundtrack.services.allocations import allocation_items
-from fundtrack.services.lookups import current_version, project_budget, project_by_name
-from fundtrack.services.terms import allocation_terms, grant_terms
 
 COUNTED = (GrantStatus.CONFIRMED, GrantStatus.CLOSED, GrantStatus.REQUESTED)
 OWN_FUNDS_LABEL = msg("package.own_funds")

@@ -17,12 +17,12 @@ from fundtrack.errors import InputError
 from fundtrack.i18n import msg
 from fundtrack.models import Organisation
 from fundtrack.models.staffing import PayrollRateTable
+from fundtrack.queries.lookups import check_revision
 from fundtrack.queries.scope import Scope
 from fundtrack.rates import PARAMETERS, shipped_rates
 from fundtrack.roles import Action
 from fundtrack.schemas.staffing import RatesChange
 from fundtrack.services.context import Acting
-from fundtrack.services.lookups import check_revision
 
 M_NEW_YEAR_NEEDS_ALL = msg("staffing.rates_new_year")
 

@@ -19,10 +19,10 @@ from fundtrack.errors import InputError, NotFound, RuleViolation
 from fundtrack.i18n import msg
 from fundtrack.models import Instalment
 from fundtrack.money import ZERO, shown
+from fundtrack.queries.lookups import check_revision, grant_by_reference
 from fundtrack.roles import Action
 from fundtrack.schemas.ledger import Receipt
 from fundtrack.services.context import Acting
-from fundtrack.services.lookups import check_revision, grant_by_reference
 
 M_UNKNOWN_INSTALMENT = msg("instalment.unknown")
 M_RECEIVED_POSITIVE = msg("instalment.received_positive")

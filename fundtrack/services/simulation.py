@@ -30,10 +30,10 @@ from fundtrack.i18n import msg
 from fundtrack.models import BudgetLine, BudgetLineAmount, BudgetVersion, Grant, Organisation
 from fundtrack.money import ZERO, allocate
 from fundtrack.periods import DateRange, FiscalYear, Month
+from fundtrack.queries.lookups import category_by_code
 from fundtrack.queries.scope import Scope
 from fundtrack.queries.staffing import StaffingPlan, scenario_by_name, staffing_plan
 from fundtrack.services.context import Acting
-from fundtrack.services.lookups import category_by_code
 from fundtrack.services.payroll_rates import rate_book
 
 M_UNKNOWN_VERSION = msg("staffing.unknown_version")

@@ -26,11 +26,11 @@ from fundtrack.models.staffing import (
 )
 from fundtrack.money import ZERO, shown
 from fundtrack.periods import DateRange
+from fundtrack.queries.lookups import grant_by_reference, lock_grants
 from fundtrack.queries.staffing import position_terms, staffing_plan
 from fundtrack.roles import Action
 from fundtrack.schemas.staffing import NewChange, NewFunding, NewPosition, NewScenario
 from fundtrack.services.context import Acting
-from fundtrack.services.lookups import grant_by_reference, lock_grants
 
 M_DUPLICATE_POSITION = msg("staffing.duplicate_position")
 M_DUPLICATE_SCENARIO = msg("staffing.duplicate_scenario")

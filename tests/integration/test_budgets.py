@@ -14,12 +14,12 @@ from fundtrack.errors import RuleViolation
 from fundtrack.models import Allocation, AuditLog, BudgetVersion, VersionKind
 from fundtrack.periods import FiscalCalendar
 from fundtrack.queries.scope import Scope
+from fundtrack.queries.variance import budget_vs_actual
 from fundtrack.schemas.budgets import NewAllocation
 from fundtrack.services.allocations import allocate, list_allocations, reverse_allocation
 from fundtrack.services.budgets import compare, copy_version
 from fundtrack.services.expenses import record_expense
 from fundtrack.services.package import funding_gap, project_package
-from fundtrack.services.variance import budget_vs_actual
 from tests.conftest import treasurer
 
 from .budget_factories import OPS, alloc, expense, the_table
@@ -113,7 +113,7 @@ def test_budget_vs_actual_by_line_and_by_grant(factory: sessionmaker[Session], o
 def test_a_funders_login_sees_only_its_grants(factory: sessionmaker[Session], org_id: int) -> None:
     with unit_of_work(factory) as s:
         record_expense(s, treasurer(s, org_id), expense(date(2025, 7, 3), "500.00", "catering"))
-        from fundtrack.services.lookups import funder_by_name
+        from fundtrack.queries.lookups import funder_by_name
 
         borough = funder_by_name(s, Scope(org_id), "Arrondissement").id
     with factory() as s:

@@ -17,9 +17,9 @@ from fundtrack.errors import ValidationFailed
 from fundtrack.i18n import using_lang
 from fundtrack.models import Grant, Instalment
 from fundtrack.plain import plain
+from fundtrack.queries.ledger import ledger_for_year
 from fundtrack.services import interchange
 from fundtrack.services.context import acting_for
-from fundtrack.services.ledger import ledger_for_year
 from tests.conftest import the_organisation, the_scope
 
 from .conftest import row_counts

@@ -14,18 +14,17 @@ from fundtrack.db import unit_of_work
 from fundtrack.errors import InputError, NotFound, RuleViolation
 from fundtrack.models import Funder, GrantStatus, Organisation
 from fundtrack.periods import DateRange
-from fundtrack.queries.scope import Scope
-from fundtrack.schemas.interchange import NewOrganisation
-from fundtrack.services.funders import list_funders
-from fundtrack.services.grants import list_grants
-from fundtrack.services.ledger import (
+from fundtrack.queries.ledger import (
     funding_ledger,
     grant_years,
     ledger_for_year,
     receivables,
     received_by_funder,
 )
-from fundtrack.services.lookups import funder_by_name, grant_by_reference
+from fundtrack.queries.listings import list_funders, list_grants
+from fundtrack.queries.lookups import funder_by_name, grant_by_reference
+from fundtrack.queries.scope import Scope
+from fundtrack.schemas.interchange import NewOrganisation
 from tests.conftest import acting_in, change_funder, change_grant, receive, treasurer
 
 from .conftest import add_grant

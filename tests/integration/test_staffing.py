@@ -18,12 +18,12 @@ from fundtrack.errors import InputError, NotFound, RuleViolation, ValidationFail
 from fundtrack.models import Budget, BudgetLine, BudgetVersion, VersionKind
 from fundtrack.models.staffing import PayrollRateTable, Position
 from fundtrack.periods import DateRange
+from fundtrack.queries.lookups import project_by_name
 from fundtrack.queries.scope import Scope
 from fundtrack.queries.staffing import list_positions
 from fundtrack.schemas.staffing import PayrollRatesSchema, PositionSchema, ScenarioSchema
 from fundtrack.services import interchange
 from fundtrack.services.context import Acting, acting_for
-from fundtrack.services.lookups import project_by_name
 from fundtrack.services.payroll_rates import payroll_tables, rate_book, set_payroll_rates
 from fundtrack.services.simulation import budget_lines_from_run, compare_scenarios, hiring_answers, simulate_scenario
 from fundtrack.services.staffing import create_position, create_scenario

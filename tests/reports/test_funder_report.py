@@ -17,13 +17,13 @@ from fundtrack.errors import NotFound
 from fundtrack.i18n import Lang
 from fundtrack.models.base import Base
 from fundtrack.periods import DateRange, FiscalCalendar
+from fundtrack.queries.ledger import grant_years
+from fundtrack.queries.lookups import funder_by_name
 from fundtrack.queries.scope import Scope
 from fundtrack.reports.funder import funder_report
 from fundtrack.reports.funder_xlsx import funder_names, write_funder_report
 from fundtrack.reports.recalc import check_workbook
 from fundtrack.services import interchange
-from fundtrack.services.ledger import grant_years
-from fundtrack.services.lookups import funder_by_name
 from tests.conftest import the_scope
 from tests.reports.conftest import EXAMPLE, TODAY, load
 

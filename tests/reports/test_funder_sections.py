@@ -17,14 +17,14 @@ from fundtrack.i18n import Lang
 from fundtrack.models.base import Base
 from fundtrack.periods import FiscalCalendar
 from fundtrack.queries.charges import list_expenses
+from fundtrack.queries.lookups import funder_by_name
 from fundtrack.queries.scope import Scope
+from fundtrack.queries.variance import budget_vs_actual
 from fundtrack.reports.funder import funder_report
 from fundtrack.reports.funder_xlsx import write_funder_report
 from fundtrack.reports.recalc import check_workbook
-from fundtrack.services.lookups import funder_by_name
 from fundtrack.services.package import project_package
 from fundtrack.services.simulation import grant_staffing
-from fundtrack.services.variance import budget_vs_actual
 from tests.integration.budget_factories import OPS
 from tests.reports.conftest import TODAY, load
 from tests.reports.funded_table import HOSTILE_DESCRIPTION, HOSTILE_PAYEE, funded_table

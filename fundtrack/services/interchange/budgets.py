@@ -37,6 +37,7 @@ from fundtrack.models import (
     OwnFunds,
     Project,
 )
+from fundtrack.queries.lookups import current_version
 from fundtrack.schemas.budgets import (
     AllocationSchema,
     ExpenseEntry,
@@ -52,7 +53,6 @@ from fundtrack.services.context import Acting
 from fundtrack.services.contributions import add_in_kind, add_own_funds
 from fundtrack.services.expenses import ExpenseBatch, rebate_rates, record_expense, reverse_expense
 from fundtrack.services.interchange.section import Section, plain
-from fundtrack.services.lookups import current_version
 
 M_UNKNOWN_KEY = msg("expense.unknown_key")
 M_DUPLICATE_KEY = msg("expense.duplicate_key")

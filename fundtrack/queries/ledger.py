@@ -14,10 +14,10 @@ from fundtrack.calc.schedule import amount_in, amounts_by_year
 from fundtrack.models import Funder, Grant, GrantStatus, Instalment, Organisation
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear
+from fundtrack.queries.listings import list_grants
+from fundtrack.queries.lookups import grant_by_reference
 from fundtrack.queries.scope import Scope
-from fundtrack.services.grants import list_grants
-from fundtrack.services.lookups import grant_by_reference
-from fundtrack.services.terms import grant_terms
+from fundtrack.queries.terms import grant_terms
 
 COMMITTED = (GrantStatus.CONFIRMED, GrantStatus.CLOSED)
 

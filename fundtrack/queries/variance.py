@@ -40,9 +40,9 @@ from fundtrack.money import ZERO
 from fundtrack.periods import DateRange
 from fundtrack.queries.allocations import net_allocations
 from fundtrack.queries.budget_lines import LineBudget, line_budgets
+from fundtrack.queries.lookups import project_by_name
 from fundtrack.queries.scope import Scope
 from fundtrack.queries.versions import current_version_ids
-from fundtrack.services.lookups import project_by_name
 
 Actuals = tuple[Decimal, Decimal]  # the period's, and the part dated up to the "as of" date
 
