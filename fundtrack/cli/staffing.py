@@ -19,7 +19,7 @@ import click
 from sqlalchemy.orm import Session
 
 from fundtrack.calc.payroll import PositionTerms
-from fundtrack.calc.staffing import AddPosition, FundingLine, FundingStatus, YearSummary
+from fundtrack.calc.staffing import AddPosition, FundingLine, FundingStatus, YearSummary, check_funds_position
 from fundtrack.cli.base import CliContext, echo_json, echo_table, handle_errors, main, pass_cli, session_for
 from fundtrack.errors import InputError
 from fundtrack.i18n import Lang, msg, translate
@@ -126,6 +126,7 @@ def _fund(session: Session, org: Organisation, key: str, value: str) -> FundingL
     if len(parts) != 3:
         raise InputError(M_BAD_FUND, field="--fund", value=value)
     grant = grant_by_reference(session, Scope(org.id), parts[0].strip(), field="--fund")
+    check_funds_position(grant.reference, grant.restricted, [c.code for c in grant.eligible_categories], "--fund")
     year = org.calendar.parse(parts[1], "--fund")
     status = FundingStatus.REQUESTED if grant.status is GrantStatus.REQUESTED else FundingStatus.CONFIRMED
     return FundingLine(

@@ -8,27 +8,31 @@ The plan itself (positions, payroll parameters, scenarios) is in
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from fundtrack.calc.hiring import earliest_carried_start, funding_needed, most_carried_hours
 from fundtrack.calc.staffing import (
+    BENEFITS,
+    EMPLOYER_CONTRIBUTIONS,
+    POSITION_CATEGORIES,
+    SALARIES,
     Change,
     FundingStatus,
     Simulation,
     YearSummary,
     compare,
+    position_parts,
     simulate,
 )
 from fundtrack.errors import NotFound
 from fundtrack.i18n import msg
 from fundtrack.models import BudgetLine, BudgetLineAmount, BudgetVersion, Grant, Organisation
-from fundtrack.money import ZERO, allocate
+from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, FiscalYear, Month
 from fundtrack.services.organisation import category_by_code
 from fundtrack.services.scope import Scope
@@ -79,16 +83,35 @@ def simulate_scenario(
     """The plan (or scenario ``name``) plus ``extra`` changes, simulated over ``rng``.
 
     ``rng`` should start on the first day of a fiscal year (see
-    :func:`~fundtrack.calc.staffing.simulate`). Raises :class:`NotFound` for an unknown
-    scenario and :class:`RuleViolation` for a funder's login.
+    :func:`~fundtrack.calc.staffing.simulate`). Each grant pays only the parts of a
+    position's cost it may pay (a restricted grant, its eligible categories). Raises
+    :class:`NotFound` for an unknown scenario and :class:`RuleViolation` for a funder's login.
     """
     org = organisation_only(session, scope)
     scenario = scenario_by_name(session, scope, name) if name is not None else None
-    plan = staffing_plan(session, org, scenario, extra)
+    plan = _with_eligibility(session, org, staffing_plan(session, org, scenario, extra))
     if titles:
         plan.titles.update(titles)
     simulation = simulate(plan.positions, plan.funding, rng, rate_book(session, org), org.calendar)
     return StaffingRun(name, plan, simulation)
+
+
+def _with_eligibility(session: Session, org: Organisation, plan: StaffingPlan) -> StaffingPlan:
+    """The plan's funding lines with what each grant may pay of a position (domain.md 4.5)."""
+    references = {line.key for line in plan.funding}
+    if not references:
+        return plan
+    grants = session.scalars(
+        select(Grant)
+        .where(Grant.organisation_id == org.id, Grant.reference.in_(references))
+        .options(selectinload(Grant.eligible_categories))
+    )
+    terms = {g.reference: (g.restricted, [c.code for c in g.eligible_categories]) for g in grants}
+    funding = []
+    for line in plan.funding:
+        restricted, eligible = terms[line.key]
+        funding.append(replace(line, restricted=restricted, parts=position_parts(restricted, eligible)))
+    return replace(plan, funding=tuple(funding))
 
 
 def compare_scenarios(
@@ -139,7 +162,7 @@ def hiring_answers(session: Session, scope: Scope, run: StaffingRun, key: str, u
 
 # --- from plan to budget --------------------------------------------------------------
 
-BUDGET_CATEGORIES = (("salaries", "gross"), ("employer_contributions", "contributions"), ("benefits", "benefits"))
+BUDGET_CATEGORIES = ((SALARIES, "gross"), (EMPLOYER_CONTRIBUTIONS, "contributions"), (BENEFITS, "benefits"))
 
 
 def budget_lines_from_run(
@@ -227,8 +250,8 @@ class GrantPositionCost:
     """What one grant pays for one position over a period, every request granted.
 
     Each month the grant pays part of the position's cost (:func:`simulate_scenario`'s
-    who-pays-each-month); that part is split over pay, employer contributions and
-    benefits in proportion to the month's own (:func:`fundtrack.money.allocate`).
+    who-pays-each-month), in the categories it may pay: pay and vacation pay
+    (``earnings``), employer contributions, benefits.
     """
 
     grant: str
@@ -267,26 +290,31 @@ def grant_staffing(
         return []
     rng = DateRange(org.calendar.year_of(period.start).start, period.end)
     run = simulate_scenario(session, Scope(org.id), rng=rng)
-    months = {(line.position, line.month): line for line in run.simulation.projection.lines}
-    sums: dict[tuple[str, str], list[Any]] = {}
-    for cover_, paid in run.simulation.who_pays():
+    lines = run.simulation.granted.lines
+    sums: dict[tuple[str, str], dict[Month, list[Decimal]]] = {}
+    for cover_ in run.simulation.granted.months:
         if cover_.month.start < period.start or cover_.month.start > period.end:
             continue
-        month = months[(cover_.position, cover_.month)]
-        for line, amount in paid:
-            if line.key not in wanted or not amount:
-                continue
-            parts = allocate(amount, [month.earnings, month.contributions, month.benefits])
-            row = sums.setdefault((line.key, cover_.position), [cover_.month, cover_.month, 0, ZERO, ZERO, ZERO])
-            row[0], row[1] = min(row[0], cover_.month), max(row[1], cover_.month)
-            row[2] += 1
-            row[3], row[4], row[5] = row[3] + parts[0], row[4] + parts[1], row[5] + parts[2]
+        for i, category, amount in cover_.payments:
+            if lines[i].key in wanted and amount:
+                month = sums.setdefault((lines[i].key, cover_.position), {})
+                month.setdefault(cover_.month, [ZERO, ZERO, ZERO])[POSITION_CATEGORIES.index(category)] += amount
     out = []
-    for (grant, position), (first, last, count, earnings, contributions, benefits) in sorted(sums.items()):
+    for (grant, position), months in sorted(sums.items()):
         title_fr, title_en = run.plan.titles.get(position, (position, position))
+        earnings, contributions, benefits = (sum((m[k] for m in months.values()), ZERO) for k in range(3))
         out.append(
             GrantPositionCost(
-                grant, position, title_fr, title_en, first, last, count, earnings, contributions, benefits
+                grant,
+                position,
+                title_fr,
+                title_en,
+                min(months),
+                max(months),
+                len(months),
+                earnings,
+                contributions,
+                benefits,
             )
         )
     return out

@@ -25,6 +25,7 @@ from fundtrack.calc.staffing import (
     FundingStatus,
     MoveDates,
     apply_changes,
+    check_funds_position,
 )
 from fundtrack.errors import InputError, NotFound, RuleViolation
 from fundtrack.i18n import msg
@@ -265,6 +266,8 @@ def _funding(session: Session, org: Organisation, data: dict[str, Any], field: s
     grant = grant_by_reference(session, Scope(org.id), data["grant"], field=f"{field}.grant")
     if grant.status is GrantStatus.DECLINED:
         raise RuleViolation(M_DECLINED, field=f"{field}.grant", reference=grant.reference)
+    eligible = [c.code for c in grant.eligible_categories]
+    check_funds_position(grant.reference, grant.restricted, eligible, field=f"{field}.grant")
     funding = PositionFunding(grant_id=grant.id, share=data.get("share"))
     funding.grant = grant
     for j, entry in enumerate(data.get("amounts", [])):
