@@ -21,6 +21,7 @@ from fundtrack.calc.staffing import (
     EMPLOYER_CONTRIBUTIONS,
     POSITION_CATEGORIES,
     SALARIES,
+    AddPosition,
     Change,
     FundingStatus,
     Simulation,
@@ -53,11 +54,13 @@ M_UNKNOWN_VERSION = msg("staffing.unknown_version")
 
 @dataclass(frozen=True)
 class StaffingRun:
-    """A simulated scenario (``name`` None for the current plan)."""
+    """A simulated scenario (``name`` None for the current plan); ``added`` are the keys
+    of the positions added on top of it (a hire given by options)."""
 
     name: str | None
     plan: StaffingPlan
     simulation: Simulation
+    added: tuple[str, ...] = ()
 
     @property
     def years(self) -> tuple[YearSummary, ...]:
@@ -93,7 +96,8 @@ def simulate_scenario(
     if titles:
         plan.titles.update(titles)
     simulation = simulate(plan.positions, plan.funding, rng, rate_book(session, org), org.calendar)
-    return StaffingRun(name, plan, simulation)
+    added = tuple(c.terms.key for c in extra if isinstance(c, AddPosition))
+    return StaffingRun(name, plan, simulation, added)
 
 
 def _with_eligibility(session: Session, org: Organisation, plan: StaffingPlan) -> StaffingPlan:
@@ -123,25 +127,59 @@ def compare_scenarios(
 
 
 @dataclass(frozen=True)
-class HiringAnswers:
-    """The coordinator's three answers for one position, from its confirmed money.
+class YearAnswer:
+    """The coordinator's answers for one fiscal year of a hire, from its confirmed money.
 
-    ``earliest_start``: the earliest start that confirmed money carries to ``until``
-    (None if none does); ``most_hours``: the most weekly hours it carries from the planned
-    start (None for a salaried position); ``needed``: extra money needed per fiscal
-    year as planned, with confirmed money only and with every request granted.
+    ``earliest_start``: the earliest start that confirmed money carries to the end of
+    ``year`` (None if none does); ``most_hours``: the most weekly hours it carries from
+    the planned start to the end of ``year`` (None for a salaried position);
+    ``needed_confirmed``/``needed_requested``: the extra money the hire as planned needs
+    in ``year``, with confirmed money only and with every request granted.
     """
 
-    position: str
-    until: date
+    year: FiscalYear
     earliest_start: date | None
     most_hours: Decimal | None
-    needed_confirmed: dict[FiscalYear, Decimal]
-    needed_requested: dict[FiscalYear, Decimal]
+    needed_confirmed: Decimal
+    needed_requested: Decimal
+
+
+@dataclass(frozen=True)
+class HiringAnswers:
+    """The coordinator's three answers for one position, for each fiscal year from the
+    one it starts in to the one holding ``until``."""
+
+    position: str
+    start: date
+    until: date
+    years: tuple[YearAnswer, ...]
+
+    @property
+    def earliest_start(self) -> date | None:
+        """The earliest start confirmed money carries to ``until``."""
+        return self.years[-1].earliest_start if self.years else None
+
+    @property
+    def most_hours(self) -> Decimal | None:
+        """The most weekly hours confirmed money carries to ``until``."""
+        return self.years[-1].most_hours if self.years else None
+
+    @property
+    def needed_confirmed(self) -> dict[FiscalYear, Decimal]:
+        return {y.year: y.needed_confirmed for y in self.years}
+
+    @property
+    def needed_requested(self) -> dict[FiscalYear, Decimal]:
+        return {y.year: y.needed_requested for y in self.years}
 
 
 def hiring_answers(session: Session, scope: Scope, run: StaffingRun, key: str, until: date) -> HiringAnswers:
-    """Answer the coordinator's questions for position ``key`` of a simulated plan."""
+    """Answer the coordinator's questions for position ``key`` of a simulated plan, for
+    every fiscal year of the organisation from the position's start to ``until``.
+
+    Raises :class:`NotFound` for a position not in the plan and :class:`InputError`
+    when ``until`` is before the position's start.
+    """
     org = organisation_only(session, scope)
     terms = next((t for t in run.plan.positions if t.key == key), None)
     if terms is None:
@@ -150,14 +188,21 @@ def hiring_answers(session: Session, scope: Scope, run: StaffingRun, key: str, u
     all_lines = [line for line in run.plan.funding if line.position == key]
     confirmed = [line for line in all_lines if line.status is FundingStatus.CONFIRMED]
     cal = org.calendar
-    return HiringAnswers(
-        key,
-        until,
-        earliest_carried_start(terms, confirmed, book, cal, until),
-        most_carried_hours(terms, confirmed, book, cal, until) if terms.is_hourly else None,
-        funding_needed(terms, confirmed, book, cal, until),
-        funding_needed(terms, all_lines, book, cal, until),
-    )
+    needed_confirmed = funding_needed(terms, confirmed, book, cal, until)
+    needed_requested = funding_needed(terms, all_lines, book, cal, until)
+    years = []
+    for year in needed_confirmed:
+        end = min(year.end, until)
+        years.append(
+            YearAnswer(
+                year,
+                earliest_carried_start(terms, confirmed, book, cal, end),
+                most_carried_hours(terms, confirmed, book, cal, end) if terms.is_hourly else None,
+                needed_confirmed[year],
+                needed_requested.get(year, ZERO),
+            )
+        )
+    return HiringAnswers(key, terms.start, until, tuple(years))
 
 
 # --- from plan to budget --------------------------------------------------------------

@@ -26,8 +26,8 @@ from fundtrack.services.scope import Scope
 from fundtrack.services.simulation import simulate_scenario
 from fundtrack.services.staffing import create_position, create_scenario
 
-from .conftest import row_counts
-from .staffing_example import example_document, example_org, example_url, french_by_default, run  # noqa: F401
+from ..conftest import row_counts
+from .conftest import example_document, run
 
 D = Decimal
 YEARS = DateRange(date(2026, 4, 1), date(2029, 3, 31))

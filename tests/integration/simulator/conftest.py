@@ -1,4 +1,4 @@
-"""The Parc-Extension example in the test database (SQLite or PostgreSQL), for the staffing tests."""
+"""The simulator's tests: the Parc-Extension example in the test database (SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from fundtrack.db import make_engine, unit_of_work
 from fundtrack.i18n import set_lang
 from fundtrack.services import interchange
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "parc-extension.yaml"
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "parc-extension.yaml"
 
 
 @cache
