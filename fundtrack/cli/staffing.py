@@ -615,6 +615,10 @@ def _param(value: Decimal, lang: Lang) -> Decimal | str:
 
 M_BUDGET_FROM_SCENARIO = msg("cli.budget_from_scenario")
 M_CURRENT_PLAN = msg("cli.current_plan")
+M_CURRENT_VERSION = msg("staffing.current_plan_version")
+M_TOTAL_STAFFING = msg("cli.total_staffing_lines")
+M_TOTAL_VERSION = msg("cli.total_version")
+M_QUOTED = msg("cli.quoted_scenario")
 
 
 @main.command("budget-from-scenario")
@@ -622,7 +626,7 @@ M_CURRENT_PLAN = msg("cli.current_plan")
 @click.option("--project", required=True, help="The project whose budget gets the staffing lines")
 @click.option("--name", "version_name", help="Name of the new budget version (default: the scenario's)")
 @click.option("--from", "first_year", metavar="FISCAL-YEAR", help="First fiscal year (default: the current one)")
-@click.option("--years", default=3, show_default=True, help="Number of fiscal years")
+@click.option("--years", default="3", show_default=True, help="Number of fiscal years (1 to 10)")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
 @pass_cli
 @handle_errors
@@ -632,13 +636,15 @@ def budget_from_scenario(
     project: str,
     version_name: str | None,
     first_year: str | None,
-    years: int,
+    years: str,
     as_json: bool,
 ) -> None:
     """Make a budget version whose salary, contribution and benefit lines come from a scenario.
 
     Without SCENARIO, the current staffing. The new version copies the project's
-    current one and replaces only its staffing lines.
+    current one and replaces only its staffing lines, in the fiscal years simulated;
+    the other years keep their amounts. Descriptions are written in the organisation's
+    language, whatever --lang says.
     """
     from fundtrack.services.simulation import BUDGET_CATEGORIES, budget_version_from_scenario
 
@@ -646,44 +652,52 @@ def budget_from_scenario(
         org = get_organisation(session, cli.organisation)
         lang = cli.resolve_lang(org.language.value)
         start = org.calendar.parse(first_year, "--from").start if first_year else date.today()
-        rng = default_range(org, start, max(1, years))
-        name = version_name or scenario or translate(M_CURRENT_PLAN)
-        version, _run = budget_version_from_scenario(
-            session, Scope(org.id), scenario, project, name, rng=rng, lang=lang
-        )
+        rng = default_range(org, start, fiscal_year_count(years))
+        name = version_name or scenario or translate(M_CURRENT_VERSION, org.language.value)
+        version, _run = budget_version_from_scenario(session, Scope(org.id), scenario, project, name, rng=rng)
         codes = {code for code, _ in BUDGET_CATEGORIES}
-        fiscal_years = org.calendar.years(rng)
-        rows: list[list[Any]] = []
-        for line in version.lines:
-            if line.category.code not in codes:
-                continue
-            by_year = {a.period_start: a.amount for a in line.amounts}
-            rows.append(
-                [line.description, line.category.label(lang)] + [by_year.get(y.start, ZERO) for y in fiscal_years]
-            )
+        year_of = org.calendar.year_of
+        staffing = [line for line in version.lines if line.category.code in codes]
+        fiscal_years = sorted({year_of(a.period_start) for line in staffing for a in line.amounts})
+
+        def by_year(lines: list[Any]) -> list[Decimal]:
+            sums = {y.start: ZERO for y in fiscal_years}
+            for line in lines:
+                for a in line.amounts:
+                    start_of = year_of(a.period_start).start
+                    if start_of in sums:
+                        sums[start_of] += a.amount
+            return list(sums.values())
+
+        staffing_total, version_total = by_year(staffing), by_year(list(version.lines))
         if as_json:
+            labels = [y.label for y in fiscal_years]
             echo_json(
                 {
                     "project": project,
                     "version": version.name,
+                    "scenario": scenario,
                     "lines": [
                         {
-                            "description": r[0],
-                            "category": r[1],
-                            "years": dict(zip([y.label for y in fiscal_years], r[2:], strict=True)),
+                            "description": line.description,
+                            "category": line.category.code,
+                            "years": dict(zip(labels, by_year([line]), strict=True)),
                         }
-                        for r in rows
+                        for line in staffing
                     ],
+                    "total_staffing_lines": dict(zip(labels, staffing_total, strict=True)),
+                    "total_version": dict(zip(labels, version_total, strict=True)),
                 }
             )
             return
-        totals = [sum((r[i] for r in rows), ZERO) for i in range(2, 2 + len(fiscal_years))]
-        rows.append([translate("label.total"), "", *totals])
+        rows: list[list[Any]] = [[line.description, line.category.label(lang), *by_year([line])] for line in staffing]
+        rows.append([translate(M_TOTAL_STAFFING), "", *staffing_total])
+        rows.append([translate(M_TOTAL_VERSION), "", *version_total])
         title = translate(
             M_BUDGET_FROM_SCENARIO,
             version=version.name,
             project=project,
-            scenario=f"« {scenario} »" if scenario else translate(M_CURRENT_PLAN),
+            scenario=translate(M_QUOTED, name=scenario) if scenario else translate(M_CURRENT_PLAN),
         )
         headers = [translate("col.line"), translate("term.category"), *[y.label for y in fiscal_years]]
         echo_table(headers, rows, lang, title)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -34,7 +34,7 @@ from fundtrack.errors import NotFound
 from fundtrack.i18n import msg
 from fundtrack.models import BudgetLine, BudgetLineAmount, BudgetVersion, Grant, Organisation
 from fundtrack.money import ZERO
-from fundtrack.periods import DateRange, FiscalYear, Month
+from fundtrack.periods import DateRange, FiscalYear, Month, spread_by_days
 from fundtrack.services.organisation import category_by_code
 from fundtrack.services.scope import Scope
 from fundtrack.services.staffing import (
@@ -210,52 +210,86 @@ def hiring_answers(session: Session, scope: Scope, run: StaffingRun, key: str, u
 BUDGET_CATEGORIES = ((SALARIES, "gross"), (EMPLOYER_CONTRIBUTIONS, "contributions"), (BENEFITS, "benefits"))
 
 
-def budget_lines_from_run(
-    session: Session, scope: Scope, run: StaffingRun, version_id: int, lang: str = "fr"
-) -> list[BudgetLine]:
+def budget_lines_from_run(session: Session, scope: Scope, run: StaffingRun, version_id: int) -> list[BudgetLine]:
     """Replace a budget version's salary, contribution and benefit lines by the simulation's.
 
-    One line per position and category, with an amount per fiscal year of the
-    organisation: salaries are gross + vacation pay, contributions the seven employer
-    contributions, benefits the benefits. The version's other lines are untouched.
+    One line per position and category, described by the position's title in the
+    organisation's language, with an amount per fiscal year of the organisation:
+    salaries are gross + vacation pay, contributions the seven employer contributions,
+    benefits the benefits. Only the simulated range is replaced: the amounts the
+    version's staffing lines have outside it are kept (an amount that straddles it
+    keeps its days outside, spread by days). The version's other lines are untouched.
+    Returns the staffing lines written.
     """
-    from fundtrack.models import BudgetVersion
-
     org = organisation_only(session, scope)
     version = session.get(BudgetVersion, version_id)
     if version is None or version.budget.organisation_id != org.id:
         raise NotFound(M_UNKNOWN_VERSION, field="version", id=version_id)
+    lang = org.language.value
     categories = {code: category_by_code(session, org.id, code, "category") for code, _ in BUDGET_CATEGORIES}
     generated = {c.id for c in categories.values()}
+    covered = run.simulation.projection.range
+    kept: dict[tuple[int, str], list[tuple[DateRange, Decimal]]] = {}
+    places: dict[tuple[int, str], int] = {}
     for old in [line for line in version.lines if line.category_id in generated]:
+        old_key = (old.category_id, old.description)
+        places.setdefault(old_key, old.position)
+        for a in old.amounts:
+            kept.setdefault(old_key, []).extend(_outside(a.period, a.amount, covered))
         version.lines.remove(old)
     session.flush()
-    created = []
-    order = len(version.lines)
+    order = max((line.position for line in version.lines), default=-1) + 1
+    new_lines: list[tuple[tuple[int, str], list[tuple[DateRange, Decimal]]]] = []
     projection = run.simulation.projection
     for key in projection.positions:
         years = projection.by_fiscal_year(org.calendar, key)
+        description = run.plan.title(key, lang)
         for code, part in BUDGET_CATEGORIES:
-            amounts = {
-                y: a.earnings if part == "gross" else (a.contributions if part == "contributions" else a.benefits)
+            amounts: list[tuple[DateRange, Decimal]] = [
+                (y, a.earnings if part == "gross" else (a.contributions if part == "contributions" else a.benefits))
                 for y, a in years.items()
-            }
-            if not any(amounts.values()):
+            ]
+            line_key = (categories[code].id, description)
+            before = kept.pop(line_key, [])
+            if not before and not any(amount for _, amount in amounts):
                 continue
-            line = BudgetLine(
-                category_id=categories[code].id,
-                description=run.plan.title(key, lang),
-                position=order,
-                amounts=[
-                    BudgetLineAmount(period_start=y.start, period_end=y.end, amount=amount)
-                    for y, amount in amounts.items()
-                ],
-            )
-            order += 1
-            version.lines.append(line)
-            created.append(line)
+            new_lines.append((line_key, before + amounts))
+    new_lines.extend((line_key, rows) for line_key, rows in kept.items() if rows)
+    created = []
+    for (category_id, description), rows in new_lines:
+        position = places.get((category_id, description))
+        if position is None:
+            position, order = order, order + 1
+        line = BudgetLine(
+            category_id=category_id,
+            description=description,
+            position=position,
+            amounts=[
+                BudgetLineAmount(period_start=p.start, period_end=p.end, amount=amount)
+                for p, amount in sorted(rows, key=lambda r: r[0].start)
+            ],
+        )
+        version.lines.append(line)
+        created.append(line)
     session.flush()
     return created
+
+
+def _outside(period: DateRange, amount: Decimal, covered: DateRange) -> list[tuple[DateRange, Decimal]]:
+    """The part of ``amount`` (for ``period``) that falls outside ``covered``, by days."""
+    inside = period.overlap(covered)
+    if inside is None:
+        return [(period, amount)]
+    pieces = []
+    if period.start < covered.start:
+        pieces.append(DateRange(period.start, covered.start - timedelta(days=1)))
+    if period.end > covered.end:
+        pieces.append(DateRange(covered.end + timedelta(days=1), period.end))
+    if not pieces:
+        return []
+    ordered = sorted([*pieces, inside], key=lambda p: p.start)
+    shares = dict(zip(ordered, spread_by_days(amount, period, ordered), strict=True))
+    return [(p, shares[p]) for p in pieces]
 
 
 def budget_version_from_scenario(
@@ -266,15 +300,15 @@ def budget_version_from_scenario(
     version_name: str,
     *,
     rng: DateRange,
-    lang: str = "fr",
 ) -> tuple[BudgetVersion, StaffingRun]:
     """A new scenario version of ``project``'s budget whose staffing lines come from the plan.
 
-    The version is a copy of the project's current version (its other lines and its
-    allocations kept), with the salary, contribution and benefit lines replaced by
-    those of ``scenario`` (None: the current staffing) simulated over ``rng``; so the
-    budget and the staffing plan cannot disagree. Raises :class:`NotFound` for an
-    unknown project, scenario or budget, :class:`InputError` for a taken version name.
+    The version is a copy of the project's current version (its other lines kept, its
+    allocations not copied), with the salary, contribution and benefit lines of the
+    fiscal years of ``rng`` replaced by those of ``scenario`` (None: the current
+    staffing) simulated over ``rng`` (see :func:`budget_lines_from_run`); so the budget
+    and the staffing plan cannot disagree. Raises :class:`NotFound` for an unknown
+    project, scenario or budget, :class:`InputError` for a taken version name.
     """
     from fundtrack.models.budgets import VersionKind
     from fundtrack.services.budgets import copy_version
@@ -282,7 +316,7 @@ def budget_version_from_scenario(
     org = organisation_only(session, scope)
     run = simulate_scenario(session, scope, scenario, rng=rng)
     version = copy_version(session, org, project, None, version_name, kind=VersionKind.SCENARIO)
-    budget_lines_from_run(session, scope, run, version.id, lang)
+    budget_lines_from_run(session, scope, run, version.id)
     session.refresh(version)
     return version, run
 

@@ -1,8 +1,9 @@
-"""``fundtrack simulate`` tells the truth, on SQLite and PostgreSQL.
+"""``fundtrack simulate`` and ``fundtrack budget-from-scenario`` tell the truth, on SQLite and PostgreSQL.
 
 What users found: a hire's heading said "current staffing", its answers stopped at the
-first fiscal year, months only a request covers showed nothing uncovered, --json
-changed with --lang, and bad options were taken silently.
+first fiscal year, months only a request covers showed nothing uncovered, the budget
+made from a scenario was written in the language of the command and lost the years the
+scenario did not cover, --json changed with --lang, and bad options were taken silently.
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from fundtrack.db import unit_of_work
+from fundtrack.models import BudgetVersion
 
 from ..conftest import row_counts
 from .conftest import run
@@ -140,6 +145,95 @@ def test_simulate_json_is_the_same_in_french_and_in_english(example_url: str, ar
     assert "aucun paramètre" not in french.stdout and "no payroll parameters" not in english.stdout
 
 
+def test_budget_from_scenario_json_is_the_same_in_french_and_in_english(
+    example_url: str, factory: sessionmaker[Session]
+) -> None:
+    outputs = []
+    for lang in ("fr", "en"):
+        result = run(
+            example_url,
+            "--lang",
+            lang,
+            "budget-from-scenario",
+            "--project",
+            OPERATIONS,
+            "--from",
+            "2026-2027",
+            "--json",
+        )
+        assert result.exit_code == 0, result.output
+        outputs.append(result.stdout)
+        with unit_of_work(factory) as session:  # make room for the same default name
+            session.delete(
+                session.scalars(select(BudgetVersion).where(BudgetVersion.name == "Dotation actuelle")).one()
+            )
+    assert outputs[0] == outputs[1]
+    data = json.loads(outputs[0])
+    assert data["version"] == "Dotation actuelle"
+    assert {line["category"] for line in data["lines"]} == {"salaries", "employer_contributions", "benefits"}
+
+
+# --- the budget made from a scenario (point 7) -----------------------------------------------
+
+
+def test_budget_from_scenario_writes_french_descriptions_under_lang_en_and_keeps_2025_2026(
+    example_url: str, factory: sessionmaker[Session]
+) -> None:
+    result = run(
+        example_url, "--lang", "en", "budget-from-scenario", "both", "--project", OPERATIONS, "--from", "2026-2027"
+    )
+    assert result.exit_code == 0, result.output
+    assert "staffing lines taken from 'both'" in result.stdout
+    with factory() as session:
+        version = session.scalars(select(BudgetVersion).where(BudgetVersion.name == "both")).one()
+        adopted = version.parent
+        assert adopted is not None
+        staffing = {"salaries", "employer_contributions", "benefits"}
+
+        def amounts(v: BudgetVersion) -> dict[tuple[str, str], dict[str, Decimal]]:
+            return {
+                (ln.category.code, ln.description): {a.period_start.isoformat(): a.amount for a in ln.amounts}
+                for ln in v.lines
+                if ln.category.code in staffing
+            }
+
+        new, old = amounts(version), amounts(adopted)
+        descriptions = {d for _, d in new}
+        assert descriptions == {
+            "Coordonnatrice",
+            "Agente de liaison",
+            "Agent·e de mobilisation",
+            "Agent·e de communication",
+        }
+        for key, by_year in old.items():
+            assert new[key]["2025-04-01"] == by_year["2025-04-01"]  # 2025-2026 is not simulated: kept
+        assert new[("salaries", "Coordonnatrice")]["2025-04-01"] == D("60769.80")
+        per_year = [sum((y.get(f"{n}-04-01", D(0)) for y in new.values()), D(0)) for n in (2025, 2026, 2027, 2028)]
+        everything = [
+            sum(
+                (
+                    a.amount
+                    for ln in version.lines
+                    for a in ln.amounts
+                    if a.period_start.year == n and a.period_start.month == 4
+                ),
+                D(0),
+            )
+            for n in (2025, 2026, 2027, 2028)
+        ]
+    lines = result.stdout.splitlines()
+    header = next(x for x in lines if x.startswith("Line "))
+    assert header.split()[-4:] == ["2025-2026", "2026-2027", "2027-2028", "2028-2029"]
+    staffing_total = next(
+        x for x in lines if x.startswith("Total of the staffing lines (salaries, contributions, benefits)")
+    )
+    version_total = next(x for x in lines if x.startswith("Total of the version (all its lines)"))
+    assert staffing_total.split()[-4:] == [f"{v:,}" for v in per_year]
+    assert version_total.split()[-4:] == [f"{v:,}" for v in everything]
+    assert per_year[0] < everything[0]  # the version has more than its staffing lines
+    assert "Coordinator" not in result.stdout
+
+
 # --- bad options are refused, nothing written (point 21) -------------------------------------
 
 BAD = [
@@ -158,6 +252,8 @@ BAD = [
     (["simulate", "--rate", "26"], "--rate : cette option décrit une embauche : donner aussi --add TITRE"),
     (["simulate", "--years", "0"], "--years : « 0 » : un nombre entier d'exercices, de 1 à 10"),
     (["simulate", "--years", "abc"], "--years : « abc » : un nombre entier d'exercices, de 1 à 10"),
+    (["budget-from-scenario", "both", "--project", OPERATIONS, "--years", "0"],
+     "--years : « 0 » : un nombre entier d'exercices, de 1 à 10"),
 ]  # fmt: skip
 
 
