@@ -40,7 +40,7 @@ from fundtrack.calc.payroll import (
 )
 from fundtrack.errors import InputError, NotFound, RuleViolation
 from fundtrack.i18n import msg
-from fundtrack.money import ZERO, allocate, percent_of, to_money
+from fundtrack.money import ZERO, percent_of, to_money
 from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear, Month
 
 M_LINE_EMPTY = msg("staffing.line_empty")
@@ -191,24 +191,6 @@ class MonthCover:
     parts: tuple[tuple[str, Decimal], ...] = ()
     payments: tuple[tuple[int, str, Decimal], ...] = ()
 
-    @classmethod
-    def of(
-        cls, position: str, month: Month, parts: Sequence[Decimal], payments: Sequence[tuple[int, str, Decimal]]
-    ) -> MonthCover:
-        by_line: dict[int, Decimal] = {}
-        for i, _, amount in payments:
-            by_line[i] = by_line.get(i, ZERO) + amount
-        cost = sum(parts, ZERO)
-        return cls(
-            position,
-            month,
-            cost,
-            tuple(by_line.items()),
-            cost - sum(by_line.values(), ZERO),
-            tuple(zip(POSITION_CATEGORIES, parts, strict=True)),
-            tuple(payments),
-        )
-
 
 @dataclass(frozen=True)
 class Coverage:
@@ -239,21 +221,28 @@ class Coverage:
         the order in which a line pays a month's parts looks only at the lines of its
         own status, so what they pay does not depend on the requests.
         """
+        keep = [line.status is status for line in self.lines]
         months = []
         for c in self.months:
-            payments = [p for p in c.payments if self.lines[p[0]].status is status]
-            months.append(MonthCover.of(c.position, c.month, [a for _, a in c.parts], payments))
+            if all(keep[i] for i, _ in c.paid):
+                months.append(c)
+                continue
+            paid = tuple(p for p in c.paid if keep[p[0]])
+            payments = tuple(p for p in c.payments if keep[p[0]])
+            gap = c.cost - sum((a for _, a in paid), ZERO)
+            months.append(MonthCover(c.position, c.month, c.cost, paid, gap, c.parts, payments))
         return Coverage(self.lines, tuple(months))
 
 
 def cover(months: Iterable[PayrollMonth], lines: Sequence[FundingLine]) -> Coverage:
     """Pay each position's month (a projection's lines) from ``lines``, months in order.
 
-    Each line pays only the parts it may pay (``FundingLine.parts``). Within a month, a
-    line pays first the parts that fewer of the lines after it (of the same status)
-    could pay, so that a line restricted to salaries is not left with nothing to pay
-    while contributions go uncovered; parts that as many lines could pay are paid in
-    proportion to what is left of them (:func:`fundtrack.money.allocate`).
+    Each line pays only the parts it may pay (``FundingLine.parts``). A line that cannot
+    pay all that is left of its parts in a month pays first the parts that fewer of the
+    lines after it (of the same status) could pay, so that a line restricted to salaries
+    is not left with nothing to pay while contributions go uncovered; between parts as
+    many could pay, benefits first, then contributions, then salaries (the part other
+    money is likeliest to be allowed to pay).
     """
     by_position: dict[str, list[int]] = {}
     for i in sorted(range(len(lines)), key=lambda i: lines[i].priority()):
@@ -266,61 +255,54 @@ def cover(months: Iterable[PayrollMonth], lines: Sequence[FundingLine]) -> Cover
     for m in sorted(months, key=lambda m: m.month.start):
         parts = month_parts(m)
         left = list(parts)
-        payments: list[tuple[int, str, Decimal]] = []
         order = [i for i in by_position.get(m.position, ()) if lines[i].pays_in(m.month)]
+        paid: list[tuple[int, Decimal]] = []
+        payments: list[tuple[int, str, Decimal]] = []
         for n, i in enumerate(order):
-            if not any(left):
-                break
             line, mask = lines[i], masks[i]
-            open_ = [k for k in range(len(left)) if mask[k] and left[k] > 0]
+            open_ = [k for k in _TIE_ORDER if mask[k] and left[k] > 0]
             if not open_:
                 continue
-            cap: Decimal | None = None
-            if line.share is not None:
-                cap = percent_of(sum((parts[k] for k in range(len(parts)) if mask[k]), ZERO), line.share)
-            pool: tuple[int, int] | None = None
-            if line.amounts:
-                j = line.pool_of(m.month)
-                if j is None:
-                    continue
-                pool = (i, j)
-                cap = pools[pool] if cap is None else min(cap, pools[pool])
-            later = [masks[x] for x in order[n + 1 :] if lines[x].status is line.status]
-            taken = _pay(left, open_, cap, later)
-            for k, amount in taken:
-                payments.append((i, POSITION_CATEGORIES[k], amount))
-            if pool is not None:
-                pools[pool] -= sum((a for _, a in taken), ZERO)
-        out.append(MonthCover.of(m.position, m.month, parts, payments))
+            j = line.pool_of(m.month) if line.amounts else None
+            if line.amounts and j is None:
+                continue  # no money of this line for this month's period
+            pool = (i, j) if j is not None else None
+            cap = _cap(line, mask, parts, pools[pool] if pool is not None else None)
+            if cap is not None and cap < sum((left[k] for k in open_), ZERO):
+                later = [masks[x] for x in order[n + 1 :] if lines[x].status is line.status]
+                open_.sort(key=lambda k: sum(1 for mask_ in later if mask_[k]))  # stable: ties keep _TIE_ORDER
+            total = ZERO
+            for k in open_:
+                take = left[k] if cap is None else min(left[k], cap - total)
+                if take <= 0:
+                    break
+                left[k] -= take
+                total += take
+                payments.append((i, POSITION_CATEGORIES[k], take))
+            if total:
+                paid.append((i, total))
+                if pool is not None:
+                    pools[pool] -= total
+        cost = parts[0] + parts[1] + parts[2]
+        named = tuple(zip(POSITION_CATEGORIES, parts, strict=True))
+        gap = left[0] + left[1] + left[2]
+        out.append(MonthCover(m.position, m.month, cost, tuple(paid), gap, named, tuple(payments)))
     return Coverage(tuple(lines), tuple(out))
 
 
-def _pay(
-    left: list[Decimal], open_: list[int], cap: Decimal | None, later: Sequence[tuple[bool, ...]]
-) -> list[tuple[int, Decimal]]:
-    """What one line takes of each open part (updating ``left``), up to ``cap``.
+# Between parts as many later lines could pay: benefits, contributions, then salaries.
+_TIE_ORDER = (2, 1, 0)
 
-    Parts fewer later lines could pay come first; parts as many could pay share the
-    line's money in proportion to what is left of them.
-    """
-    scarcity: dict[int, list[int]] = {}
-    for k in open_:
-        scarcity.setdefault(sum(1 for mask in later if mask[k]), []).append(k)
-    taken: list[tuple[int, Decimal]] = []
-    for level in sorted(scarcity):
-        group = scarcity[level]
-        room = sum((left[k] for k in group), ZERO)
-        take = room if cap is None else min(cap, room)
-        if take <= 0:
-            break
-        shares = [left[k] for k in group] if take == room else allocate(take, [left[k] for k in group])
-        for k, amount in zip(group, shares, strict=True):
-            if amount > 0:
-                left[k] -= amount
-                taken.append((k, amount))
-        if cap is not None:
-            cap -= take
-    return taken
+
+def _cap(line: FundingLine, mask: tuple[bool, ...], parts: Sequence[Decimal], pool: Decimal | None) -> Decimal | None:
+    """The most ``line`` may pay this month: its share of the parts it may pay, and what is
+    left of its period's money (None: no limit but the parts themselves)."""
+    cap: Decimal | None = None
+    if line.share is not None:
+        cap = percent_of(sum((parts[k] for k in range(len(parts)) if mask[k]), ZERO), line.share)
+    if pool is not None:
+        cap = pool if cap is None else min(cap, pool)
+    return cap
 
 
 # ---------------------------------------------------------------------------------------------

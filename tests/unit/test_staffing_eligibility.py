@@ -95,10 +95,11 @@ def test_a_share_is_a_share_of_what_the_grant_may_pay() -> None:
         assert abs(c.cost - c.gap - months[c.month].earnings / 2) <= D("0.005")
 
 
-def test_money_that_may_pay_every_part_pays_first_what_the_salary_only_money_cannot() -> None:
+@pytest.mark.parametrize("foundation_pays", [{"salaries"}, {"employer_contributions", "benefits"}])
+def test_money_that_may_pay_every_part_pays_first_what_the_restricted_money_cannot(foundation_pays: set[str]) -> None:
     """April 2026: the Centraide money (any part, expiring first) is short of the month's
-    cost; the foundation pays salaries only. Centraide pays the contributions and the
-    benefits, the foundation the rest of the salary: nothing is left uncovered."""
+    cost; the foundation pays only some parts. Centraide pays first the parts the
+    foundation may not pay, the foundation the rest: nothing is left uncovered."""
     april = AGENT.with_(end=date(2026, 4, 30))
     pic = FundingLine.per_year("PIC", "Centraide", "mobilisation", {FY26: D("4000")})
     foundation = FundingLine(
@@ -106,7 +107,7 @@ def test_money_that_may_pay_every_part_pays_first_what_the_salary_only_money_can
         "Fondation",
         "mobilisation",
         share=D("1"),
-        parts=frozenset({"salaries"}),
+        parts=frozenset(foundation_pays),
         period=DateRange(FY26.start, date(2028, 12, 31)),
     )
     sim = simulate([april], [pic, foundation], TWO_YEARS, BOOK, TABLE)
@@ -114,9 +115,10 @@ def test_money_that_may_pay_every_part_pays_first_what_the_salary_only_money_can
     assert month.cost > D("4000") and month.gap == 0
     paid = {(sim.confirmed.lines[i].key, category): amount for i, category, amount in month.payments}
     costs = dict(month.parts)
-    assert paid[("PIC", "employer_contributions")] == costs["employer_contributions"]
-    assert paid[("PIC", "benefits")] == costs["benefits"]
-    assert paid[("PIC", "salaries")] + paid[("FDN", "salaries")] == costs["salaries"]
+    for category in set(POSITION_CATEGORIES) - foundation_pays:
+        assert paid[("PIC", category)] == costs[category]
+    assert {c for key, c in paid if key == "FDN"} <= foundation_pays
+    assert sum((a for (key, _), a in paid.items() if key == "PIC"), ZERO) == D("4000")
 
 
 def test_a_funding_line_names_only_the_parts_of_a_position() -> None:
