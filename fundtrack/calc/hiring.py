@@ -46,7 +46,7 @@ def _coverage(
     rng = DateRange(calendar_.year_of(position.start).start, until)
     projection = project_payroll([position], rng, rates, calendar_)
     lines = [line for line in funding if line.position == terms.key]
-    return cover(((x.position, x.month, x.total) for x in projection.lines), lines)
+    return cover(projection.lines, lines)
 
 
 def _carried(

@@ -8,6 +8,13 @@ lines first, those that expire earliest first; a period's money is spent in the 
 of the months, and what no line pays is the month's gap. The first month with a gap is
 the position's runway.
 
+A position's month costs three parts, each in its budget category (domain.md 4.5):
+pay and vacation pay (``salaries``), the employer contributions
+(``employer_contributions``) and the benefits (``benefits``). A line pays only the
+parts its grant may pay (:func:`position_parts`): a restricted grant only those of its
+eligible categories, so a grant restricted to translation, rooms and catering pays no
+part of any position; :func:`check_funds_position` refuses such funding at input.
+
 :func:`simulate` runs a projection and its coverage twice (confirmed money only, then
 every request granted) and sums them per fiscal year; :func:`apply_changes` turns the
 current staffing plus a scenario's changes into the positions to simulate.
@@ -15,7 +22,7 @@ current staffing plus a scenario's changes into the positions to simulate.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -23,6 +30,7 @@ from enum import StrEnum
 
 from fundtrack.calc.payroll import (
     PayrollAmounts,
+    PayrollMonth,
     PositionTerms,
     Projection,
     RateBook,
@@ -30,7 +38,7 @@ from fundtrack.calc.payroll import (
     project_payroll,
     rate,
 )
-from fundtrack.errors import InputError, NotFound
+from fundtrack.errors import InputError, NotFound, RuleViolation
 from fundtrack.i18n import msg
 from fundtrack.money import ZERO, percent_of, to_money
 from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear, Month
@@ -40,6 +48,48 @@ M_LINE_OVERLAP = msg("staffing.line_overlap")
 M_NEGATIVE_AMOUNT = msg("staffing.negative_amount")
 M_NO_POSITION = msg("staffing.no_position")
 M_POSITION_EXISTS = msg("staffing.position_exists")
+M_PAYS_NO_POSITION = msg("staffing.grant_pays_no_position")
+M_NOT_POSITION_PART = msg("staffing.not_position_part")
+
+# The budget categories of a position's cost, in the order a month's parts are listed.
+SALARIES = "salaries"
+EMPLOYER_CONTRIBUTIONS = "employer_contributions"
+BENEFITS = "benefits"
+POSITION_CATEGORIES: tuple[str, ...] = (SALARIES, EMPLOYER_CONTRIBUTIONS, BENEFITS)
+EVERY_PART = frozenset(POSITION_CATEGORIES)
+
+
+def month_parts(amounts: PayrollAmounts) -> tuple[Decimal, Decimal, Decimal]:
+    """A month's (or a sum of months') cost in the order of :data:`POSITION_CATEGORIES`."""
+    return amounts.earnings, amounts.contributions, amounts.benefits
+
+
+def position_parts(restricted: bool, eligible_categories: Collection[str]) -> frozenset[str]:
+    """The parts of a position's cost a grant may pay: every part when it is not
+    restricted, else those among its ``eligible_categories`` (budget category codes)."""
+    if not restricted:
+        return EVERY_PART
+    return EVERY_PART & frozenset(eligible_categories)
+
+
+def check_funds_position(
+    reference: str, restricted: bool, eligible_categories: Collection[str], field: str | None = None
+) -> frozenset[str]:
+    """The parts of a position ``reference`` may pay (see :func:`position_parts`).
+
+    Raises :class:`RuleViolation` (on ``field``) when the grant is restricted to
+    categories none of which is a position's: salaries, employer contributions, benefits.
+    """
+    parts = position_parts(restricted, eligible_categories)
+    if not parts:
+        raise RuleViolation(
+            M_PAYS_NO_POSITION,
+            field=field,
+            grant=reference,
+            categories=", ".join(sorted(eligible_categories)),
+            parts=", ".join(POSITION_CATEGORIES),
+        )
+    return parts
 
 
 class FundingStatus(StrEnum):
@@ -52,9 +102,12 @@ class FundingLine:
     """What one grant gives one position.
 
     ``amounts`` are money per period (each a :class:`DateRange`, usually a fiscal year);
-    ``share`` is a fraction of each month's cost (capped by ``amounts`` when both are
-    given). ``period`` is the grant's period: months outside it are not paid.
-    Raises :class:`InputError` when the line gives no money or periods overlap.
+    ``share`` is a fraction of each month's cost of the parts the line may pay (capped
+    by ``amounts`` when both are given). ``period`` is the grant's period: months
+    outside it are not paid. ``parts`` are the budget categories of the position's cost
+    the grant may pay (:func:`position_parts`; every part by default).
+    Raises :class:`InputError` when the line gives no money, periods overlap, or a part
+    is not one of :data:`POSITION_CATEGORIES`.
     """
 
     key: str
@@ -65,9 +118,14 @@ class FundingLine:
     share: Decimal | None = None
     period: DateRange | None = None
     restricted: bool = True
+    parts: frozenset[str] = EVERY_PART
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", FundingStatus(self.status))
+        parts = frozenset(self.parts)
+        if not parts <= EVERY_PART:
+            raise InputError(M_NOT_POSITION_PART, field="parts", value=", ".join(sorted(parts - EVERY_PART)))
+        object.__setattr__(self, "parts", parts)
         if self.share is not None:
             object.__setattr__(self, "share", rate(self.share, "share"))
         elif not self.amounts:
@@ -111,16 +169,27 @@ class FundingLine:
                 return i
         return None
 
+    def pays_in(self, month: Month) -> bool:
+        """Whether ``month`` lies (at least in part) in the grant's period."""
+        return self.period is None or self.period.overlap_days(month) > 0
+
 
 @dataclass(frozen=True)
 class MonthCover:
-    """One position's month: its cost, who pays what (line key, amount) and the gap."""
+    """One position's month: its cost, who pays what and the gap.
+
+    ``parts`` is the cost per budget category (:data:`POSITION_CATEGORIES`);
+    ``payments`` says what each line (by index) pays of each category; ``paid`` is
+    what each line pays in all, in the order the lines paid.
+    """
 
     position: str
     month: Month
     cost: Decimal
     paid: tuple[tuple[int, Decimal], ...]
     gap: Decimal
+    parts: tuple[tuple[str, Decimal], ...] = ()
+    payments: tuple[tuple[int, str, Decimal], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,46 +217,92 @@ class Coverage:
     def only(self, status: FundingStatus) -> Coverage:
         """The same months paid by the lines of ``status`` alone.
 
-        Exact for confirmed money: confirmed lines are spent before requested ones, so
-        what they pay does not depend on the requests.
+        Exact for confirmed money: confirmed lines are spent before requested ones, and
+        the order in which a line pays a month's parts looks only at the lines of its
+        own status, so what they pay does not depend on the requests.
         """
+        keep = [line.status is status for line in self.lines]
         months = []
         for c in self.months:
-            paid = tuple((i, a) for i, a in c.paid if self.lines[i].status is status)
-            months.append(MonthCover(c.position, c.month, c.cost, paid, c.cost - sum((a for _, a in paid), ZERO)))
+            if all(keep[i] for i, _ in c.paid):
+                months.append(c)
+                continue
+            paid = tuple(p for p in c.paid if keep[p[0]])
+            payments = tuple(p for p in c.payments if keep[p[0]])
+            gap = c.cost - sum((a for _, a in paid), ZERO)
+            months.append(MonthCover(c.position, c.month, c.cost, paid, gap, c.parts, payments))
         return Coverage(self.lines, tuple(months))
 
 
-def cover(costs: Iterable[tuple[str, Month, Decimal]], lines: Sequence[FundingLine]) -> Coverage:
-    """Pay each (position, month, cost) from ``lines``, months in order (see the module)."""
+def cover(months: Iterable[PayrollMonth], lines: Sequence[FundingLine]) -> Coverage:
+    """Pay each position's month (a projection's lines) from ``lines``, months in order.
+
+    Each line pays only the parts it may pay (``FundingLine.parts``). A line that cannot
+    pay all that is left of its parts in a month pays first the parts that fewer of the
+    lines after it (of the same status) could pay, so that a line restricted to salaries
+    is not left with nothing to pay while contributions go uncovered; between parts as
+    many could pay, benefits first, then contributions, then salaries (the part other
+    money is likeliest to be allowed to pay).
+    """
     by_position: dict[str, list[int]] = {}
     for i in sorted(range(len(lines)), key=lambda i: lines[i].priority()):
         by_position.setdefault(lines[i].position, []).append(i)
     pools: dict[tuple[int, int], Decimal] = {
         (i, j): amount for i, line in enumerate(lines) for j, (_, amount) in enumerate(line.amounts)
     }
+    masks = [tuple(c in line.parts for c in POSITION_CATEGORIES) for line in lines]
     out: list[MonthCover] = []
-    for position, month, cost in sorted(costs, key=lambda c: c[1].start):
-        left = cost
+    for m in sorted(months, key=lambda m: m.month.start):
+        parts = month_parts(m)
+        left = list(parts)
+        order = [i for i in by_position.get(m.position, ()) if lines[i].pays_in(m.month)]
         paid: list[tuple[int, Decimal]] = []
-        for i in by_position.get(position, ()):
-            if left <= 0:
-                break
-            line = lines[i]
-            if line.period is not None and line.period.overlap_days(month) == 0:
+        payments: list[tuple[int, str, Decimal]] = []
+        for n, i in enumerate(order):
+            line, mask = lines[i], masks[i]
+            open_ = [k for k in _TIE_ORDER if mask[k] and left[k] > 0]
+            if not open_:
                 continue
-            take = left if line.share is None else min(left, percent_of(cost, line.share))
-            if line.amounts:
-                j = line.pool_of(month)
-                if j is None:
-                    continue
-                take = min(take, pools[i, j])
-                pools[i, j] -= take
-            if take > 0:
-                paid.append((i, take))
-                left -= take
-        out.append(MonthCover(position, month, cost, tuple(paid), left))
+            j = line.pool_of(m.month) if line.amounts else None
+            if line.amounts and j is None:
+                continue  # no money of this line for this month's period
+            pool = (i, j) if j is not None else None
+            cap = _cap(line, mask, parts, pools[pool] if pool is not None else None)
+            if cap is not None and cap < sum((left[k] for k in open_), ZERO):
+                later = [masks[x] for x in order[n + 1 :] if lines[x].status is line.status]
+                open_.sort(key=lambda k: sum(1 for mask_ in later if mask_[k]))  # stable: ties keep _TIE_ORDER
+            total = ZERO
+            for k in open_:
+                take = left[k] if cap is None else min(left[k], cap - total)
+                if take <= 0:
+                    break
+                left[k] -= take
+                total += take
+                payments.append((i, POSITION_CATEGORIES[k], take))
+            if total:
+                paid.append((i, total))
+                if pool is not None:
+                    pools[pool] -= total
+        cost = parts[0] + parts[1] + parts[2]
+        named = tuple(zip(POSITION_CATEGORIES, parts, strict=True))
+        gap = left[0] + left[1] + left[2]
+        out.append(MonthCover(m.position, m.month, cost, tuple(paid), gap, named, tuple(payments)))
     return Coverage(tuple(lines), tuple(out))
+
+
+# Between parts as many later lines could pay: benefits, contributions, then salaries.
+_TIE_ORDER = (2, 1, 0)
+
+
+def _cap(line: FundingLine, mask: tuple[bool, ...], parts: Sequence[Decimal], pool: Decimal | None) -> Decimal | None:
+    """The most ``line`` may pay this month: its share of the parts it may pay, and what is
+    left of its period's money (None: no limit but the parts themselves)."""
+    cap: Decimal | None = None
+    if line.share is not None:
+        cap = percent_of(sum((parts[k] for k in range(len(parts)) if mask[k]), ZERO), line.share)
+    if pool is not None:
+        cap = pool if cap is None else min(cap, pool)
+    return cap
 
 
 # ---------------------------------------------------------------------------------------------
@@ -232,6 +347,49 @@ class Simulation:
             if position is None or c.position == position
         ]
 
+    def monthly(self, position: str | None = None) -> list[WhoPays]:
+        """Month by month, each position's month seen both ways: what confirmed money pays,
+        what the requests would pay, and the gap if only confirmed money comes and if every
+        request is granted."""
+        lines = self.granted.lines
+        out = []
+        for c in self.granted.months:
+            if position is not None and c.position != position:
+                continue
+            paid = [(lines[i], amount) for i, amount in c.paid]
+            out.append(
+                WhoPays(
+                    c.position,
+                    c.month,
+                    c.cost,
+                    tuple(p for p in paid if p[0].status is FundingStatus.CONFIRMED),
+                    tuple(p for p in paid if p[0].status is FundingStatus.REQUESTED),
+                )
+            )
+        return out
+
+
+@dataclass(frozen=True)
+class WhoPays:
+    """One position's month: its cost, the confirmed lines and the requested lines that
+    pay it (line, amount), and the gap both ways."""
+
+    position: str
+    month: Month
+    cost: Decimal
+    confirmed: tuple[tuple[FundingLine, Decimal], ...]
+    requested: tuple[tuple[FundingLine, Decimal], ...]
+
+    @property
+    def gap_confirmed(self) -> Decimal:
+        """What is left uncovered if only confirmed money comes."""
+        return self.cost - sum((a for _, a in self.confirmed), ZERO)
+
+    @property
+    def gap_requested(self) -> Decimal:
+        """What is left uncovered if every request is granted."""
+        return self.gap_confirmed - sum((a for _, a in self.requested), ZERO)
+
 
 def simulate(
     positions: Sequence[PositionTerms],
@@ -247,8 +405,7 @@ def simulate(
     ``calendar_``.
     """
     projection = project_payroll(positions, rng, rates, calendar_)
-    costs = [(line.position, line.month, line.total) for line in projection.lines]
-    granted = cover(costs, funding)
+    granted = cover(projection.lines, funding)
     confirmed = granted.only(FundingStatus.CONFIRMED)
     gaps_confirmed = confirmed.gap_by_year(calendar_)
     gaps_granted = granted.gap_by_year(calendar_)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,23 +21,41 @@ import click
 from sqlalchemy.orm import Session
 
 from fundtrack.calc.payroll import PositionTerms
-from fundtrack.calc.staffing import AddPosition, FundingLine, FundingStatus, YearSummary
+from fundtrack.calc.staffing import (
+    AddPosition,
+    FundingLine,
+    FundingStatus,
+    WhoPays,
+    YearSummary,
+    check_funds_position,
+)
 from fundtrack.cli.base import CliContext, acting_session, echo_json, echo_table, handle_errors, main, pass_cli
-from fundtrack.errors import InputError
+from fundtrack.errors import FieldError, InputError, RuleViolation, ValidationFailed
 from fundtrack.i18n import Lang, msg, translate
 from fundtrack.models import GrantStatus, Organisation
 from fundtrack.models.staffing import ChangeKind
 from fundtrack.money import ZERO, format_money, parse_money
-from fundtrack.periods import DateRange, FiscalYear, parse_date
+from fundtrack.periods import DateRange, FiscalYear
 from fundtrack.queries.lookups import grant_by_reference
 from fundtrack.queries.scope import Scope
-from fundtrack.queries.staffing import scenario_by_name
+from fundtrack.queries.staffing import list_positions, scenario_by_name
 from fundtrack.rates import PARAMETERS
+from fundtrack.schemas.common import load_or_raise
+from fundtrack.schemas.staffing import ChangeSchema, NewChange, NewFunding
 from fundtrack.services.payroll_rates import payroll_tables
-from fundtrack.services.simulation import HiringAnswers, StaffingRun, default_range, hiring_answers, simulate_scenario
+from fundtrack.services.simulation import (
+    HiringAnswers,
+    StaffingRun,
+    YearAnswer,
+    default_range,
+    hiring_answers,
+    simulate_scenario,
+)
+from fundtrack.services.staffing import M_DECLINED, M_OUTSIDE_GRANT, M_OVER_GRANT
 
 M_TITLE = msg("cli.simulate_title")
 M_CURRENT = msg("cli.simulate_current")
+M_WITH_HIRE = msg("cli.simulate_with_hire")
 M_FUNDERS = msg("cli.simulate_funders")
 M_RUNWAY = msg("cli.simulate_runway")
 M_ALWAYS = msg("cli.simulate_always")
@@ -48,11 +68,23 @@ M_MONTHS = msg("cli.simulate_months")
 M_COMPARE = msg("cli.simulate_compare")
 M_NOTE = msg("cli.simulate_note")
 M_ADD_NEEDS = msg("cli.add_needs")
+M_ADD_TITLE = msg("cli.add_title")
+M_NEEDS_ADD = msg("cli.needs_add")
 M_BAD_FUND = msg("cli.bad_fund")
-M_RATES_TITLE = msg("cli.rates_title")
+M_YEARS = msg("cli.years")
 M_RATES_SOURCES = msg("cli.rates_sources")
+M_RATES_TITLE = msg("cli.rates_title")
 
 ADDED_KEY = "ajout"
+MOST_YEARS = 10
+
+
+def fiscal_year_count(value: str, option: str = "--years") -> int:
+    """``--years`` as a whole number of fiscal years, 1 to :data:`MOST_YEARS`; else InputError."""
+    text = value.strip()
+    if not text.isdigit() or not 1 <= int(text) <= MOST_YEARS:
+        raise InputError(M_YEARS, field=option, value=value, most=MOST_YEARS)
+    return int(text)
 
 
 @main.command()
@@ -68,8 +100,8 @@ ADDED_KEY = "ajout"
 @click.option("--benefits", default="0", show_default=True, help="Benefits rate of the hire")
 @click.option("--fund", multiple=True, metavar="REF:YEAR:AMOUNT", help="Money a grant gives the hire in a year")
 @click.option("--from", "first_year", metavar="FISCAL-YEAR", help="First fiscal year (default: the current one)")
-@click.option("--years", default=3, show_default=True, help="Number of fiscal years")
-@click.option("--until", metavar="FISCAL-YEAR", help="For the answers: carry to the end of this fiscal year")
+@click.option("--years", default="3", show_default=True, help="Number of fiscal years (1 to 10)")
+@click.option("--until", metavar="FISCAL-YEAR", help="For the answers: up to the end of this fiscal year")
 @click.option("--months", is_flag=True, help="Also print who pays each position's month")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
 @pass_cli
@@ -79,63 +111,196 @@ def simulate(cli: CliContext, /, **options: Any) -> None:
     with acting_session(cli) as (session, acting):
         org = acting.organisation(session)
         lang = acting.lang
-        scope = Scope(org.id)
+        scope = acting.scope
         if options["first_year"]:
             start = org.calendar.parse(options["first_year"], "--from").start
         else:
             start = date.today()
-        rng = default_range(org, start, max(1, options["years"]))
-        extra, titles = _added(session, org, options)
+        rng = default_range(org, start, fiscal_year_count(options["years"]))
+        until = org.calendar.parse(options["until"], "--until").end if options["until"] else rng.end
         names: list[str | None] = list(options["scenarios"]) or [None]
         if options["compare"] and None not in names:
             names.insert(0, None)
+        hire = _hire(session, org, options, names)
+        extra = [hire.change] if hire else []
+        titles = {hire.key: (hire.title, hire.title)} if hire else {}
         runs = [simulate_scenario(session, scope, name, rng=rng, extra=extra, titles=titles) for name in names]
-        answers = {id(run): _answers(session, scope, org, run, options, rng) for run in runs}
+        answers = {id(run): _answers(session, scope, run, until) for run in runs}
         if options["as_json"]:
-            echo_json([_run_json(run, answers[id(run)], lang) for run in runs])
+            echo_json([_run_json(run, answers[id(run)], hire) for run in runs])
             return
         if options["compare"]:
-            _print_compare(runs, org, lang)
+            _print_compare(runs, hire, org, lang)
         for run in runs:
-            _print_run(run, answers[id(run)], org, lang, options["months"])
+            _print_run(run, hire, answers[id(run)], org, lang, options["months"])
 
 
-def _added(session: Session, org: Organisation, options: dict[str, Any]) -> tuple[list[AddPosition], dict[str, Any]]:
+# --- a hire given by options ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hire:
+    """The hire the options describe: its key in the plan, its title as typed, the change."""
+
+    key: str
+    title: str
+    change: AddPosition
+
+
+# The options of a hire, by the field of the staffing schema they fill.
+HIRE_OPTIONS = {
+    "position": "--add",
+    "title_fr": "--add",
+    "title_en": "--add",
+    "annual_salary": "--salary",
+    "hourly_rate": "--rate",
+    "weekly_hours": "--hours",
+    "start_date": "--start",
+    "end_date": "--end",
+    "vacation_rate": "--vacation",
+    "benefits_rate": "--benefits",
+    "funding": "--fund",
+}
+_NEED_ADD = ("rate", "hours", "salary", "start", "end", "fund")
+
+
+def _hire(session: Session, org: Organisation, options: dict[str, Any], names: list[str | None]) -> Hire | None:
+    """The hire of ``--add`` and its options, checked as a scenario's added position is in
+    a file (:class:`~fundtrack.schemas.staffing.ChangeSchema`); None without ``--add``.
+
+    Raises :class:`InputError` naming the option: a hire option without ``--add``, an
+    empty title, a missing start or pay, an amount, rate, hours or date that breaks its
+    rule, or funding a grant may not give it.
+    """
     title = options["add_title"]
-    if not title:
-        return [], {}
-    if not options["start"] or not (options["salary"] or (options["rate"] and options["hours"])):
+    if title is None:
+        given = [name for name in _NEED_ADD if options[name] not in (None, ())]
+        if given:
+            raise InputError(M_NEEDS_ADD, field=f"--{given[0]}")
+        return None
+    if not title.strip():
+        raise InputError(M_ADD_TITLE, field="--add")
+    salary, rate, hours = options["salary"], options["rate"], options["hours"]
+    hourly = rate is not None or hours is not None
+    if options["start"] is None or (salary is not None) == hourly or (hourly and (rate is None or hours is None)):
         raise InputError(M_ADD_NEEDS, field="--add")
-    key = _slug(title) or ADDED_KEY
+    key = _free_key(session, org, _slug(title) or ADDED_KEY, names)
+    data: dict[str, Any] = {
+        "kind": ChangeKind.ADD.value,
+        "position": key,
+        "title_fr": title,
+        "title_en": title,
+        "start_date": options["start"],
+        "vacation_rate": _decimal_text(options["vacation"]),
+        "benefits_rate": _decimal_text(options["benefits"]),
+        "funding": _funding_data(options["fund"]),
+    }
+    if salary is not None:
+        data["annual_salary"] = parse_money(salary, field="--salary")
+    else:
+        data["hourly_rate"] = parse_money(rate, field="--rate")
+        data["weekly_hours"] = _decimal_text(hours)
+    if options["end"] is not None:
+        data["end_date"] = options["end"]
+    loaded = _load_hire(data)
+    assert loaded.start_date is not None  # the schema's rule for an added position
     terms = PositionTerms(
         key,
-        parse_date(options["start"], "--start"),
-        end=parse_date(options["end"], "--end") if options["end"] else None,
-        annual_salary=parse_money(options["salary"], field="--salary") if options["salary"] else None,
-        hourly_rate=parse_money(options["rate"], field="--rate") if options["rate"] else None,
-        weekly_hours=Decimal(options["hours"].replace(",", ".")) if options["hours"] else None,
-        vacation_rate=Decimal(options["vacation"].replace(",", ".")),
-        benefits_rate=Decimal(options["benefits"].replace(",", ".")),
+        loaded.start_date,
+        end=loaded.end_date,
+        annual_salary=loaded.annual_salary,
+        hourly_rate=loaded.hourly_rate,
+        weekly_hours=loaded.weekly_hours,
+        vacation_rate=loaded.vacation_rate or ZERO,
+        benefits_rate=loaded.benefits_rate or ZERO,
     )
-    lines = tuple(_fund(session, org, key, value) for value in options["fund"])
-    return [AddPosition(terms, lines)], {key: (title, title)}
+    lines = tuple(_funding_line(session, org, key, entry) for entry in loaded.funding)
+    return Hire(key, title.strip(), AddPosition(terms, lines))
 
 
-def _fund(session: Session, org: Organisation, key: str, value: str) -> FundingLine:
-    parts = value.split(":")
-    if len(parts) != 3:
-        raise InputError(M_BAD_FUND, field="--fund", value=value)
-    grant = grant_by_reference(session, Scope(org.id), parts[0].strip(), field="--fund")
-    year = org.calendar.parse(parts[1], "--fund")
+def _decimal_text(value: str) -> str:
+    """A number as typed, with a decimal comma read as a point (``32,5`` → ``32.5``)."""
+    return value.strip().replace(",", ".")
+
+
+def _funding_data(values: Collection[str]) -> list[dict[str, Any]]:
+    """``--fund REF:YEAR:AMOUNT`` values as the schema's funding, one entry per grant."""
+    by_grant: dict[str, list[dict[str, Any]]] = {}
+    for value in values:
+        parts = value.split(":")
+        if len(parts) != 3 or not parts[0].strip():
+            raise InputError(M_BAD_FUND, field="--fund", value=value)
+        amount = parse_money(parts[2], field="--fund")
+        by_grant.setdefault(parts[0].strip(), []).append({"fiscal_year": parts[1].strip(), "amount": amount})
+    return [{"grant": grant, "amounts": amounts} for grant, amounts in by_grant.items()]
+
+
+def _load_hire(data: dict[str, Any]) -> NewChange:
+    """``data`` loaded by the staffing schema, each error named by the option it came from."""
+    try:
+        loaded: NewChange = load_or_raise(ChangeSchema(), data)
+    except ValidationFailed as failed:
+        raise ValidationFailed([_on_option(e) for e in failed.errors]) from None
+    return loaded
+
+
+def _on_option(error: FieldError) -> FieldError:
+    head = re.split(r"[.\[]", error.path, maxsplit=1)[0]
+    return FieldError(HIRE_OPTIONS.get(head, "--add"), error.code, error.params)
+
+
+def _funding_line(session: Session, org: Organisation, key: str, entry: NewFunding) -> FundingLine:
+    """A ``--fund`` grant's money for the hire, checked as position funding is when recorded."""
+    grant = grant_by_reference(session, Scope(org.id), entry.grant, field="--fund")
+    if grant.status is GrantStatus.DECLINED:
+        raise RuleViolation(M_DECLINED, field="--fund", reference=grant.reference)
+    eligible = [c.code for c in grant.eligible_categories]
+    parts = check_funds_position(grant.reference, grant.restricted, eligible, field="--fund")
+    amounts: list[tuple[DateRange, Decimal]] = []
+    for a in entry.amounts:
+        assert a.fiscal_year is not None  # --fund names a fiscal year
+        year = org.calendar.parse(a.fiscal_year, "--fund")
+        if grant.period.overlap(year) is None:
+            raise RuleViolation(
+                M_OUTSIDE_GRANT,
+                field="--fund",
+                period=year,
+                reference=grant.reference,
+                start=grant.start_date,
+                end=grant.end_date,
+            )
+        amounts.append((year, a.amount))
+    total = sum((amount for _, amount in amounts), ZERO)
+    if total > grant.amount:
+        raise RuleViolation(M_OVER_GRANT, field="--fund", total=total, reference=grant.reference, amount=grant.amount)
     status = FundingStatus.REQUESTED if grant.status is GrantStatus.REQUESTED else FundingStatus.CONFIRMED
-    return FundingLine(
-        grant.reference,
-        grant.funder.name,
-        key,
-        status=status,
-        amounts=((year, parse_money(parts[2], field="--fund")),),
-        period=grant.period,
-    )
+    try:
+        return FundingLine(
+            grant.reference,
+            grant.funder.name,
+            key,
+            status=status,
+            amounts=tuple(amounts),
+            period=grant.period,
+            restricted=grant.restricted,
+            parts=parts,
+        )
+    except InputError as exc:  # two amounts for the same fiscal year
+        raise InputError(exc.code, field="--fund", **exc.params) from None
+
+
+def _free_key(session: Session, org: Organisation, wanted: str, names: list[str | None]) -> str:
+    """``wanted``, or ``wanted-2``... when a position of the plan or of a scenario has it."""
+    taken = {p.key for p in list_positions(session, Scope(org.id))}
+    for name in names:
+        if name is not None:
+            scenario = scenario_by_name(session, Scope(org.id), name)
+            taken.update(c.position_key for c in scenario.changes if c.kind is ChangeKind.ADD)
+    key, n = wanted, 1
+    while key in taken:
+        n += 1
+        key = f"{wanted}-{n}"
+    return key
 
 
 def _slug(text: str) -> str:
@@ -143,42 +308,39 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
-def _answers(
-    session: Session, scope: Scope, org: Organisation, run: StaffingRun, options: dict[str, Any], rng: DateRange
-) -> list[HiringAnswers]:
-    """The coordinator's answers for each position the scenario or the options add."""
+# --- the coordinator's answers ------------------------------------------------------------
+
+
+def _answers(session: Session, scope: Scope, run: StaffingRun, until: date) -> list[HiringAnswers]:
+    """The coordinator's answers, for every fiscal year up to ``until``, for each position
+    the scenario or the options add (a hire starting after ``until`` has none)."""
     keys: list[str] = []
     if run.name is not None:
         scenario = scenario_by_name(session, scope, run.name)
         keys.extend(c.position_key for c in scenario.changes if c.kind is ChangeKind.ADD)
-    if options["add_title"]:
-        keys.append(_slug(options["add_title"]) or ADDED_KEY)
-    out = []
-    for key in keys:
-        terms = next(t for t in run.plan.positions if t.key == key)
-        if options["until"]:
-            until = org.calendar.parse(options["until"], "--until").end
-        else:
-            until = _money_horizon(run, key, org, terms.start)
-        out.append(hiring_answers(session, scope, run, key, until))
-    return out
+    keys.extend(run.added)
+    starts = {t.key: t.start for t in run.plan.positions}
+    return [hiring_answers(session, scope, run, key, until) for key in keys if starts[key] <= until]
 
 
-def _money_horizon(run: StaffingRun, key: str, org: Organisation, start: date) -> date:
-    """The end of the fiscal year in which the position's confirmed money ends (at least the start's)."""
-    ends = [start]
-    for line in run.plan.funding:
-        if line.position == key and line.status is FundingStatus.CONFIRMED:
-            ends.append(line.amounts[-1][0].end if line.amounts else line.expires)
-    return org.calendar.year_of(max(ends)).end
+# --- printing -------------------------------------------------------------------------------
+
+
+def _run_name(run: StaffingRun, hire: Hire | None) -> str:
+    """The scenario's name (or the current staffing), and the hire added to it."""
+    name = run.name or translate(M_CURRENT)
+    if hire is not None and hire.key in run.added:
+        return translate(M_WITH_HIRE, name=name, title=hire.title)
+    return name
 
 
 def _funder_total(pairs: tuple[tuple[str, Decimal], ...]) -> Decimal:
     return sum((amount for _, amount in pairs), ZERO)
 
 
-def _print_run(run: StaffingRun, answers: list[HiringAnswers], org: Organisation, lang: Lang, months: bool) -> None:
-    name = run.name or translate(M_CURRENT)
+def _print_run(
+    run: StaffingRun, hire: Hire | None, answers: list[HiringAnswers], org: Organisation, lang: Lang, months: bool
+) -> None:
     headers = [
         translate(c)
         for c in (
@@ -208,7 +370,7 @@ def _print_run(run: StaffingRun, answers: list[HiringAnswers], org: Organisation
         for y in run.years
     ]
     click.echo()
-    echo_table(headers, rows, lang, title=translate(M_TITLE, name=name, org=org.name))
+    echo_table(headers, rows, lang, title=translate(M_TITLE, name=_run_name(run, hire), org=org.name))
     _print_funders(run.years, lang)
     click.echo()
     runway_rows = []
@@ -253,22 +415,34 @@ def _print_funders(years: tuple[YearSummary, ...], lang: Lang) -> None:
 
 def _print_answers(run: StaffingRun, answer: HiringAnswers, lang: Lang) -> None:
     click.echo()
-    until = answer.until.isoformat()
-    click.echo(click.style(translate(M_ANSWERS, title=run.plan.title(answer.position, lang), until=until), bold=True))
-    earliest = answer.earliest_start.isoformat() if answer.earliest_start else translate(M_NONE_CARRIES)
-    click.echo(translate(M_EARLIEST, until=until, answer=earliest))
-    if answer.most_hours is not None:
-        terms = next(t for t in run.plan.positions if t.key == answer.position)
-        click.echo(translate(M_HOURS, start=terms.start.isoformat(), answer=format(answer.most_hours.normalize(), "f")))
-    for year, needed in answer.needed_confirmed.items():
-        click.echo(
-            translate(
-                M_NEEDED,
-                year=year.label,
-                confirmed=format_money(needed, lang),
-                requested=format_money(answer.needed_requested.get(year, ZERO), lang),
-            )
+    title = translate(M_ANSWERS, title=run.plan.title(answer.position, lang), until=answer.until.isoformat())
+    click.echo(click.style(title, bold=True))
+    for year in answer.years:
+        click.echo(f"  {year.year.label}")
+        for line in _year_answer(answer, year, lang):
+            click.echo(f"  {line}")
+
+
+def _year_answer(answer: HiringAnswers, year: YearAnswer, lang: Lang) -> list[str]:
+    until = min(year.year.end, answer.until).isoformat()
+    earliest = year.earliest_start.isoformat() if year.earliest_start else translate(M_NONE_CARRIES)
+    lines = [translate(M_EARLIEST, until=until, answer=earliest)]
+    if year.most_hours is not None:
+        hours = format(year.most_hours.normalize(), "f")
+        lines.append(translate(M_HOURS, start=answer.start.isoformat(), until=until, answer=hours))
+    lines.append(
+        translate(
+            M_NEEDED,
+            year=year.year.label,
+            confirmed=format_money(year.needed_confirmed, lang),
+            requested=format_money(year.needed_requested, lang),
         )
+    )
+    return lines
+
+
+def _payers(paid: tuple[tuple[FundingLine, Decimal], ...], lang: Lang) -> str:
+    return ", ".join(f"{line.key} {format_money(amount, lang)}" for line, amount in paid)
 
 
 def _print_months(run: StaffingRun, lang: Lang) -> None:
@@ -279,23 +453,32 @@ def _print_months(run: StaffingRun, lang: Lang) -> None:
             "label.month",
             "term.position",
             "label.cost",
-            "staffing.col.paid_by",
-            "staffing.col.gap",
+            "staffing.col.paid_confirmed",
+            "staffing.col.uncovered_confirmed",
+            "staffing.col.paid_requested",
+            "staffing.col.uncovered_if_granted",
         )
     ]
-    rows = []
-    for cover, payers in run.simulation.who_pays():
-        paid_by = ", ".join(f"{line.key} {format_money(amount, lang)}" for line, amount in payers)
-        rows.append([cover.month.label, run.plan.title(cover.position, lang), cover.cost, paid_by, cover.gap])
+    rows = [
+        [
+            m.month.label,
+            run.plan.title(m.position, lang),
+            m.cost,
+            _payers(m.confirmed, lang),
+            m.gap_confirmed,
+            _payers(m.requested, lang),
+            m.gap_requested,
+        ]
+        for m in run.simulation.monthly()
+    ]
     echo_table(headers, rows, lang, title=translate(M_MONTHS))
 
 
-def _print_compare(runs: list[StaffingRun], org: Organisation, lang: Lang) -> None:
+def _print_compare(runs: list[StaffingRun], hire: Hire | None, org: Organisation, lang: Lang) -> None:
     headers = [translate("term.fiscal_year")]
     for run in runs:
-        name = run.name or translate(M_CURRENT)
         headers += [
-            f"{name}: {translate('label.cost')}",
+            f"{_run_name(run, hire)}: {translate('label.cost')}",
             translate("staffing.col.gap_confirmed"),
             translate("staffing.col.gap_requested"),
         ]
@@ -309,10 +492,14 @@ def _print_compare(runs: list[StaffingRun], org: Organisation, lang: Lang) -> No
     echo_table(headers, rows, lang, title=translate(M_COMPARE, org=org.name))
 
 
-def _run_json(run: StaffingRun, answers: list[HiringAnswers], lang: Lang) -> dict[str, Any]:
+# --- JSON: codes and data, the same in every language ----------------------------------------
+
+
+def _run_json(run: StaffingRun, answers: list[HiringAnswers], hire: Hire | None) -> dict[str, Any]:
     sim = run.simulation
     return {
         "scenario": run.name,
+        "hire": {"key": hire.key, "title": hire.title} if hire is not None and hire.key in run.added else None,
         "range": {"start": sim.projection.range.start, "end": sim.projection.range.end},
         "years": [
             {
@@ -331,7 +518,8 @@ def _run_json(run: StaffingRun, answers: list[HiringAnswers], lang: Lang) -> dic
         "positions": [
             {
                 "key": t.key,
-                "title": run.plan.title(t.key, lang),
+                "title_fr": run.plan.title(t.key, "fr"),
+                "title_en": run.plan.title(t.key, "en"),
                 "runway_confirmed": _label(sim.runway(t.key)),
                 "runway_requested": _label(sim.runway(t.key, requested=True)),
             }
@@ -341,27 +529,38 @@ def _run_json(run: StaffingRun, answers: list[HiringAnswers], lang: Lang) -> dic
         "answers": [
             {
                 "position": a.position,
+                "start": a.start,
                 "until": a.until,
-                "earliest_start": a.earliest_start,
-                "most_hours": a.most_hours,
-                "needed_confirmed": {y.label: v for y, v in a.needed_confirmed.items()},
-                "needed_requested": {y.label: v for y, v in a.needed_requested.items()},
+                "years": [
+                    {
+                        "fiscal_year": y.year.label,
+                        "earliest_start": y.earliest_start,
+                        "most_hours": y.most_hours,
+                        "needed_confirmed": y.needed_confirmed,
+                        "needed_requested": y.needed_requested,
+                    }
+                    for y in a.years
+                ],
             }
             for a in answers
         ],
-        "months": [
-            {
-                "month": c.month.label,
-                "position": c.position,
-                "cost": c.cost,
-                "paid": [
-                    {"grant": line.key, "funder": line.funder, "status": line.status, "amount": a} for line, a in p
-                ],
-                "gap": c.gap,
-            }
-            for c, p in sim.who_pays()
-        ],
-        "notes": [{"code": n.code, "message": n.message(lang)} for n in sim.projection.notes],
+        "months": [_month_json(m) for m in sim.monthly()],
+        "notes": [{"code": n.code, "params": dict(n.params)} for n in sim.projection.notes],
+    }
+
+
+def _month_json(m: WhoPays) -> dict[str, Any]:
+    def paid(pairs: tuple[tuple[FundingLine, Decimal], ...]) -> list[dict[str, Any]]:
+        return [{"grant": line.key, "funder": line.funder, "amount": amount} for line, amount in pairs]
+
+    return {
+        "month": m.month.label,
+        "position": m.position,
+        "cost": m.cost,
+        "confirmed": paid(m.confirmed),
+        "requested": paid(m.requested),
+        "gap_confirmed": m.gap_confirmed,
+        "gap_requested": m.gap_requested,
     }
 
 
@@ -408,6 +607,10 @@ def _param(value: Decimal, lang: Lang) -> Decimal | str:
 
 M_BUDGET_FROM_SCENARIO = msg("cli.budget_from_scenario")
 M_CURRENT_PLAN = msg("cli.current_plan")
+M_CURRENT_VERSION = msg("staffing.current_plan_version")
+M_TOTAL_STAFFING = msg("cli.total_staffing_lines")
+M_TOTAL_VERSION = msg("cli.total_version")
+M_QUOTED = msg("cli.quoted_scenario")
 
 
 @main.command("budget-from-scenario")
@@ -415,7 +618,7 @@ M_CURRENT_PLAN = msg("cli.current_plan")
 @click.option("--project", required=True, help="The project whose budget gets the staffing lines")
 @click.option("--name", "version_name", help="Name of the new budget version (default: the scenario's)")
 @click.option("--from", "first_year", metavar="FISCAL-YEAR", help="First fiscal year (default: the current one)")
-@click.option("--years", default=3, show_default=True, help="Number of fiscal years")
+@click.option("--years", default="3", show_default=True, help="Number of fiscal years (1 to 10)")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
 @pass_cli
 @handle_errors
@@ -425,13 +628,15 @@ def budget_from_scenario(
     project: str,
     version_name: str | None,
     first_year: str | None,
-    years: int,
+    years: str,
     as_json: bool,
 ) -> None:
     """Make a budget version whose salary, contribution and benefit lines come from a scenario.
 
     Without SCENARIO, the current staffing. The new version copies the project's
-    current one and replaces only its staffing lines.
+    current one and replaces only its staffing lines, in the fiscal years simulated;
+    the other years keep their amounts. Descriptions are written in the organisation's
+    language, whatever --lang says.
     """
     from fundtrack.services.simulation import BUDGET_CATEGORIES, budget_version_from_scenario
 
@@ -439,42 +644,52 @@ def budget_from_scenario(
         org = acting.organisation(session)
         lang = acting.lang
         start = org.calendar.parse(first_year, "--from").start if first_year else date.today()
-        rng = default_range(org, start, max(1, years))
-        name = version_name or scenario or translate(M_CURRENT_PLAN)
-        version, _run = budget_version_from_scenario(session, acting, scenario, project, name, rng=rng, lang=lang)
+        rng = default_range(org, start, fiscal_year_count(years))
+        name = version_name or scenario or translate(M_CURRENT_VERSION, org.language.value)
+        version, _run = budget_version_from_scenario(session, acting, scenario, project, name, rng=rng)
         codes = {code for code, _ in BUDGET_CATEGORIES}
-        fiscal_years = org.calendar.years(rng)
-        rows: list[list[Any]] = []
-        for line in version.lines:
-            if line.category.code not in codes:
-                continue
-            by_year = {a.period_start: a.amount for a in line.amounts}
-            rows.append(
-                [line.description, line.category.label(lang)] + [by_year.get(y.start, ZERO) for y in fiscal_years]
-            )
+        year_of = org.calendar.year_of
+        staffing = [line for line in version.lines if line.category.code in codes]
+        fiscal_years = sorted({year_of(a.period_start) for line in staffing for a in line.amounts})
+
+        def by_year(lines: list[Any]) -> list[Decimal]:
+            sums = {y.start: ZERO for y in fiscal_years}
+            for line in lines:
+                for a in line.amounts:
+                    start_of = year_of(a.period_start).start
+                    if start_of in sums:
+                        sums[start_of] += a.amount
+            return list(sums.values())
+
+        staffing_total, version_total = by_year(staffing), by_year(list(version.lines))
         if as_json:
+            labels = [y.label for y in fiscal_years]
             echo_json(
                 {
                     "project": project,
                     "version": version.name,
+                    "scenario": scenario,
                     "lines": [
                         {
-                            "description": r[0],
-                            "category": r[1],
-                            "years": dict(zip([y.label for y in fiscal_years], r[2:], strict=True)),
+                            "description": line.description,
+                            "category": line.category.code,
+                            "years": dict(zip(labels, by_year([line]), strict=True)),
                         }
-                        for r in rows
+                        for line in staffing
                     ],
+                    "total_staffing_lines": dict(zip(labels, staffing_total, strict=True)),
+                    "total_version": dict(zip(labels, version_total, strict=True)),
                 }
             )
             return
-        totals = [sum((r[i] for r in rows), ZERO) for i in range(2, 2 + len(fiscal_years))]
-        rows.append([translate("label.total"), "", *totals])
+        rows: list[list[Any]] = [[line.description, line.category.label(lang), *by_year([line])] for line in staffing]
+        rows.append([translate(M_TOTAL_STAFFING), "", *staffing_total])
+        rows.append([translate(M_TOTAL_VERSION), "", *version_total])
         title = translate(
             M_BUDGET_FROM_SCENARIO,
             version=version.name,
             project=project,
-            scenario=f"« {scenario} »" if scenario else translate(M_CURRENT_PLAN),
+            scenario=translate(M_QUOTED, name=scenario) if scenario else translate(M_CURRENT_PLAN),
         )
         headers = [translate("col.line"), translate("term.category"), *[y.label for y in fiscal_years]]
         echo_table(headers, rows, lang, title)

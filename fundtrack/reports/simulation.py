@@ -1,10 +1,11 @@
 """The simulation workbook's data: hiring scenarios side by side, and who pays each month.
 
-Assembled from :mod:`fundtrack.services.staffing` (plain values, nothing rendered):
+Assembled from :mod:`fundtrack.services.simulation` (plain values, nothing rendered):
 for each scenario and fiscal year, the payroll cost (pay, employer contributions,
-benefits), the money confirmed and requested that pays it and both gaps; and for one
-scenario, month by month and position by position, what each funder pays (every
-request granted) and what nobody covers.
+benefits), the money confirmed and requested that pays it and both gaps, and the same
+over the whole period; and for one scenario, month by month and position by position,
+what each funder's confirmed money pays, what each funder's request would pay, and
+what is left uncovered if only confirmed money comes and if every request is granted.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from fundtrack.calc.staffing import FundingLine
 from fundtrack.i18n import Lang, check_lang, msg, translate
 from fundtrack.models import Organisation
 from fundtrack.money import ZERO
@@ -28,6 +30,8 @@ M_CURRENT_PLAN = msg("report.simulation.current_plan")
 
 @dataclass(frozen=True)
 class ScenarioYear:
+    """One scenario's fiscal year (``year`` its label) or, summed, its whole period."""
+
     scenario: str
     year: str
     pay: Decimal  # gross + vacation pay
@@ -45,13 +49,24 @@ class ScenarioYear:
 
 @dataclass(frozen=True)
 class PositionMonth:
-    """One position's month: its cost, each funder's part (in ``funders`` order), the uncovered part."""
+    """One position's month: its cost, each funder's confirmed part (in ``confirmed_funders``
+    order) and requested part (in ``requested_funders`` order)."""
 
     month: str
     position: str
     cost: Decimal
-    paid: tuple[Decimal, ...]
-    uncovered: Decimal
+    confirmed: tuple[Decimal, ...]
+    requested: tuple[Decimal, ...]
+
+    @property
+    def uncovered_confirmed(self) -> Decimal:
+        """Uncovered if only confirmed money comes."""
+        return self.cost - sum(self.confirmed, ZERO)
+
+    @property
+    def uncovered_requested(self) -> Decimal:
+        """Uncovered if every request is granted."""
+        return self.uncovered_confirmed - sum(self.requested, ZERO)
 
 
 @dataclass(frozen=True)
@@ -63,18 +78,39 @@ class SimulationReport:
     scenarios: tuple[str, ...]
     years: tuple[ScenarioYear, ...]
     detail_scenario: str
-    funders: tuple[str, ...]
+    confirmed_funders: tuple[str, ...]
+    requested_funders: tuple[str, ...]
     months: tuple[PositionMonth, ...]
 
-    def month_totals(self) -> list[tuple[str, tuple[Decimal, ...], Decimal]]:
-        """Each month: every funder's part over all positions, and the uncovered part."""
-        out: dict[str, tuple[list[Decimal], Decimal]] = {}
+    def totals(self) -> list[ScenarioYear]:
+        """Each scenario over the whole period (``year`` is ``first – last`` fiscal year)."""
+        out = []
+        for name in self.scenarios:
+            mine = [y for y in self.years if y.scenario == name]
+            sums = [sum((getattr(y, f) for y in mine), ZERO) for f in _SUMMED]
+            span = f"{mine[0].year} – {mine[-1].year}" if mine else ""
+            out.append(ScenarioYear(name, span, *sums))
+        return out
+
+    def month_totals(self) -> list[PositionMonth]:
+        """Each month over all positions (``position`` is empty)."""
+        out: dict[str, PositionMonth] = {}
         for m in self.months:
-            paid, uncovered = out.setdefault(m.month, ([ZERO] * len(self.funders), ZERO))
-            for i, amount in enumerate(m.paid):
-                paid[i] += amount
-            out[m.month] = (paid, uncovered + m.uncovered)
-        return [(month, tuple(paid), uncovered) for month, (paid, uncovered) in sorted(out.items())]
+            total = out.get(m.month)
+            if total is None:
+                out[m.month] = PositionMonth(m.month, "", m.cost, m.confirmed, m.requested)
+            else:
+                out[m.month] = PositionMonth(
+                    m.month,
+                    "",
+                    total.cost + m.cost,
+                    tuple(a + b for a, b in zip(total.confirmed, m.confirmed, strict=True)),
+                    tuple(a + b for a, b in zip(total.requested, m.requested, strict=True)),
+                )
+        return [out[month] for month in sorted(out)]
+
+
+_SUMMED = ("pay", "contributions", "benefits", "confirmed", "requested", "gap_confirmed", "gap_requested")
 
 
 def simulation_report(
@@ -114,18 +150,36 @@ def simulation_report(
     ]
     years.sort(key=lambda y: (y.year, labels.index(y.scenario)))
     first = runs[0]
-    who_pays = first.simulation.who_pays()
-    funders = tuple(dict.fromkeys(line.funder for _, paid in who_pays for line, _ in paid))
-    index = {f: i for i, f in enumerate(funders)}
-    months = []
-    for cover, paid in who_pays:
-        parts = [ZERO] * len(funders)
-        for line, amount in paid:
-            parts[index[line.funder]] += amount
-        months.append(
-            PositionMonth(
-                cover.month.label, first.plan.title(cover.position, code), cover.cost, tuple(parts), cover.gap
-            )
+    monthly = first.simulation.monthly()
+    confirmed_funders = tuple(dict.fromkeys(line.funder for m in monthly for line, _ in m.confirmed))
+    requested_funders = tuple(dict.fromkeys(line.funder for m in monthly for line, _ in m.requested))
+    months = [
+        PositionMonth(
+            m.month.label,
+            first.plan.title(m.position, code),
+            m.cost,
+            _by_funder(m.confirmed, confirmed_funders),
+            _by_funder(m.requested, requested_funders),
         )
+        for m in monthly
+    ]
     months.sort(key=lambda m: (m.month, m.position))
-    return SimulationReport(org.name, code, as_of, rng, tuple(labels), tuple(years), labels[0], funders, tuple(months))
+    return SimulationReport(
+        org.name,
+        code,
+        as_of,
+        rng,
+        tuple(labels),
+        tuple(years),
+        labels[0],
+        confirmed_funders,
+        requested_funders,
+        tuple(months),
+    )
+
+
+def _by_funder(paid: Sequence[tuple[FundingLine, Decimal]], funders: Sequence[str]) -> tuple[Decimal, ...]:
+    parts = dict.fromkeys(funders, ZERO)
+    for line, amount in paid:
+        parts[line.funder] += amount
+    return tuple(parts.values())

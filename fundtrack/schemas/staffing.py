@@ -37,6 +37,8 @@ M_PERIOD = msg("staffing.schema.period")
 M_NO_MONEY = msg("staffing.schema.no_money")
 M_CHANGE_FIELDS = msg("staffing.schema.change_fields")
 M_CHANGE_NEEDS = msg("staffing.schema.change_needs")
+M_ADD_HOURS = msg("staffing.schema.add_hours")
+M_ADD_PAY = msg("staffing.schema.add_pay")
 
 _RAISE_ON = re.compile(r"^(\d{2})-(\d{2})$")
 
@@ -314,6 +316,15 @@ _CHANGE_FIELDS: dict[str, tuple[set[str], set[str]]] = {
 }
 
 
+def _check_paid_something(data: Mapping[str, Any]) -> None:
+    """An added position works some hours for some pay: zero would add a hire that costs nothing."""
+    if data.get("weekly_hours") is not None and data["weekly_hours"] <= 0:
+        raise ValidationError(translate(M_ADD_HOURS, value=data["weekly_hours"]), "weekly_hours")
+    for name in ("hourly_rate", "annual_salary"):
+        if data.get(name) is not None and data[name] <= 0:
+            raise ValidationError(translate(M_ADD_PAY, value=data[name]), name)
+
+
 class ChangeSchema(StrictSchema):
     """One change: ``kind`` (add, change_pay, move, end) and the ``position`` key it concerns."""
 
@@ -338,7 +349,7 @@ class ChangeSchema(StrictSchema):
     def _rules(self, data: dict[str, Any], **kwargs: Any) -> None:
         kind = data["kind"]
         required, allowed = _CHANGE_FIELDS[kind]
-        given = {k for k, v in data.items() if k not in ("kind", "position") and v not in (None, [])}
+        given = {k for k, v in data.items() if k not in ("kind", "position") and v not in (None, [], "")}
         missing = sorted(required - given)
         if missing:
             raise ValidationError(translate(M_CHANGE_NEEDS, kind=kind, fields=", ".join(missing)), missing[0])
@@ -347,6 +358,7 @@ class ChangeSchema(StrictSchema):
             raise ValidationError(translate(M_CHANGE_FIELDS, kind=kind, fields=", ".join(extra)), extra[0])
         if kind == ChangeKind.ADD.value:
             _check_pay(data)
+            _check_paid_something(data)
             check_end_after_start(data)
         if kind == ChangeKind.CHANGE_PAY.value and not given:
             raise ValidationError(

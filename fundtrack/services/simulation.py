@@ -8,31 +8,37 @@ The plan itself (positions, payroll parameters, scenarios) is in
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from fundtrack.calc.hiring import earliest_carried_start, funding_needed, most_carried_hours
 from fundtrack.calc.staffing import (
+    BENEFITS,
+    EMPLOYER_CONTRIBUTIONS,
+    POSITION_CATEGORIES,
+    SALARIES,
+    AddPosition,
     Change,
     FundingStatus,
     Simulation,
     YearSummary,
     compare,
+    position_parts,
     simulate,
 )
 from fundtrack.errors import NotFound, RuleViolation
 from fundtrack.i18n import msg
 from fundtrack.models import BudgetLine, BudgetLineAmount, BudgetVersion, Grant, Organisation
-from fundtrack.money import ZERO, allocate
-from fundtrack.periods import DateRange, FiscalYear, Month
+from fundtrack.money import ZERO
+from fundtrack.periods import DateRange, FiscalYear, Month, spread_by_days
 from fundtrack.queries.lookups import category_by_code
 from fundtrack.queries.scope import Scope
 from fundtrack.queries.staffing import StaffingPlan, scenario_by_name, staffing_plan
+from fundtrack.services.budgets import copy_version
 from fundtrack.services.context import Acting
 from fundtrack.services.payroll_rates import rate_book
 
@@ -53,11 +59,13 @@ def organisation_only(session: Session, scope: Scope) -> Organisation:
 
 @dataclass(frozen=True)
 class StaffingRun:
-    """A simulated scenario (``name`` None for the current plan)."""
+    """A simulated scenario (``name`` None for the current plan); ``added`` are the keys
+    of the positions added on top of it (a hire given by options)."""
 
     name: str | None
     plan: StaffingPlan
     simulation: Simulation
+    added: tuple[str, ...] = ()
 
     @property
     def years(self) -> tuple[YearSummary, ...]:
@@ -83,16 +91,36 @@ def simulate_scenario(
     """The plan (or scenario ``name``) plus ``extra`` changes, simulated over ``rng``.
 
     ``rng`` should start on the first day of a fiscal year (see
-    :func:`~fundtrack.calc.staffing.simulate`). Raises :class:`NotFound` for an unknown
-    scenario and :class:`RuleViolation` for a funder's login.
+    :func:`~fundtrack.calc.staffing.simulate`). Each grant pays only the parts of a
+    position's cost it may pay (a restricted grant, its eligible categories). Raises
+    :class:`NotFound` for an unknown scenario and :class:`RuleViolation` for a funder's login.
     """
     org = organisation_only(session, scope)
     scenario = scenario_by_name(session, scope, name) if name is not None else None
-    plan = staffing_plan(session, scope, scenario, extra)
+    plan = _with_eligibility(session, org, staffing_plan(session, scope, scenario, extra))
     if titles:
         plan.titles.update(titles)
     simulation = simulate(plan.positions, plan.funding, rng, rate_book(session, scope), org.calendar)
-    return StaffingRun(name, plan, simulation)
+    added = tuple(c.terms.key for c in extra if isinstance(c, AddPosition))
+    return StaffingRun(name, plan, simulation, added)
+
+
+def _with_eligibility(session: Session, org: Organisation, plan: StaffingPlan) -> StaffingPlan:
+    """The plan's funding lines with what each grant may pay of a position (domain.md 4.5)."""
+    references = {line.key for line in plan.funding}
+    if not references:
+        return plan
+    grants = session.scalars(
+        select(Grant)
+        .where(Grant.organisation_id == org.id, Grant.reference.in_(references))
+        .options(selectinload(Grant.eligible_categories))
+    )
+    terms = {g.reference: (g.restricted, [c.code for c in g.eligible_categories]) for g in grants}
+    funding = []
+    for line in plan.funding:
+        restricted, eligible = terms[line.key]
+        funding.append(replace(line, restricted=restricted, parts=position_parts(restricted, eligible)))
+    return replace(plan, funding=tuple(funding))
 
 
 def compare_scenarios(
@@ -104,25 +132,59 @@ def compare_scenarios(
 
 
 @dataclass(frozen=True)
-class HiringAnswers:
-    """The coordinator's three answers for one position, from its confirmed money.
+class YearAnswer:
+    """The coordinator's answers for one fiscal year of a hire, from its confirmed money.
 
-    ``earliest_start``: the earliest start that confirmed money carries to ``until``
-    (None if none does); ``most_hours``: the most weekly hours it carries from the planned
-    start (None for a salaried position); ``needed``: extra money needed per fiscal
-    year as planned, with confirmed money only and with every request granted.
+    ``earliest_start``: the earliest start that confirmed money carries to the end of
+    ``year`` (None if none does); ``most_hours``: the most weekly hours it carries from
+    the planned start to the end of ``year`` (None for a salaried position);
+    ``needed_confirmed``/``needed_requested``: the extra money the hire as planned needs
+    in ``year``, with confirmed money only and with every request granted.
     """
 
-    position: str
-    until: date
+    year: FiscalYear
     earliest_start: date | None
     most_hours: Decimal | None
-    needed_confirmed: dict[FiscalYear, Decimal]
-    needed_requested: dict[FiscalYear, Decimal]
+    needed_confirmed: Decimal
+    needed_requested: Decimal
+
+
+@dataclass(frozen=True)
+class HiringAnswers:
+    """The coordinator's three answers for one position, for each fiscal year from the
+    one it starts in to the one holding ``until``."""
+
+    position: str
+    start: date
+    until: date
+    years: tuple[YearAnswer, ...]
+
+    @property
+    def earliest_start(self) -> date | None:
+        """The earliest start confirmed money carries to ``until``."""
+        return self.years[-1].earliest_start if self.years else None
+
+    @property
+    def most_hours(self) -> Decimal | None:
+        """The most weekly hours confirmed money carries to ``until``."""
+        return self.years[-1].most_hours if self.years else None
+
+    @property
+    def needed_confirmed(self) -> dict[FiscalYear, Decimal]:
+        return {y.year: y.needed_confirmed for y in self.years}
+
+    @property
+    def needed_requested(self) -> dict[FiscalYear, Decimal]:
+        return {y.year: y.needed_requested for y in self.years}
 
 
 def hiring_answers(session: Session, scope: Scope, run: StaffingRun, key: str, until: date) -> HiringAnswers:
-    """Answer the coordinator's questions for position ``key`` of a simulated plan."""
+    """Answer the coordinator's questions for position ``key`` of a simulated plan, for
+    every fiscal year of the organisation from the position's start to ``until``.
+
+    Raises :class:`NotFound` for a position not in the plan and :class:`InputError`
+    when ``until`` is before the position's start.
+    """
     org = organisation_only(session, scope)
     terms = next((t for t in run.plan.positions if t.key == key), None)
     if terms is None:
@@ -131,67 +193,108 @@ def hiring_answers(session: Session, scope: Scope, run: StaffingRun, key: str, u
     all_lines = [line for line in run.plan.funding if line.position == key]
     confirmed = [line for line in all_lines if line.status is FundingStatus.CONFIRMED]
     cal = org.calendar
-    return HiringAnswers(
-        key,
-        until,
-        earliest_carried_start(terms, confirmed, book, cal, until),
-        most_carried_hours(terms, confirmed, book, cal, until) if terms.is_hourly else None,
-        funding_needed(terms, confirmed, book, cal, until),
-        funding_needed(terms, all_lines, book, cal, until),
-    )
+    needed_confirmed = funding_needed(terms, confirmed, book, cal, until)
+    needed_requested = funding_needed(terms, all_lines, book, cal, until)
+    years = []
+    for year in needed_confirmed:
+        end = min(year.end, until)
+        years.append(
+            YearAnswer(
+                year,
+                earliest_carried_start(terms, confirmed, book, cal, end),
+                most_carried_hours(terms, confirmed, book, cal, end) if terms.is_hourly else None,
+                needed_confirmed[year],
+                needed_requested.get(year, ZERO),
+            )
+        )
+    return HiringAnswers(key, terms.start, until, tuple(years))
 
 
 # --- from plan to budget --------------------------------------------------------------
 
-BUDGET_CATEGORIES = (("salaries", "gross"), ("employer_contributions", "contributions"), ("benefits", "benefits"))
+BUDGET_CATEGORIES = ((SALARIES, "gross"), (EMPLOYER_CONTRIBUTIONS, "contributions"), (BENEFITS, "benefits"))
 
 
-def budget_lines_from_run(
-    session: Session, scope: Scope, run: StaffingRun, version_id: int, lang: str = "fr"
-) -> list[BudgetLine]:
+def budget_lines_from_run(session: Session, scope: Scope, run: StaffingRun, version_id: int) -> list[BudgetLine]:
     """Replace a budget version's salary, contribution and benefit lines by the simulation's.
 
-    One line per position and category, with an amount per fiscal year of the
-    organisation: salaries are gross + vacation pay, contributions the seven employer
-    contributions, benefits the benefits. The version's other lines are untouched.
+    One line per position and category, described by the position's title in the
+    organisation's language, with an amount per fiscal year of the organisation:
+    salaries are gross + vacation pay, contributions the seven employer contributions,
+    benefits the benefits. Only the simulated range is replaced: the amounts the
+    version's staffing lines have outside it are kept (an amount that straddles it
+    keeps its days outside, spread by days). The version's other lines are untouched.
+    Returns the staffing lines written.
     """
-    from fundtrack.models import BudgetVersion
-
     org = organisation_only(session, scope)
     version = session.get(BudgetVersion, version_id)
     if version is None or version.budget.organisation_id != org.id:
         raise NotFound(M_UNKNOWN_VERSION, field="version", id=version_id)
+    lang = org.language.value
     categories = {code: category_by_code(session, scope, code, "category") for code, _ in BUDGET_CATEGORIES}
     generated = {c.id for c in categories.values()}
+    covered = run.simulation.projection.range
+    kept: dict[tuple[int, str], list[tuple[DateRange, Decimal]]] = {}
+    places: dict[tuple[int, str], int] = {}
     for old in [line for line in version.lines if line.category_id in generated]:
+        old_key = (old.category_id, old.description)
+        places.setdefault(old_key, old.position)
+        for a in old.amounts:
+            kept.setdefault(old_key, []).extend(_outside(a.period, a.amount, covered))
         version.lines.remove(old)
     session.flush()
-    created = []
-    order = len(version.lines)
+    order = max((line.position for line in version.lines), default=-1) + 1
+    new_lines: list[tuple[tuple[int, str], list[tuple[DateRange, Decimal]]]] = []
     projection = run.simulation.projection
     for key in projection.positions:
         years = projection.by_fiscal_year(org.calendar, key)
+        description = run.plan.title(key, lang)
         for code, part in BUDGET_CATEGORIES:
-            amounts = {
-                y: a.earnings if part == "gross" else (a.contributions if part == "contributions" else a.benefits)
+            amounts: list[tuple[DateRange, Decimal]] = [
+                (y, a.earnings if part == "gross" else (a.contributions if part == "contributions" else a.benefits))
                 for y, a in years.items()
-            }
-            if not any(amounts.values()):
+            ]
+            line_key = (categories[code].id, description)
+            before = kept.pop(line_key, [])
+            if not before and not any(amount for _, amount in amounts):
                 continue
-            line = BudgetLine(
-                category_id=categories[code].id,
-                description=run.plan.title(key, lang),
-                position=order,
-                amounts=[
-                    BudgetLineAmount(period_start=y.start, period_end=y.end, amount=amount)
-                    for y, amount in amounts.items()
-                ],
-            )
-            order += 1
-            version.lines.append(line)
-            created.append(line)
+            new_lines.append((line_key, before + amounts))
+    new_lines.extend((line_key, rows) for line_key, rows in kept.items() if rows)
+    created = []
+    for (category_id, description), rows in new_lines:
+        position = places.get((category_id, description))
+        if position is None:
+            position, order = order, order + 1
+        line = BudgetLine(
+            category_id=category_id,
+            description=description,
+            position=position,
+            amounts=[
+                BudgetLineAmount(period_start=p.start, period_end=p.end, amount=amount)
+                for p, amount in sorted(rows, key=lambda r: r[0].start)
+            ],
+        )
+        version.lines.append(line)
+        created.append(line)
     session.flush()
     return created
+
+
+def _outside(period: DateRange, amount: Decimal, covered: DateRange) -> list[tuple[DateRange, Decimal]]:
+    """The part of ``amount`` (for ``period``) that falls outside ``covered``, by days."""
+    inside = period.overlap(covered)
+    if inside is None:
+        return [(period, amount)]
+    pieces = []
+    if period.start < covered.start:
+        pieces.append(DateRange(period.start, covered.start - timedelta(days=1)))
+    if period.end > covered.end:
+        pieces.append(DateRange(covered.end + timedelta(days=1), period.end))
+    if not pieces:
+        return []
+    ordered = sorted([*pieces, inside], key=lambda p: p.start)
+    shares = dict(zip(ordered, spread_by_days(amount, period, ordered), strict=True))
+    return [(p, shares[p]) for p in pieces]
 
 
 def budget_version_from_scenario(
@@ -202,24 +305,23 @@ def budget_version_from_scenario(
     version_name: str,
     *,
     rng: DateRange,
-    lang: str = "fr",
 ) -> tuple[BudgetVersion, StaffingRun]:
     """A new scenario version of ``project``'s budget whose staffing lines come from the plan.
 
-    The version is a copy of the project's current version (its other lines and its
-    allocations kept), with the salary, contribution and benefit lines replaced by
-    those of ``scenario`` (None: the current staffing) simulated over ``rng``; so the
-    budget and the staffing plan cannot disagree. Raises :class:`NotFound` for an
-    unknown project, scenario or budget, :class:`InputError` for a taken version name.
+    The version is a copy of the project's current version (its other lines kept, its
+    allocations not copied), with the salary, contribution and benefit lines of the
+    fiscal years of ``rng`` replaced by those of ``scenario`` (None: the current
+    staffing) simulated over ``rng`` (see :func:`budget_lines_from_run`); so the budget
+    and the staffing plan cannot disagree. Raises :class:`NotFound` for an unknown
+    project, scenario or budget, :class:`InputError` for a taken version name.
     """
     from fundtrack.models.budgets import VersionKind
-    from fundtrack.services.budgets import copy_version
 
     scope = acting.scope
     organisation_only(session, scope)
     run = simulate_scenario(session, scope, scenario, rng=rng)
     version = copy_version(session, acting, project, None, version_name, kind=VersionKind.SCENARIO)
-    budget_lines_from_run(session, scope, run, version.id, lang)
+    budget_lines_from_run(session, scope, run, version.id)
     session.refresh(version)
     return version, run
 
@@ -232,8 +334,8 @@ class GrantPositionCost:
     """What one grant pays for one position over a period, every request granted.
 
     Each month the grant pays part of the position's cost (:func:`simulate_scenario`'s
-    who-pays-each-month); that part is split over pay, employer contributions and
-    benefits in proportion to the month's own (:func:`fundtrack.money.allocate`).
+    who-pays-each-month), in the categories it may pay: pay and vacation pay
+    (``earnings``), employer contributions, benefits.
     """
 
     grant: str
@@ -272,26 +374,31 @@ def grant_staffing(
         return []
     rng = DateRange(org.calendar.year_of(period.start).start, period.end)
     run = simulate_scenario(session, Scope(org.id), rng=rng)
-    months = {(line.position, line.month): line for line in run.simulation.projection.lines}
-    sums: dict[tuple[str, str], list[Any]] = {}
-    for cover_, paid in run.simulation.who_pays():
+    lines = run.simulation.granted.lines
+    sums: dict[tuple[str, str], dict[Month, list[Decimal]]] = {}
+    for cover_ in run.simulation.granted.months:
         if cover_.month.start < period.start or cover_.month.start > period.end:
             continue
-        month = months[(cover_.position, cover_.month)]
-        for line, amount in paid:
-            if line.key not in wanted or not amount:
-                continue
-            parts = allocate(amount, [month.earnings, month.contributions, month.benefits])
-            row = sums.setdefault((line.key, cover_.position), [cover_.month, cover_.month, 0, ZERO, ZERO, ZERO])
-            row[0], row[1] = min(row[0], cover_.month), max(row[1], cover_.month)
-            row[2] += 1
-            row[3], row[4], row[5] = row[3] + parts[0], row[4] + parts[1], row[5] + parts[2]
+        for i, category, amount in cover_.payments:
+            if lines[i].key in wanted and amount:
+                month = sums.setdefault((lines[i].key, cover_.position), {})
+                month.setdefault(cover_.month, [ZERO, ZERO, ZERO])[POSITION_CATEGORIES.index(category)] += amount
     out = []
-    for (grant, position), (first, last, count, earnings, contributions, benefits) in sorted(sums.items()):
+    for (grant, position), months in sorted(sums.items()):
         title_fr, title_en = run.plan.titles.get(position, (position, position))
+        earnings, contributions, benefits = (sum((m[k] for m in months.values()), ZERO) for k in range(3))
         out.append(
             GrantPositionCost(
-                grant, position, title_fr, title_en, first, last, count, earnings, contributions, benefits
+                grant,
+                position,
+                title_fr,
+                title_en,
+                min(months),
+                max(months),
+                len(months),
+                earnings,
+                contributions,
+                benefits,
             )
         )
     return out

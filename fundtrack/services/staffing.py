@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fundtrack.calc.staffing import FundingLine
+from fundtrack.calc.staffing import FundingLine, check_funds_position
 from fundtrack.errors import InputError, RuleViolation
 from fundtrack.i18n import msg
 from fundtrack.models import GrantStatus
@@ -95,6 +95,8 @@ def _funding(session: Session, acting: Acting, cmd: NewFunding, field: str) -> P
     grant = grant_by_reference(session, acting.scope, cmd.grant, field=f"{field}.grant")
     if grant.status is GrantStatus.DECLINED:
         raise RuleViolation(M_DECLINED, field=f"{field}.grant", reference=grant.reference)
+    eligible = [c.code for c in grant.eligible_categories]
+    check_funds_position(grant.reference, grant.restricted, eligible, field=f"{field}.grant")
     funding = PositionFunding(grant_id=grant.id, share=cmd.share)
     funding.grant = grant
     for j, entry in enumerate(cmd.amounts):

@@ -7,16 +7,23 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fundtrack.db import unit_of_work
 from fundtrack.errors import InputError, NotFound
-from fundtrack.models import BudgetVersion, VersionKind
+from fundtrack.models import Budget, BudgetLine, BudgetLineAmount, BudgetVersion, Organisation, Project, VersionKind
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange
+from fundtrack.queries.lookups import category_by_code
+from fundtrack.queries.scope import Scope
 from fundtrack.services import interchange
-from fundtrack.services.simulation import BUDGET_CATEGORIES, budget_version_from_scenario
+from fundtrack.services.simulation import (
+    BUDGET_CATEGORIES,
+    budget_lines_from_run,
+    budget_version_from_scenario,
+    simulate_scenario,
+)
 from tests.conftest import treasurer
 
 from .conftest import row_counts
@@ -91,3 +98,61 @@ def test_an_unknown_scenario_or_a_taken_version_name_writes_nothing(
         budget_version_from_scenario(s, treasurer(s, example), "both", OPERATIONS, "Deux embauches", rng=YEARS)
     assert "Deux embauches" in refused.value.describe("en")
     assert row_counts(engine) == middle != before
+
+
+def test_the_years_the_scenario_does_not_simulate_keep_their_amounts(
+    factory: sessionmaker[Session], example: int
+) -> None:
+    """The adopted budget has 2025-2026 staffing amounts; a scenario simulated from
+    2026-2027 replaces 2026-2029 and keeps 2025-2026 as it was."""
+    codes = {code for code, _ in BUDGET_CATEGORIES}
+    with unit_of_work(factory) as session:
+        version, _ = budget_version_from_scenario(
+            session, treasurer(session, example), "both", OPERATIONS, "Deux embauches", rng=YEARS
+        )
+        assert version.parent is not None
+        before = {
+            (ln.category.code, ln.description): a.amount
+            for ln in version.parent.lines
+            for a in ln.amounts
+            if ln.category.code in codes and a.period_start == date(2025, 4, 1)
+        }
+        after = {
+            (ln.category.code, ln.description): a.amount
+            for ln in version.lines
+            for a in ln.amounts
+            if ln.category.code in codes and a.period_start == date(2025, 4, 1)
+        }
+        assert len(before) == 6 and after == before
+        assert before[("salaries", "Coordonnatrice")] == Decimal("60769.80")
+
+
+def test_an_amount_across_the_simulated_range_keeps_its_days_outside_it(
+    factory: sessionmaker[Session], example: int
+) -> None:
+    """36 500 $ of salary for calendar 2026 keeps 90 days of 365 before April 2026 (9 000 $);
+    a line of a position the plan no longer has keeps its year outside the range."""
+    with unit_of_work(factory) as session:
+        org = session.get_one(Organisation, example)
+        budget = session.scalars(select(Budget).join(Budget.project).where(Project.name == OPERATIONS)).one()
+        version = BudgetVersion(budget=budget, name="Essai", kind=VersionKind.SCENARIO)
+        session.add(version)
+        for code, description, start, end, amount in [
+            ("salaries", "Agente de liaison", date(2026, 1, 1), date(2026, 12, 31), "36500.00"),
+            ("benefits", "Ancien poste", date(2025, 4, 1), date(2026, 3, 31), "1000.00"),
+            ("benefits", "Ancien poste", date(2026, 4, 1), date(2027, 3, 31), "1000.00"),
+        ]:
+            line = BudgetLine(category_id=category_by_code(session, Scope(org.id), code).id, description=description)
+            line.amounts.append(BudgetLineAmount(period_start=start, period_end=end, amount=Decimal(amount)))
+            version.lines.append(line)
+        session.flush()
+        run = simulate_scenario(session, Scope(example), rng=YEARS)
+        lines = budget_lines_from_run(session, Scope(example), run, version.id)
+        by_line = {
+            (ln.category.code, ln.description): [(a.period_start, a.period_end, a.amount) for a in ln.amounts]
+            for ln in lines
+        }
+        liaison = by_line[("salaries", "Agente de liaison")]
+        assert liaison[0] == (date(2026, 1, 1), date(2026, 3, 31), Decimal("9000.00"))
+        assert [a[0] for a in liaison[1:]] == [date(2026, 4, 1), date(2027, 4, 1), date(2028, 4, 1)]
+        assert by_line[("benefits", "Ancien poste")] == [(date(2025, 4, 1), date(2026, 3, 31), Decimal("1000.00"))]

@@ -208,6 +208,11 @@ def test_the_coordinators_three_answers_for_the_mobilisation_agent(staffed: Call
         assert answers.most_hours is not None and D(0) < answers.most_hours < D(32)
         confirmed, granted = answers.needed_confirmed, answers.needed_requested
         assert sum(confirmed.values()) > sum(granted.values()) >= 0
+        # one answer per fiscal year, from the start's to the one holding the date to reach
+        assert [y.year.label for y in answers.years] == ["2026-2027", "2027-2028"]
+        first, last = answers.years
+        assert first.earliest_start == date(2027, 1, 5) and first.needed_confirmed == 0  # the foundation pays
+        assert last.earliest_start == answers.earliest_start and last.needed_confirmed > 0
         with pytest.raises(NotFound):
             hiring_answers(session, org.scope, run, "communications", date(2027, 12, 31))
 

@@ -77,11 +77,15 @@ def test_each_scenario_answers_the_three_questions_and_adds_up(example: str) -> 
         answers = data["answers"]
         assert isinstance(answers, list) and answers
         for answer in answers:
-            assert set(answer) >= {"earliest_start", "most_hours", "needed_confirmed", "needed_requested"}
+            for year in answer["years"]:
+                assert set(year) >= {"earliest_start", "most_hours", "needed_confirmed", "needed_requested"}
         months = data["months"]
         assert isinstance(months, list)
         for month in months:
-            assert sum((D(p["amount"]) for p in month["paid"]), D(0)) + D(month["gap"]) == D(month["cost"])
+            confirmed = sum((D(p["amount"]) for p in month["confirmed"]), D(0))
+            requested = sum((D(p["amount"]) for p in month["requested"]), D(0))
+            assert confirmed + D(month["gap_confirmed"]) == D(month["cost"])
+            assert confirmed + requested + D(month["gap_requested"]) == D(month["cost"])
 
 
 def test_the_communications_agent_depends_on_a_request(example: str) -> None:
@@ -90,9 +94,11 @@ def test_the_communications_agent_depends_on_a_request(example: str) -> None:
     assert positions["communications"]["runway_confirmed"] == "2027-07"
     assert positions["communications"]["runway_requested"] != "2027-07"
     (answer,) = data["answers"]  # type: ignore[misc]
-    assert answer["earliest_start"] is None and D(answer["most_hours"]) == 0
-    assert D(answer["needed_confirmed"]["2027-2028"]) > 0
-    assert D(answer["needed_requested"]["2027-2028"]) == 0
+    first = answer["years"][0]
+    assert first["fiscal_year"] == "2027-2028"
+    assert first["earliest_start"] is None and D(first["most_hours"]) == 0
+    assert D(first["needed_confirmed"]) > 0
+    assert D(first["needed_requested"]) == 0
 
 
 def test_a_hire_from_options_in_english(example: str) -> None:
@@ -115,7 +121,7 @@ def test_a_hire_from_options_in_english(example: str) -> None:
         "FGM-2026-2027:2026-2027:24000",
     )
     assert result.exit_code == 0, result.output
-    assert "Simulation — current staffing" in result.output
+    assert "Simulation — current staffing + hire 'Agent·e de mobilisation' — Table de quartier" in result.output
     assert "'Agent·e de mobilisation': the coordinator's answers" in result.output
     assert "Most weekly hours confirmed money carries from 2027-01-05" in result.output
 

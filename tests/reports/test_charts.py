@@ -64,7 +64,7 @@ def write_charts(path: Path, lang: Lang) -> None:
         months = book.add_sheet_named("Mois")
         columns = [Column("month", "label.month")]
         columns += [Column(f"f{i}", kind="money", heading=name, total="sum") for i, name in enumerate(FUNDERS)]
-        columns.append(Column("uncovered", "report.col.uncovered", "money", total="sum"))
+        columns.append(Column("uncovered", "staffing.col.uncovered_if_granted", "money", total="sum"))
         monthly = Table(months, columns)
         for label, paid, uncovered in MONTHS:
             monthly.add([label, *paid, uncovered])

@@ -241,7 +241,7 @@ def test_example_scenarios_side_by_side_per_fiscal_year(
     assert book.sheetnames == SHEETS["simulation"][lang]
     ws = book.worksheets[0]
     header = find(ws, HEADERS["year"][lang])
-    rows = rows_from(ws, header + 1, ws.max_row, 10)
+    rows = rows_from(ws, header + 1, header + 3 * len(SCENARIOS), 10)
     expected = []
     for name in SCENARIOS:
         run = simulate_scenario(example, org_scope, name, rng=report.period)
@@ -274,46 +274,69 @@ def test_example_who_pays_each_month_and_each_position(
 ) -> None:
     path, report = simulation_books[lang]
     run = simulate_scenario(example, org_scope, SCENARIOS[0], rng=report.period)
-    funders = list(report.funders)
-    n = len(funders)
-    expected: dict[tuple[str, str], tuple[Decimal, list[Decimal], Decimal]] = {}
-    for cover, paid in run.simulation.who_pays():
-        parts = [ZERO] * n
-        for line, amount in paid:
-            parts[funders.index(line.funder)] += amount
-        assert cover.cost == sum(parts, ZERO) + cover.gap
-        expected[(cover.month.label, run.plan.title(cover.position, lang))] = (cover.cost, parts, cover.gap)
-    assert {f for _, paid in run.simulation.who_pays() for f in (line.funder for line, _ in paid)} == set(funders)
+    confirmed, requested = list(report.confirmed_funders), list(report.requested_funders)
+    nc, nr = len(confirmed), len(requested)
+    expected: dict[tuple[str, str], tuple[Decimal, list[Decimal], Decimal, list[Decimal], Decimal]] = {}
+    for m in run.simulation.monthly():
+        paid_c, paid_r = [ZERO] * nc, [ZERO] * nr
+        for line, amount in m.confirmed:
+            paid_c[confirmed.index(line.funder)] += amount
+        for line, amount in m.requested:
+            paid_r[requested.index(line.funder)] += amount
+        assert m.cost == sum(paid_c, ZERO) + sum(paid_r, ZERO) + m.gap_requested
+        expected[(m.month.label, run.plan.title(m.position, lang))] = (
+            m.cost,
+            paid_c,
+            m.gap_confirmed,
+            paid_r,
+            m.gap_requested,
+        )
+    assert {line.funder for m in run.simulation.monthly() for line, _ in m.confirmed} == set(confirmed)
+    assert {line.funder for m in run.simulation.monthly() for line, _ in m.requested} == set(requested)
     book = load(path, values=True)
+    width = nc + nr + 5
 
     positions = book.worksheets[2]
     header = find(positions, HEADERS["month"][lang])
-    assert rows_from(positions, header, header, n + 4)[0][3 : 3 + n] == funders
-    rows = rows_from(positions, header + 1, header + len(expected), n + 4)
-    got = {(r[0], r[1]): (dec(r[2]), [dec(v) for v in r[3 : 3 + n]], dec(r[3 + n])) for r in rows}
+    assert rows_from(positions, header, header, width)[0][3 : 3 + nc] == confirmed
+    rows = rows_from(positions, header + 1, header + len(expected), width)
+    got = {
+        (r[0], r[1]): (
+            dec(r[2]),
+            [dec(v) for v in r[3 : 3 + nc]],
+            dec(r[3 + nc]),
+            [dec(v) for v in r[4 + nc : 4 + nc + nr]],
+            dec(r[4 + nc + nr]),
+        )
+        for r in rows
+    }
     assert got == expected
-    total = rows_from(positions, header + len(expected) + 1, header + len(expected) + 1, n + 4)[0]
-    assert dec(total[2]) == sum((c for c, _, _ in expected.values()), ZERO)
-    assert dec(total[3 + n]) == sum((g for _, _, g in expected.values()), ZERO)
+    total = rows_from(positions, header + len(expected) + 1, header + len(expected) + 1, width)[0]
+    assert dec(total[2]) == sum((e[0] for e in expected.values()), ZERO)
+    assert dec(total[3 + nc]) == sum((e[2] for e in expected.values()), ZERO)
+    assert dec(total[4 + nc + nr]) == sum((e[4] for e in expected.values()), ZERO)
 
     months = book.worksheets[1]
     header = find(months, HEADERS["month"][lang])
     by_month: dict[str, list[Decimal]] = {}
-    for (month, _), (cost, parts, gap) in expected.items():
-        sums = by_month.setdefault(month, [ZERO] * (n + 2))
-        for i, v in enumerate([*parts, gap, cost]):
+    for (month, _), (cost, paid_c, gap_c, paid_r, gap_r) in expected.items():
+        sums = by_month.setdefault(month, [ZERO] * (width - 2))
+        for i, v in enumerate([*paid_c, gap_c, *paid_r, gap_r, cost]):
             sums[i] += v
-    rows = rows_from(months, header + 1, header + len(by_month), n + 3)
+    rows = rows_from(months, header + 1, header + len(by_month), width - 1)
     assert {r[0]: [dec(v) for v in r[1:]] for r in rows} == by_month
     assert [r[0] for r in rows] == sorted(by_month)
-    # the chart: each funder's column stacked, the uncovered part in its own series
+    # the chart: each funder's confirmed money and request stacked, the uncovered part on top
     sheet = f"'{SHEETS['simulation'][lang][1]}'"
     first, last = header + 1, header + len(by_month)
     (refs,) = chart_refs(path)
     assert f"{sheet}!$A${first}:$A${last}" in refs
-    for i in range(n + 1):  # the funders, then the uncovered part
+    stacked = [*range(nc), *range(nc + 1, nc + 1 + nr), nc + 1 + nr]  # not the uncovered-if-confirmed column
+    for i in stacked:
         col = chr(ord("B") + i)
         assert f"{sheet}!${col}${header}" in refs and f"{sheet}!${col}${first}:${col}${last}" in refs
+    col = chr(ord("B") + nc)
+    assert f"{sheet}!${col}${first}:${col}${last}" not in refs
 
 
 @pytest.mark.libreoffice
