@@ -65,10 +65,16 @@ class VarianceItem:
     actual_to_date: Decimal | None = None
     grant: str | None = None
     funder: str | None = None
+    category_code: str = ""
 
     @property
     def to_date(self) -> Decimal:
         return self.actual if self.actual_to_date is None else self.actual_to_date
+
+    @property
+    def line_description(self) -> str | None:
+        """The line's own description (None for expenses outside any budgeted line)."""
+        return self.line.partition(" · ")[2] if self.key[2] is not None else None
 
 
 @dataclass(frozen=True)
@@ -80,8 +86,8 @@ class VarianceRow:
     actual: Decimal
     forecast: Decimal
     category: str | None = None
-
     ident: Hashable = None
+    codes: tuple[tuple[str, object], ...] = ()  # what the row is, in codes and data (not labels)
 
     @property
     def variance(self) -> Decimal:
@@ -125,17 +131,25 @@ def forecast(actual_to_date: Decimal, budget: BudgetAmounts, period: DateRange, 
     return actual_to_date + budget.to_come(period, as_of)
 
 
-def _group(dimension: Dimension, own_funds_label: str) -> Callable[[VarianceItem], tuple[Hashable, str, str | None]]:
-    """How an item is grouped: (the group's identity, its label, the category beside it)."""
+Group = tuple[Hashable, str, str | None, tuple[tuple[str, object], ...]]
+
+
+def _group(dimension: Dimension, own_funds_label: str) -> Callable[[VarianceItem], Group]:
+    """How an item is grouped: (the group's identity, its label, the category beside it, its codes)."""
     if dimension == "line":
-        return lambda i: (i.key, i.line, i.category)
+        return lambda i: (
+            i.key,
+            i.line,
+            i.category,
+            (("project", i.project), ("category", i.category_code), ("line", i.line_description)),
+        )
     if dimension == "category":
-        return lambda i: (i.category, i.category, None)
+        return lambda i: (i.category_code or i.category, i.category, None, (("category", i.category_code),))
     if dimension == "project":
-        return lambda i: (i.project, i.project, None)
+        return lambda i: (i.project, i.project, None, (("project", i.project),))
     if dimension == "grant":
-        return lambda i: (i.grant, i.grant if i.grant is not None else own_funds_label, None)
-    return lambda i: (i.funder, i.funder if i.funder is not None else own_funds_label, None)
+        return lambda i: (i.grant, i.grant if i.grant is not None else own_funds_label, None, (("grant", i.grant),))
+    return lambda i: (i.funder, i.funder if i.funder is not None else own_funds_label, None, (("funder", i.funder),))
 
 
 @dataclass
@@ -143,6 +157,7 @@ class _Sum:
     label: str
     category: str | None
     ident: Hashable
+    codes: tuple[tuple[str, object], ...]
     budget: Decimal = ZERO
     actual: Decimal = ZERO
     forecast: Decimal = ZERO
@@ -163,10 +178,10 @@ def variance(
     group = _group(dimension, own_funds_label)
     sums: dict[Hashable, _Sum] = {}
     for item in items:
-        ident, label, category = group(item)
+        ident, label, category, codes = group(item)
         row = sums.get(ident)
         if row is None:
-            row = sums[ident] = _Sum(label, category, ident)
+            row = sums[ident] = _Sum(label, category, ident, codes)
         row.actual += item.actual
         if item.budget:
             row.budget += item.budget.over(period)
@@ -174,7 +189,7 @@ def variance(
         else:
             row.forecast += item.to_date
     rows = sorted(
-        (VarianceRow(s.label, s.budget, s.actual, s.forecast, s.category, s.ident) for s in sums.values()),
+        (VarianceRow(s.label, s.budget, s.actual, s.forecast, s.category, s.ident, s.codes) for s in sums.values()),
         key=lambda r: (r.key, r.category or ""),
     )
     return VarianceTable(dimension, period, as_of, tuple(rows))

@@ -25,7 +25,9 @@ M_PACKAGE_GAPS = msg("cli.package_gaps")
 M_VARIANCE_TITLE = msg("cli.variance_title")
 M_GAP_TITLE = msg("cli.gap_title")
 M_IMPORTED = msg("cli.imported")
+M_SKIPPED = msg("cli.skipped")
 M_IMPORT_FAILED = msg("cli.import_failed")
+M_WARNING = msg("cli.warning")
 
 
 def _period_option(cli_calendar: FiscalCalendar, fiscal_year: str | None, period: str | None, today: date) -> DateRange:
@@ -139,14 +141,14 @@ def variance_cmd(
                 "as_of": day,
                 "rows": [
                     {
-                        "key": r.key,
+                        **dict(r.codes),
                         "budget": r.budget,
                         "actual": r.actual,
                         "variance": r.variance,
                         "variance_rate": r.variance_rate,
                         "forecast": r.forecast,
                     }
-                    for r in table.rows
+                    for r in sorted(table.rows, key=lambda r: repr(r.codes))  # the same order in every language
                 ],
                 "total": {
                     "budget": table.total.budget,
@@ -159,9 +161,11 @@ def variance_cmd(
         )
         return
     cols = ("col.budget", "term.actual", "term.variance", "col.variance_pct", "col.forecast")
+    by_line = dimension == "line"
     out = [
         [
             r.key or translate("label.total"),
+            *([r.category or ""] if by_line else []),
             r.budget,
             r.actual,
             r.variance,
@@ -173,7 +177,8 @@ def variance_cmd(
     title = translate(
         M_VARIANCE_TITLE, period=str(getattr(rng, "label", rng)), by=translate(DIMENSION_LABELS[dimension]).lower()
     )
-    echo_table([translate(DIMENSION_LABELS[dimension]), *(translate(c) for c in cols)], out, lang, title)
+    headers = [translate(DIMENSION_LABELS[dimension]), *([translate("term.category")] if by_line else [])]
+    echo_table([*headers, *(translate(c) for c in cols)], out, lang, title)
 
 
 @main.command("gap")
@@ -219,7 +224,9 @@ def gap_cmd(
                 ],
                 "months": [
                     {
-                        "line": labels[m.line_id],
+                        "project": labels[m.line_id].project,
+                        "category": labels[m.line_id].category,
+                        "line": labels[m.line_id].description,
                         "month": m.month.label,
                         "cost": m.cost,
                         "covered": {refs[c.grant_id].label: c.amount for c in m.covered},
@@ -241,7 +248,7 @@ def gap_cmd(
         click.echo()
         mrows = [
             [
-                labels[m.line_id],
+                labels[m.line_id].label,
                 m.month.label,
                 m.cost,
                 ", ".join(f"{refs[c.grant_id].label} {format_money(c.amount, lang)}" for c in m.covered),
@@ -290,18 +297,22 @@ def expenses_import(cli: CliContext, file: Path, force: bool, mappings: tuple[st
                 "imported": len(report.created),
                 "net_cost": report.net_cost,
                 "skipped": [
-                    {"row": r.row, "date": r.day, "payee": r.payee, "pre_tax": r.amount} for r in report.skipped
+                    {"row": r.row, "date": r.day, "payee": r.payee, "pre_tax": r.amount, "repeats_row": r.earlier_row}
+                    for r in report.skipped
                 ],
+                "warnings": [{"path": w.field, "code": w.code} for w in report.warnings],
             }
         )
         return
     for skipped in report.skipped:
         click.echo(duplicate_message(skipped, lang).describe(), err=True)
+    for warning in report.warnings:
+        click.echo(translate(M_WARNING, message=warning.describe(lang)), err=True)
     click.echo(
-        translate(
+        translate_plural(
             M_IMPORTED,
-            count=len(report.created),
+            len(report.created),
             amount=format_money(report.net_cost, lang),
-            skipped=len(report.skipped),
+            skipped=translate_plural(M_SKIPPED, len(report.skipped)),
         )
     )

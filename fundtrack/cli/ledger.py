@@ -75,7 +75,7 @@ def load(cli: CliContext, file: Path) -> None:
         for line in interchange.error_lines(exc):
             click.echo("  " + line, err=True)
         sys.exit(1)
-    summary = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+    summary = ", ".join(translate_plural(f"section.{k}", v) for k, v in counts.items() if v)
     click.echo(translate(M_LOADED, name=name, counts=summary))
 
 

@@ -65,6 +65,7 @@ class _Lines:
     project_id: int | None
     lines: dict[int, LineBudget]
     categories: dict[int, str]
+    codes: dict[int, str]
     projects: dict[int, str]
     aliases: dict[int, int]  # a line of an earlier version → the current line it continues
 
@@ -86,7 +87,18 @@ class _Lines:
         category, project = self.categories[cat_id], self.projects[proj_id]
         line = self.lines[line_id].description if line_id is not None else category
         ref, funder = grant if grant is not None else (None, None)
-        return VarianceItem(key, f"{project} · {line}", category, project, budget, actuals[0], actuals[1], ref, funder)
+        return VarianceItem(
+            key,
+            f"{project} · {line}",
+            category,
+            project,
+            budget,
+            actuals[0],
+            actuals[1],
+            ref,
+            funder,
+            self.codes[cat_id],
+        )
 
     def in_period(self) -> tuple[Any, ...]:
         """The WHERE clause of the expenses of the period (and project)."""
@@ -150,17 +162,16 @@ def budget_actual_items(
 def _lines(session: Session, scope: Scope, period: DateRange, as_of: date, project: str | None, lang: Lang) -> _Lines:
     project_id = project_by_name(session, scope, project).id if project is not None else None
     lines = line_budgets(session, current_version_ids(session, scope.organisation_id), period, project_id)
-    categories = {
-        c.id: c.label(lang)
-        for c in session.scalars(select(BudgetCategory).where(BudgetCategory.organisation_id == scope.organisation_id))
-    }
+    rows = list(session.scalars(select(BudgetCategory).where(BudgetCategory.organisation_id == scope.organisation_id)))
+    categories = {c.id: c.label(lang) for c in rows}
+    codes = {c.id: c.code for c in rows}
     projects = {
         pid: name
         for pid, name in _rows(
             session, select(Project.id, Project.name).where(Project.organisation_id == scope.organisation_id)
         )
     }
-    return _Lines(scope, period, as_of, project_id, {ln.line_id: ln for ln in lines}, categories, projects, {})
+    return _Lines(scope, period, as_of, project_id, {ln.line_id: ln for ln in lines}, categories, codes, projects, {})
 
 
 def _alias(session: Session, ctx: _Lines, line_ids: Iterable[int | None]) -> None:

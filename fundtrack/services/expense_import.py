@@ -52,6 +52,7 @@ class ImportReport:
     created: list[int] = field(default_factory=list)
     skipped: list[SkippedRow] = field(default_factory=list)
     net_cost: Decimal = ZERO
+    warnings: list[InputError] = field(default_factory=list)  # rows recorded that deserve a second look
 
 
 def import_csv(
@@ -90,8 +91,13 @@ def import_csv(
             if grant is not None:
                 taxes = compute_taxes(expense.pre_tax, batch.rates, gst=expense.gst, qst=expense.qst)
                 expense = charged_whole(expense, grant, taxes.net_cost)
+            before = len(batch.warnings)
             with session.begin_nested():
                 row = record_expense(session, acting, expense, batch)
+            report.warnings += [
+                InputError(w.code, field=f"{label}.{w.field}" if w.field else label, **w.params)
+                for w in batch.warnings[before:]
+            ]
             report.created.append(row.id)
             report.net_cost += row.net_cost
         except ValidationFailed as exc:

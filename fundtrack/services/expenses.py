@@ -47,6 +47,10 @@ OWN = "own"
 
 M_NOT_POSITIVE = msg("expense.not_positive")
 M_NO_BUDGET = msg("budget.none")
+M_BEFORE_PROJECT = msg("expense.before_project")
+M_AFTER_PROJECT = msg("expense.after_project")
+M_FAR_FUTURE = msg("expense.far_future")
+FAR_FUTURE_DAYS = 366
 TEXTS = ReversalTexts(
     field="expense",
     unknown=msg("expense.unknown"),
@@ -98,6 +102,7 @@ class ExpenseBatch:
         self._allocated: dict[int, list[tuple[int, Any]]] = {}
         self._by_id: dict[int, Grant] = {}
         self._funds: dict[int, GrantFunds] = {}
+        self.warnings: list[InputError] = []  # what was recorded but deserves a second look
 
     def project(self, name: str) -> Any:
         if name not in self._projects:
@@ -185,7 +190,21 @@ def record_expense(session: Session, acting: Acting, cmd: NewExpense, batch: Exp
     session.add(expense)
     session.flush()
     batch.note(expense)
+    batch.warnings.extend(date_warnings(cmd.date, project, date.today()))
     return expense
+
+
+def date_warnings(day: date, project: Any, today: date) -> list[InputError]:
+    """Why an expense's date deserves a second look (it is recorded all the same): before
+    its project starts or after it ends, or more than a year ahead of ``today``."""
+    out = []
+    if project.start_date is not None and day < project.start_date:
+        out.append(InputError(M_BEFORE_PROJECT, field="date", day=day, project=project.name, start=project.start_date))
+    if project.end_date is not None and day > project.end_date:
+        out.append(InputError(M_AFTER_PROJECT, field="date", day=day, project=project.name, end=project.end_date))
+    if (day - today).days > FAR_FUTURE_DAYS:
+        out.append(InputError(M_FAR_FUTURE, field="date", day=day, today=today))
+    return out
 
 
 def _line_for(session: Session, project: Any, category: str, description: str | None) -> BudgetLine | None:

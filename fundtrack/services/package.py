@@ -8,6 +8,7 @@ pure rules live in :mod:`fundtrack.calc.package` and :mod:`fundtrack.calc.covera
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -25,9 +26,10 @@ from fundtrack.calc.package import (
     financial_package,
 )
 from fundtrack.calc.schedule import amount_in as grant_amount_in
-from fundtrack.i18n import current_lang, msg, translate
+from fundtrack.i18n import Lang, current_lang, msg, translate
 from fundtrack.models import (
     BudgetCategory,
+    BudgetLine,
     Grant,
     GrantStatus,
     InKindContribution,
@@ -153,10 +155,11 @@ def _package_grants(
 
 def funding_gap(
     session: Session, scope: Scope, period: DateRange | None = None, project: str | None = None
-) -> tuple[GapReport, dict[int, GrantRef], dict[int, str]]:
+) -> tuple[GapReport, dict[int, GrantRef], dict[int, GapLine]]:
     """Coverage of every line of the current versions by month, twice (confirmed only, all).
 
-    Returns the report, the grants by id and the line labels by id.
+    Returns the report, the grants by id and the lines by id (each with its project,
+    category and description, its label in the current language).
     """
     versions = current_version_ids(session, scope.organisation_id)
     lines = lines_of_versions(session, versions, period)
@@ -190,7 +193,25 @@ def funding_gap(
         # a funder's login sees only the lines its grants are allocated to
         funded = {ln for ln, _ in pools}
         costs = [c for c in costs if c.line_id in funded]
-    return gap_report(costs, allocations, period), refs, {c.line_id: c.label for c in costs}
+    kept = {c.line_id for c in costs}
+    return gap_report(costs, allocations, period), refs, {ln.id: _gap_line(ln, lang) for ln in lines if ln.id in kept}
+
+
+@dataclass(frozen=True)
+class GapLine:
+    """A line of the gap: its identity in codes and data, and its label for a listing."""
+
+    project: str
+    category: str
+    description: str
+    label: str
+
+
+def _gap_line(line: BudgetLine, lang: Lang) -> GapLine:
+    project = line.version.budget.project.name
+    return GapLine(
+        project, line.category.code, line.description, line_label(project, line.category.label(lang), line.description)
+    )
 
 
 def category_codes(session: Session, org_id: int) -> dict[int, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -117,17 +118,34 @@ def test_budget_vs_actual_by_grant_shows_each_grant_and_own_funds(db: str) -> No
     data = as_json(
         run(db, "variance", "--fiscal-year", "2025-2026", "--by", "grant", "--as-of", "2026-03-31", "--json")
     )
-    rows = {r["key"]: r for r in data["rows"]}
-    assert set(rows) == {
-        "ARR-VSP-2026",
-        "DESJ-2026",
-        "IMSDSL-2025-2028",
-        "PIC-2025-2028",
-        "VDM-2026",
-        "Fonds propres / non imputé",
-    }
+    rows = {r["grant"]: r for r in data["rows"]}
+    assert set(rows) == {"ARR-VSP-2026", "DESJ-2026", "IMSDSL-2025-2028", "PIC-2025-2028", "VDM-2026", None}
     assert (rows["PIC-2025-2028"]["budget"], rows["PIC-2025-2028"]["actual"]) == ("115500.00", "113486.71")
     assert rows["IMSDSL-2025-2028"]["variance"] == "-1376.52"
+
+
+@pytest.mark.parametrize("by", ["line", "category", "project", "grant", "funder"])
+def test_budget_vs_actual_in_json_is_the_same_in_french_and_in_english(db: str, by: str) -> None:
+    args = ("variance", "--fiscal-year", "2025-2026", "--by", by, "--as-of", "2026-03-31", "--json")
+    french, english = run(db, "--lang", "fr", *args), run(db, "--lang", "en", *args)
+    assert french.exit_code == english.exit_code == 0
+    assert french.stdout == english.stdout
+    if by == "category":
+        assert {"translation", "salaries", "other"} <= {r["category"] for r in json.loads(french.stdout)["rows"]}
+
+
+def test_three_lines_of_one_position_stay_three_lines_with_their_categories(db: str) -> None:
+    """The coordinator's salary, contributions and benefits lines share a description."""
+    data = as_json(
+        run(db, "variance", "--fiscal-year", "2025-2026", "--by", "line", "--as-of", "2026-03-31", "--json")
+    )
+    coordinator = [r for r in data["rows"] if r["line"] == "Coordonnatrice"]
+    assert sorted(r["category"] for r in coordinator) == ["benefits", "employer_contributions", "salaries"]
+    salary = next(r for r in coordinator if r["category"] == "salaries")
+    assert salary["budget"] == "60769.80"  # not 70 117,85 $, the three lines added together
+    listing = text(run(db, "variance", "--fiscal-year", "2025-2026", "--as-of", "2026-03-31"))
+    rows = [line for line in listing.splitlines() if "Coordonnatrice" in line]
+    assert len(rows) == 3 and any("Salaires" in r for r in rows)
 
 
 def test_budget_vs_actual_in_french_and_in_english(db: str) -> None:
@@ -157,7 +175,7 @@ def test_a_funder_sees_only_its_grants(db: str) -> None:
             "--json",
         )
     )
-    assert [r["key"] for r in data["rows"]] == ["ARR-VSP-2026", "ARR-VSP-2027"]
+    assert [r["grant"] for r in data["rows"]] == ["ARR-VSP-2026", "ARR-VSP-2027"]
 
 
 # --- the gap ---------------------------------------------------------------------------
@@ -173,7 +191,8 @@ def test_the_gap_of_a_fiscal_year_as_text_and_json(db: str) -> None:
     ]
     months = as_json(run(db, "gap", "--fiscal-year", "2026-2027", "--by-month", "--json"))["months"]
     assert len(months) > 12
-    assert all(set(m) == {"line", "month", "cost", "covered", "gap_confirmed", "gap_if_granted"} for m in months)
+    keys = {"project", "category", "line", "month", "cost", "covered", "gap_confirmed", "gap_if_granted"}
+    assert all(set(m) == keys for m in months)
 
 
 # --- expenses import -------------------------------------------------------------------
@@ -183,7 +202,7 @@ def test_the_current_years_expenses_are_imported_from_the_example_csv(db: str) -
     before = expense_count(db)
     result = run(db, "expenses", "import", str(EXPENSES_CSV))
     assert result.exit_code == 0, result.output
-    assert "30 dépense(s) importée(s), coût net 107 023,94 $ ; 0 doublon(s)" in text(result)
+    assert "30 dépenses importées, coût net 107 023,94 $ ; 0 doublon probable ignoré" in text(result)
     assert expense_count(db) == before + 30
     data = as_json(
         run(db, "variance", "--fiscal-year", "2026-2027", "--by", "project", "--json", "--as-of", "2026-11-25")
@@ -197,7 +216,7 @@ def test_likely_duplicates_are_reported_with_their_amount_and_skipped_unless_for
     again = run(db, "expenses", "import", str(EXPENSES_CSV))
     assert again.exit_code == 0
     out = text(again)
-    assert "0 dépense(s) importée(s)" in out and "30 doublon(s) probable(s) ignoré(s)" in out
+    assert "0 dépense importée" in out and "30 doublons probables ignorés" in out
     assert "ligne 30 : doublon probable : Traiteur solidaire (illustratif), 1 050,00 $, le 2026-10-17" in out
     assert expense_count(db) == count
     english = text(run(db, "--lang", "en", "expenses", "import", str(EXPENSES_CSV)))
@@ -227,3 +246,71 @@ def test_a_csv_with_bad_rows_writes_nothing_and_lists_each_row(db: str, tmp_path
     assert data["imported"] == 0
     assert [e["path"] for e in data["errors"]] == ["row 4.pre_tax", "row 7.category"]
     assert expense_count(db) == before
+
+
+def _total(db: str, *args: str) -> dict[str, Decimal]:
+    data = as_json(run(db, "variance", "--by", "category", "--json", *args))
+    return {k: Decimal(v) for k, v in data["total"].items() if v is not None}
+
+
+def test_the_forecast_is_the_actual_to_date_plus_the_budget_of_the_days_after_it(db: str) -> None:
+    year = ("--fiscal-year", "2025-2026")
+    november = _total(db, *year, "--as-of", "2025-11-30")
+    to_november = _total(db, "--period", "2025-04-01:2025-11-30", "--as-of", "2025-11-30")
+    rest = _total(db, "--period", "2025-12-01:2026-03-31", "--as-of", "2026-03-31")
+    # not 229 950,46 $: the whole year's actual plus the budget still to come
+    assert november["forecast"] == to_november["actual"] + rest["budget"]
+    assert november["forecast"] != Decimal("229950.46")
+    assert _total(db, *year, "--as-of", "2026-03-31")["forecast"] == Decimal("171114.03")
+
+
+def test_the_as_of_month_counts_for_its_remaining_days(db: str) -> None:
+    year = ("--fiscal-year", "2025-2026")
+    first, last = _total(db, *year, "--as-of", "2025-12-01"), _total(db, *year, "--as-of", "2025-12-31")
+    before = _total(db, *year, "--as-of", "2025-11-30")
+    december = _total(db, "--period", "2025-12-01:2025-12-31", "--as-of", "2025-12-31")
+    day_one = _total(db, "--period", "2025-12-01:2025-12-01", "--as-of", "2025-12-01")
+    assert first["forecast"] != last["forecast"]  # the first day of a month no longer drops the month
+    # moving the date by one day moves the forecast by that day's actual less that day's budget
+    assert first["forecast"] - before["forecast"] == day_one["actual"] - day_one["budget"]
+    assert last["forecast"] - before["forecast"] == december["actual"] - december["budget"]
+
+
+HEADER = "Date;Fournisseur;Description;Projet;Catégorie;Ligne;Montant avant taxes;TPS;TVQ;Mode de paiement;Pièce;Subvention"
+
+
+def test_an_unknown_map_field_is_refused_and_nothing_is_imported(db: str) -> None:
+    before = expense_count(db)
+    result = run(db, "--lang", "en", "expenses", "import", str(EXPENSES_CSV), "--map", "colour=Montant avant taxes")
+    assert result.exit_code == 1
+    assert "--map colour: --map: 'colour' is not a field of the expense file" in result.stderr
+    assert expense_count(db) == before
+
+
+def test_a_row_repeated_in_the_file_is_reported_as_such_not_as_already_recorded(db: str, tmp_path: Path) -> None:
+    row = "17/06/2026;Traiteur du Parc;Repas;Grands rendez-vous et assemblées;catering;;300,00 $;;;chèque;T-1;"
+    csv = tmp_path / "june.csv"
+    csv.write_text(f"{HEADER}\n{row}\n{row}\n", encoding="utf-8")
+    result = run(db, "--lang", "en", "expenses", "import", str(csv))
+    assert result.exit_code == 0, result.output
+    assert "likely duplicate of row 2 of the same file" in result.stderr
+    assert "already recorded" not in result.stderr
+
+
+def test_an_expense_dated_before_its_project_or_years_ahead_is_recorded_with_a_warning(db: str, tmp_path: Path) -> None:
+    before = expense_count(db)
+    early = "15/03/2025;Traiteur du Parc;Repas;Grands rendez-vous et assemblées;catering;;300,00 $;;;chèque;T-2;"
+    ahead = "15/06/2031;Traiteur du Parc;Repas;Fonctionnement de la Table;catering;;310,00 $;;;chèque;T-3;"
+    csv = tmp_path / "odd.csv"
+    csv.write_text(f"{HEADER}\n{early}\n{ahead}\n", encoding="utf-8")
+    result = run(db, "--lang", "en", "expenses", "import", str(csv))
+    assert result.exit_code == 0, result.output
+    assert "but project 'Grands rendez-vous et assemblées' only starts on 2025-04-01" in result.stderr
+    assert "more than a year after today" in result.stderr
+    assert expense_count(db) == before + 2
+
+
+def test_the_gap_by_month_names_each_line_with_its_category(db: str) -> None:
+    listing = text(run(db, "gap", "--fiscal-year", "2026-2027", "--by-month"))
+    april = [line.split("  ")[0] for line in listing.splitlines() if "Coordonnatrice" in line and "2026-04" in line]
+    assert len(april) == len(set(april)) == 3

@@ -62,7 +62,7 @@ def test_load_says_what_it_loaded(db: str) -> None:
     result = run(db, "load", str(EXAMPLE))
     assert result.exit_code == 0
     assert "Table de quartier de Parc-Extension" in result.output
-    assert "grants 11" in result.output
+    assert "11 ententes" in result.output  # its sections named in French, as the user reads them
 
 
 def test_a_bad_file_exits_1_lists_its_errors_on_stderr_and_writes_nothing(db: str, tmp_path: Path) -> None:
@@ -250,3 +250,51 @@ def test_the_coordinator_turns_a_scenario_into_a_budget_version(loaded: str) -> 
     first_year = simulated[0]["years"][0]
     total = sum(Decimal(line["years"][first_year["fiscal_year"]]) for line in data["lines"])
     assert total == Decimal(first_year["cost"])
+
+
+def test_a_receipt_short_of_the_instalment_shows_the_difference_and_leaves_the_rest_owed(loaded: str) -> None:
+    """0,01 $ of a 37 500 $ instalment is recorded, not "received in full"."""
+    result = run(loaded, "--lang", "en", "receive", "PIC-2025-2028", "--amount", "0.01", "--date", "2026-10-20")
+    assert result.exit_code == 0, result.output
+    assert "Received so far on this instalment: $0.01 of $37,500.00 expected (difference -$37,499.99)" in result.output
+    owed = json.loads(run(loaded, "receivables", "--as-of", "2026-11-25", "--json").stdout)
+    pic = next(r for r in owed if r["reference"] == "PIC-2025-2028" and r["expected_date"] == "2026-10-15")
+    assert (pic["amount"], pic["received"]) == ("37499.99", "0.01")
+
+
+def test_what_is_received_never_exceeds_the_grant(loaded: str) -> None:
+    before = run(loaded, "grant", "VDM-2026", "--json").stdout
+    result = run(loaded, "--lang", "en", "receive", "VDM-2026", "--amount", "1 000 000 000 000 000,00 $")
+    assert result.exit_code == 1
+    assert "receiving $1,000,000,000,000,000.00 on grant 'VDM-2026' would exceed its amount ($40,000.00)" in result.stderr
+    assert run(loaded, "grant", "VDM-2026", "--json").stdout == before
+
+
+def test_a_grant_without_instalments_says_so_when_a_receipt_is_recorded(loaded: str) -> None:
+    result = run(loaded, "--lang", "en", "receive", "ARR-VSP-2027", "--amount", "100")
+    assert result.exit_code == 1
+    assert "grant 'ARR-VSP-2027' has no instalment scheduled" in result.stderr
+    assert "already received" not in result.stderr
+
+
+def test_the_load_summary_names_its_sections_in_the_users_language(db: str) -> None:
+    schema_from_models(db)
+    french = run(db, "load", str(EXAMPLE))
+    assert "7 bailleurs de fonds, 4 projets, 11 ententes" in french.output
+    assert "funders" not in french.output
+
+
+def test_the_audit_log_names_who_received_and_loaded(loaded: str) -> None:
+    from sqlalchemy import select
+
+    from fundtrack.db import make_engine
+    from fundtrack.models import AuditLog
+
+    run(loaded, "--as", "Awa Diallo", "receive", "VDM-2026", "--amount", "20000", "--date", "2026-11-20")
+    engine = make_engine(loaded)
+    with engine.connect() as conn:
+        actors = {a for a, in conn.execute(select(AuditLog.actor).where(AuditLog.action == "receive"))}
+        loaders = {a for a, in conn.execute(select(AuditLog.actor).where(AuditLog.entity == "grant"))}
+    engine.dispose()
+    assert actors == {"Awa Diallo"}
+    assert "system" not in loaders
