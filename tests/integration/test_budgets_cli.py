@@ -136,9 +136,7 @@ def test_budget_vs_actual_in_json_is_the_same_in_french_and_in_english(db: str, 
 
 def test_three_lines_of_one_position_stay_three_lines_with_their_categories(db: str) -> None:
     """The coordinator's salary, contributions and benefits lines share a description."""
-    data = as_json(
-        run(db, "variance", "--fiscal-year", "2025-2026", "--by", "line", "--as-of", "2026-03-31", "--json")
-    )
+    data = as_json(run(db, "variance", "--fiscal-year", "2025-2026", "--by", "line", "--as-of", "2026-03-31", "--json"))
     coordinator = [r for r in data["rows"] if r["line"] == "Coordonnatrice"]
     assert sorted(r["category"] for r in coordinator) == ["benefits", "employer_contributions", "salaries"]
     salary = next(r for r in coordinator if r["category"] == "salaries")
@@ -276,7 +274,9 @@ def test_the_as_of_month_counts_for_its_remaining_days(db: str) -> None:
     assert last["forecast"] - before["forecast"] == december["actual"] - december["budget"]
 
 
-HEADER = "Date;Fournisseur;Description;Projet;Catégorie;Ligne;Montant avant taxes;TPS;TVQ;Mode de paiement;Pièce;Subvention"
+HEADER = (
+    "Date;Fournisseur;Description;Projet;Catégorie;Ligne;Montant avant taxes;TPS;TVQ;Mode de paiement;Pièce;Subvention"
+)
 
 
 def test_an_unknown_map_field_is_refused_and_nothing_is_imported(db: str) -> None:

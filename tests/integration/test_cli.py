@@ -266,7 +266,9 @@ def test_what_is_received_never_exceeds_the_grant(loaded: str) -> None:
     before = run(loaded, "grant", "VDM-2026", "--json").stdout
     result = run(loaded, "--lang", "en", "receive", "VDM-2026", "--amount", "1 000 000 000 000 000,00 $")
     assert result.exit_code == 1
-    assert "receiving $1,000,000,000,000,000.00 on grant 'VDM-2026' would exceed its amount ($40,000.00)" in result.stderr
+    assert (
+        "receiving $1,000,000,000,000,000.00 on grant 'VDM-2026' would exceed its amount ($40,000.00)" in result.stderr
+    )
     assert run(loaded, "grant", "VDM-2026", "--json").stdout == before
 
 
@@ -293,8 +295,8 @@ def test_the_audit_log_names_who_received_and_loaded(loaded: str) -> None:
     run(loaded, "--as", "Awa Diallo", "receive", "VDM-2026", "--amount", "20000", "--date", "2026-11-20")
     engine = make_engine(loaded)
     with engine.connect() as conn:
-        actors = {a for a, in conn.execute(select(AuditLog.actor).where(AuditLog.action == "receive"))}
-        loaders = {a for a, in conn.execute(select(AuditLog.actor).where(AuditLog.entity == "grant"))}
+        actors = {a for (a,) in conn.execute(select(AuditLog.actor).where(AuditLog.action == "receive"))}
+        loaders = {a for (a,) in conn.execute(select(AuditLog.actor).where(AuditLog.entity == "grant"))}
     engine.dispose()
     assert actors == {"Awa Diallo"}
     assert "system" not in loaders
