@@ -30,6 +30,8 @@ from fundtrack.models.ledger import (
     ScheduleBasis,
 )
 from fundtrack.models.staffing import Position as Position
+from fundtrack.models.users import User as User
+from fundtrack.models.users import UserAccess as UserAccess
 
 __all__ = [
     "Base",

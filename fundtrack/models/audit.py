@@ -48,6 +48,7 @@ from fundtrack.models.staffing import (
     Scenario,
     ScenarioChange,
 )
+from fundtrack.models.users import User, UserAccess
 from fundtrack.plain import plain
 
 SYSTEM = "system"
@@ -121,6 +122,8 @@ ENTITIES: dict[type[Any], str] = {
     PositionFundingAmount: "position_funding_amount",
     Scenario: "scenario",
     ScenarioChange: "scenario_change",
+    User: "user",
+    UserAccess: "user_access",
 }
 
 # the parent a row belongs to, for its organisation and its label
@@ -134,6 +137,7 @@ PARENTS: dict[type[Any], str] = {
     ExpenseCharge: "expense",
     PositionFundingAmount: "funding",
     ScenarioChange: "scenario",
+    UserAccess: "user",
 }
 
 LABELS: dict[type[Any], Callable[[Any], str]] = {
@@ -156,6 +160,7 @@ LABELS: dict[type[Any], Callable[[Any], str]] = {
     Position: lambda o: o.key,
     Scenario: lambda o: o.name,
     ScenarioChange: lambda o: f"{o.seq} {o.kind} {o.position_key}",
+    User: lambda o: o.email,
 }
 
 # many-to-many collections recorded with their owner, by what names their members
@@ -163,7 +168,7 @@ COLLECTIONS: dict[type[Any], dict[str, Callable[[Any], str]]] = {
     Grant: {"projects": lambda p: p.name, "eligible_categories": lambda c: c.code},
 }
 
-SKIPPED = frozenset({"revision", "created_at"})
+SKIPPED = frozenset({"revision", "created_at", "password_hash", "last_login_at"})
 
 
 def _loaded(obj: Any, name: str) -> Any:

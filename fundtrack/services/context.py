@@ -10,6 +10,7 @@ the role rules (:mod:`fundtrack.roles`) are the same whoever calls; the audit lo
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ M_SEVERAL_ORGS = msg("organisation.several")
 M_UNKNOWN_ORG = msg("organisation.unknown")
 M_FUNDER_NEEDS_FUNDER = msg("role.funder_needs_funder")
 M_UNKNOWN_FUNDER = msg("funder.unknown")
+M_NO_ACCESS = msg("role.no_access")
 
 SESSION_KEY = "fundtrack.acting"
 SYSTEM = "system"
@@ -151,3 +153,27 @@ def acting_of(session: Session) -> Acting | None:
 def bind(session: Session, acting: Acting) -> None:
     """Bind ``acting`` to ``session`` (a unit of work opened for that person)."""
     session.info[SESSION_KEY] = acting
+
+
+def acting_for_account(session: Session, user: Any, organisation_id: int | None = None) -> Acting:
+    """The context of a person logged in with account ``user`` (a :class:`~fundtrack.models.users.User`):
+    their role, name and language, for ``organisation_id`` (default: the first they reach);
+    a funder's login is narrowed to its funder there. Raises :class:`NotAllowed` when the
+    account reaches no such organisation or is disabled."""
+    reachable = [a for a in user.access if organisation_id is None or a.organisation_id == organisation_id]
+    if not user.active or not reachable:
+        raise NotAllowed(M_NO_ACCESS)
+    access = reachable[0]
+    org = session.get_one(Organisation, access.organisation_id)
+    acting = Acting(
+        organisation_id=org.id,
+        organisation_name=org.name,
+        fiscal_start_month=org.fiscal_start_month,
+        role=Role(user.role),
+        actor=user.email,
+        lang=check_lang(user.language.value if hasattr(user.language, "value") else str(user.language)),
+        funder_id=access.funder_id,
+        user_id=user.id,
+    )
+    session.info[SESSION_KEY] = acting
+    return acting
