@@ -4,3 +4,7 @@ It translates requests into service calls and errors into responses; every rule 
 every number comes from fundtrack. The import contracts in ``pyproject.toml`` keep it
 that way: fundtrack never imports this package or Flask.
 """
+
+from admin_app.app import create_app
+
+__all__ = ["create_app"]

@@ -1,0 +1,71 @@
+"""Form fields that read what people type the way fundtrack does, and show it the same way.
+
+A money field takes ``1 234,56 $``, ``1234,56`` or ``1,234.56`` and refuses a third decimal
+or ambiguous input beside the field (:func:`fundtrack.money.parse_money`); it shows an
+amount as the reader's language writes it. No rounding happens here.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import StringField
+
+from fundtrack.errors import InputError
+from fundtrack.i18n import current_lang
+from fundtrack.money import format_plain, parse_money
+
+
+class BaseForm(FlaskForm):  # type: ignore[misc]
+    """Every form of the admin: one CSRF mechanism (Flask-WTF's), on one base class."""
+
+
+class MoneyField(StringField):  # type: ignore[misc]
+    """An exact amount in dollars, as a person writes it."""
+
+    data: Decimal | None
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            self.data = parse_money(str(valuelist[0]), current_lang())
+        except InputError as exc:
+            self.data = None
+            raise ValueError(exc.message()) from None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return format_plain(self.data, current_lang()) if isinstance(self.data, Decimal) else ""
+
+
+class RateField(StringField):  # type: ignore[misc]
+    """A rate typed as a percentage (``15`` or ``15,5`` for 15,5 %), kept as a fraction."""
+
+    data: Decimal | None
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        raw = str(valuelist[0]).strip().rstrip("%").strip().replace(",", ".") if valuelist else ""
+        if not raw:
+            self.data = None
+            return
+        try:
+            value = Decimal(raw)
+        except ArithmeticError:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value.")) from None
+        if not value.is_finite():
+            raise ValueError(self.gettext("Not a valid decimal value."))
+        self.data = value / 100
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if isinstance(self.data, Decimal):
+            text = format((self.data * 100).normalize(), "f")
+            return text.replace(".", ",") if current_lang() == "fr" else text
+        return ""
