@@ -9,8 +9,6 @@ is written; a CSV file is imported all or nothing.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -21,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fundtrack import files
 from fundtrack.calc.charging import (
     Charge,
     ChargePlan,
@@ -32,6 +31,7 @@ from fundtrack.calc.charging import (
 from fundtrack.calc.taxes import RebateRates, compute_taxes
 from fundtrack.errors import FieldError, InputError, NotFound, RuleViolation, ValidationFailed
 from fundtrack.i18n import Lang, msg, translate
+from fundtrack.limits import check_date
 from fundtrack.models import (
     Allocation,
     BudgetCategory,
@@ -432,10 +432,10 @@ def parse_csv_date(text: str, field: str) -> date:
     m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value) or None
     try:
         if m:
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            return check_date(date(int(m.group(1)), int(m.group(2)), int(m.group(3))), field)
         m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value)
         if m:
-            return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+            return check_date(date(int(m.group(3)), int(m.group(2)), int(m.group(1))), field)
     except ValueError:
         pass
     raise InputError(M_BAD_CSV_DATE, field=field, value=text)
@@ -552,15 +552,8 @@ def _record_row(session: Session, org: Organisation, data: dict[str, Any], batch
 
 
 def _read_rows(text: str) -> list[list[str]]:
-    text = text.lstrip("\ufeff")
-    if not text.strip():
-        return []
-    sample = text[:4096]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return list(csv.reader(io.StringIO(text), dialect))
+    """The rows of the CSV text, within the limits of :func:`fundtrack.files.csv_rows`."""
+    return files.csv_rows(text)
 
 
 def _existing_keys(session: Session, org: Organisation) -> set[tuple[date, Decimal, str]]:
