@@ -29,8 +29,8 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
 # a message shows at most this many characters of any value put into it
 EXCERPT_LENGTH = 160
-# parameters that hold a message already rendered (``error.field_prefix``'s ``message``)
-_RENDERED = frozenset({"message", "counts"})
+# parameters that hold a message already rendered (``error.field_prefix``'s ``message``, ``field.raw``'s ``text``)
+_RENDERED = frozenset({"message", "text", "counts"})
 
 _current: contextvars.ContextVar[Lang] = contextvars.ContextVar("fundtrack_lang", default=DEFAULT_LANG)
 _translations: dict[Lang, gettext.GNUTranslations] = {}

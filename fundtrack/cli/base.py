@@ -34,7 +34,6 @@ from xlsxwriter.exceptions import FileCreateError
 
 from fundtrack.db import make_engine, session_factory
 from fundtrack.errors import M_FIELD_PREFIX, FundtrackError, InputError
-from fundtrack.files import M_IS_DIRECTORY, M_NOT_FOUND
 from fundtrack.i18n import Lang, check_lang, current_lang, msg, set_lang, translate, using_lang
 from fundtrack.limits import control_character
 from fundtrack.money import format_plain
@@ -189,6 +188,8 @@ M_TAKES_NO_VALUE = msg("cli.usage.takes_no_value")
 M_EXTRA_ARGUMENTS = msg("cli.usage.extra_arguments")
 M_OTHER = msg("cli.usage.other")
 M_BAD_PATH = msg("cli.usage.bad_path")
+M_NO_FILE = msg("cli.usage.no_file")
+M_PATH_IS_FOLDER = msg("cli.usage.path_is_folder")
 M_ARG_CONTROL = msg("cli.usage.control_character")
 
 _EXTRA = re.compile(r"^Got unexpected extra arguments? \((.*)\)$")
@@ -210,9 +211,9 @@ class CataloguePath(click.Path):
         except click.BadParameter:
             shown = os.fsdecode(value) if isinstance(value, str | bytes | os.PathLike) else str(value)
             if not os.path.exists(shown):
-                self.fail(translate(M_NOT_FOUND, path=shown), param, ctx)
+                self.fail(translate(M_NO_FILE, path=shown), param, ctx)
             if os.path.isdir(shown):
-                self.fail(translate(M_IS_DIRECTORY, path=shown), param, ctx)
+                self.fail(translate(M_PATH_IS_FOLDER, path=shown), param, ctx)
             self.fail(translate(M_BAD_PATH, path=shown), param, ctx)
 
 
@@ -317,12 +318,20 @@ class CatalogueGroup(click.Group):
             raise UsageFailure(usage_message(exc, lang), exc.ctx, lang) from None
 
     def invoke(self, ctx: click.Context) -> Any:
+        if ctx.parent is None:
+            ctx.call_on_close(lambda: _release(ctx.obj))
         try:
             with errors_reported():
                 return super().invoke(ctx)
         except click.UsageError as exc:
             lang = current_lang()
             raise UsageFailure(usage_message(exc, lang), exc.ctx, lang) from None
+
+
+def _release(obj: object) -> None:
+    """Close the database connections when the command ends (a server's are not left to the garbage collector)."""
+    if isinstance(obj, CliContext) and obj._engine is not None:
+        obj._engine.dispose()
 
 
 def _check_arguments(args: Sequence[str], lang: Lang) -> None:
