@@ -192,6 +192,7 @@ M_NO_FILE = msg("cli.usage.no_file")
 M_PATH_IS_FOLDER = msg("cli.usage.path_is_folder")
 M_ARG_CONTROL = msg("cli.usage.control_character")
 
+_NoArgsIsHelp = click.exceptions.NoArgsIsHelpError
 _EXTRA = re.compile(r"^Got unexpected extra arguments? \((.*)\)$")
 
 
@@ -314,6 +315,8 @@ class CatalogueGroup(click.Group):
         try:
             with using_lang(lang):  # the group's own options are refused in the language asked for
                 return super().make_context(info_name, args, parent, **extra)
+        except _NoArgsIsHelp:
+            raise  # the help asked for by giving nothing: not an error to word
         except click.UsageError as exc:
             raise UsageFailure(usage_message(exc, lang), exc.ctx, lang) from None
 
@@ -323,6 +326,8 @@ class CatalogueGroup(click.Group):
         try:
             with errors_reported():
                 return super().invoke(ctx)
+        except _NoArgsIsHelp:
+            raise
         except click.UsageError as exc:
             lang = current_lang()
             raise UsageFailure(usage_message(exc, lang), exc.ctx, lang) from None

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from fundtrack.cli import main
 from fundtrack.limits import MAX_FILE_BYTES, MAX_RECORDS
 
 from .cli_support import (
@@ -413,3 +415,13 @@ def test_the_example_still_loads(empty_db: str) -> None:
     result = run(empty_db, "load", str(EXAMPLE))
     assert result.exit_code == 0, result.output
     wipe(empty_db)
+
+
+def test_a_group_given_nothing_still_shows_its_help(loaded_db: str) -> None:
+    for result in (CliRunner().invoke(main, []), run(loaded_db, "report")):
+        assert "Commands:" in result.output
+        assert "Erreur" not in result.output
+
+
+def test_options_without_a_command_say_the_command_is_missing(loaded_db: str) -> None:
+    refused(run(loaded_db), "Erreur : il manque la commande")
