@@ -358,7 +358,10 @@ def _check_arguments(args: Sequence[str], lang: Lang) -> None:
 def main(ctx: click.Context, database: str | None, organisation: str | None, lang: str | None) -> None:
     """fundtrack: subventions et budgets multi-bailleurs / grants and multi-funder budgets."""
     ctx.obj = CliContext(database=database, organisation=organisation, lang_option=lang)
-    if lang or os.environ.get("FUNDTRACK_LANG"):
+    env = os.environ.get("FUNDTRACK_LANG")
+    if env and env not in ("fr", "en"):
+        raise InputError(M_CHOICE, field="FUNDTRACK_LANG", value=env, choices="fr, en")
+    if lang or env:
         ctx.obj.resolve_lang()
 
 

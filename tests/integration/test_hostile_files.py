@@ -425,3 +425,11 @@ def test_a_group_given_nothing_still_shows_its_help(loaded_db: str) -> None:
 
 def test_options_without_a_command_say_the_command_is_missing(loaded_db: str) -> None:
     refused(run(loaded_db), "Erreur : il manque la commande")
+
+
+def test_a_language_in_the_environment_that_is_neither_french_nor_english_is_refused(
+    loaded_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FUNDTRACK_LANG", "de")
+    result = CliRunner().invoke(main, ["--database", loaded_db, "funders"])
+    refused(result, "Erreur : FUNDTRACK_LANG : « de » n'est pas permis : choisir parmi fr, en")
