@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import click
@@ -28,6 +28,7 @@ from fundtrack.models.staffing import ChangeKind
 from fundtrack.money import ZERO, format_money, parse_money
 from fundtrack.periods import DateRange, FiscalYear, parse_date
 from fundtrack.rates import PARAMETERS
+from fundtrack.schemas.common import M_INVALID
 from fundtrack.services.grants import grant_by_reference
 from fundtrack.services.organisation import get_organisation
 from fundtrack.services.scope import Scope
@@ -113,12 +114,23 @@ def _added(session: Session, org: Organisation, options: dict[str, Any]) -> tupl
         end=parse_date(options["end"], "--end") if options["end"] else None,
         annual_salary=parse_money(options["salary"], field="--salary") if options["salary"] else None,
         hourly_rate=parse_money(options["rate"], field="--rate") if options["rate"] else None,
-        weekly_hours=Decimal(options["hours"].replace(",", ".")) if options["hours"] else None,
-        vacation_rate=Decimal(options["vacation"].replace(",", ".")),
-        benefits_rate=Decimal(options["benefits"].replace(",", ".")),
+        weekly_hours=_number(options["hours"], "--hours") if options["hours"] else None,
+        vacation_rate=_number(options["vacation"], "--vacation"),
+        benefits_rate=_number(options["benefits"], "--benefits"),
     )
     lines = tuple(_fund(session, org, key, value) for value in options["fund"])
     return [AddPosition(terms, lines)], {key: (title, title)}
+
+
+def _number(text: str, field: str) -> Decimal:
+    """A number typed in an option (``37,5`` or ``37.5``); the terms check its range."""
+    try:
+        value = Decimal(text.strip().replace(",", "."))
+    except InvalidOperation:
+        raise InputError(M_INVALID, field=field, detail=text) from None
+    if not value.is_finite():
+        raise InputError(M_INVALID, field=field, detail=text)
+    return value
 
 
 def _fund(session: Session, org: Organisation, key: str, value: str) -> FundingLine:

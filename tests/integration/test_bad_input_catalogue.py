@@ -340,6 +340,34 @@ CASES: list[Bad] = [
     option("ledger of 9999-00", ("ledger", "--fiscal-year", "9999-00"), "9999-00", "hors de la plage permise"),
     option("ledger of 0000-01", ("ledger", "--fiscal-year", "0000-01"), "0000-01", "hors de la plage permise"),
     option("variance from year 1", ("variance", "--period", "0001-01-01:0001-12-31"), "--period", "1900-01-01"),
+    option(
+        "simulate a hire paid 1e4",
+        ("simulate", "--add", "Agent", "--rate", "1e4", "--hours", "32", "--start", "2027-01-05"),
+        "--rate",
+        "sans exposant",
+    ),
+    option(
+        "simulate a hire of 'abc' hours",
+        ("simulate", "--add", "Agent", "--rate", "26", "--hours", "abc", "--start", "2027-01-05"),
+        "--hours : valeur invalide : abc",
+    ),
+    option(
+        "simulate a hire of NaN hours",
+        ("simulate", "--add", "Agent", "--rate", "26", "--hours", "NaN", "--start", "2027-01-05"),
+        "--hours : valeur invalide : NaN",
+    ),
+    option(
+        "simulate a vacation rate of 'beaucoup'",
+        ("simulate", "--add", "Agent", "--salary", "50000", "--vacation", "beaucoup", "--start", "2027-01-05"),
+        "--vacation",
+        "beaucoup",
+    ),
+    option(
+        "simulate a hire from year 1",
+        ("simulate", "--add", "Agent", "--salary", "50000", "--start", "0001-01-05"),
+        "--start",
+        "1900-01-01",
+    ),
     option("variance by month", ("variance", "--by", "month"), "--by : « month » n'est pas permis"),
     option("dump as xml", ("dump", "--format", "xml"), "--format : « xml » n'est pas permis", "yaml, json"),
     option(
