@@ -313,9 +313,9 @@ def csv_rows(text: str) -> list[list[str]]:
     except csv.Error as exc:
         detail = str(exc)
         if "field larger than field limit" in detail:
-            raise InputError(M_CSV_CELL, line=reader.line_num + 1, limit=csv.field_size_limit()) from None
+            raise InputError(M_CSV_CELL, line=reader.line_num, limit=csv.field_size_limit()) from None
         if "NUL" in detail:
-            raise InputError(M_CSV_CONTROL, line=reader.line_num + 1, column="?", char="U+0000") from None
+            raise InputError(M_CSV_CONTROL, line=reader.line_num, column="?", char="U+0000") from None
         raise InputError(M_CSV_INVALID, line=reader.line_num, detail=detail) from None
     return rows
 

@@ -234,8 +234,12 @@ def test_a_csv_in_no_known_encoding_is_refused_with_how_to_save_it(loaded_db: st
 
 
 def test_a_csv_cell_over_the_csv_field_limit_is_refused_with_its_line(loaded_db: str, tmp_path: Path) -> None:
-    text = EXPENSES.read_text(encoding="utf-8") + '01/05/2026;"Guillemet jamais fermé' + "x" * 200_000 + "\n"
-    refused_unchanged(loaded_db, ["expenses", "import", write(tmp_path / "quote.csv", text)], "131072", "guillemet")
+    text = EXPENSES.read_text(encoding="utf-8")
+    line = len(text.splitlines()) + 1
+    text += '01/05/2026;"Guillemet jamais fermé' + "x" * 200_000 + "\n"
+    refused_unchanged(
+        loaded_db, ["expenses", "import", write(tmp_path / "quote.csv", text)], f"ligne {line} :", "131072", "guillemet"
+    )
 
 
 # --- 16. output paths and database URLs --------------------------------------------------------

@@ -261,7 +261,9 @@ def test_text_in_no_known_encoding_says_its_line_and_how_to_save_it() -> None:
 def test_the_csv_cell_limit_documented_is_the_csv_modules_own() -> None:
     assert csv.field_size_limit() == limits.MAX_CSV_CELL
     text = "a;b\n1;" + "x" * (limits.MAX_CSV_CELL + 1) + "\n"
-    assert "a cell is longer than 131072 characters" in english(files.csv_rows, text)
+    assert english(files.csv_rows, text).startswith("line 2: a cell is longer than 131072 characters")
+    unclosed = 'a;b\n1;2\n3;"' + "x" * (limits.MAX_CSV_CELL + 1) + "\n"
+    assert english(files.csv_rows, unclosed).startswith("line 3: a cell is longer than 131072 characters")
 
 
 def test_a_device_or_a_file_growing_past_the_limit_is_never_read_whole() -> None:
