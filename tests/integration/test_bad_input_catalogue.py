@@ -442,6 +442,7 @@ def test_bad_input_is_refused_with_a_message_and_changes_nothing(loaded_db: str,
         ("postgresql+pg8000://user:secret@host/db", "le pilote pg8000"),
         ("sqlite:///{missing}/fundtrack.sqlite3", "base de données inaccessible"),
         ("postgresql://postgres@127.0.0.1:1/nothing", "base de données inaccessible"),
+        (f"sqlite:///{EXAMPLE}", "la base de données a refusé l'opération : file is not a database"),
     ],
 )
 def test_a_bad_database_url_is_refused_with_a_message(tmp_path: Path, url: str, expected: str) -> None:
