@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -43,6 +43,7 @@ M_DISK_FULL = msg("db.disk_full")
 M_NOT_A_DATABASE = msg("db.not_a_database")
 M_UNREACHABLE = msg("db.unreachable")
 M_STALE = msg("db.stale")
+M_REFUSED = msg("db.refused")
 
 
 class DatabaseProblem(FundtrackError):
@@ -146,7 +147,9 @@ def database_problem(exc: BaseException) -> DatabaseProblem:
         return DatabaseProblem(M_DISK_FULL)
     if "not a database" in lowered or "malformed" in lowered:
         return DatabaseProblem(M_NOT_A_DATABASE)
-    return DatabaseProblem(M_UNREACHABLE, detail=text[:200])
+    if isinstance(exc, OperationalError | InterfaceError) or orig is None:
+        return DatabaseProblem(M_UNREACHABLE, detail=text[:200])
+    return DatabaseProblem(M_REFUSED, detail=text[:200])  # a constraint or a value the database refused
 
 
 def alembic_config(engine: Engine) -> Any:

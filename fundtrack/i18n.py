@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextvars
 import gettext
+import reprlib
+import unicodedata
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -24,6 +26,11 @@ LANGUAGES: tuple[Lang, ...] = ("fr", "en")
 DEFAULT_LANG: Lang = "fr"
 DOMAIN = "fundtrack"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+# a message shows at most this many characters of any value put into it
+EXCERPT_LENGTH = 160
+# parameters that hold a message already rendered (``error.field_prefix``'s ``message``, ``field.raw``'s ``text``)
+_RENDERED = frozenset({"message", "text", "counts"})
 
 _current: contextvars.ContextVar[Lang] = contextvars.ContextVar("fundtrack_lang", default=DEFAULT_LANG)
 _translations: dict[Lang, gettext.GNUTranslations] = {}
@@ -79,12 +86,59 @@ def _missing(code: str) -> str:
     return code
 
 
+class _Excerpt(reprlib.Repr):
+    """A repr that stops early: an alias-expanded list never becomes a 300 MB string."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 3
+        self.maxlist = self.maxtuple = self.maxdict = self.maxset = self.maxfrozenset = 6
+        self.maxstring = self.maxother = 40
+        self.maxlong = 40
+
+
+_bounded_repr = _Excerpt().repr
+
+
+def _visible(text: str) -> str:
+    """``text`` with its control and format characters written as escapes (``\\x00``), never raw."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c.encode("unicode_escape").decode() if unicodedata.category(c) in ("Cc", "Cf", "Cs") else c for c in text
+    )
+
+
+def excerpt(value: object, limit: int = EXCERPT_LENGTH) -> object:
+    """``value`` as a message may show it: at most ``limit`` characters, no raw control character.
+
+    A short, plain value is returned as it is (so ``{value!r}`` still shows a float as
+    a float); a list or a mapping becomes a bounded repr (an alias-expanded structure is
+    never written out whole); a long text is cut with ``…``.
+    """
+    if isinstance(value, list | tuple | dict | set | frozenset):
+        text = _bounded_repr(value)
+    else:
+        try:
+            text = value if isinstance(value, str) else str(value)
+        except ValueError:  # an integer too long to write out at all
+            return f"~10^{int(getattr(value, 'bit_length', lambda: 0)() * 0.30103)}"
+        if len(text) <= limit and text.isprintable():
+            return value
+    text = _visible(text[: limit + 1])
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
 def _rendered(params: Mapping[str, object], lang: Lang) -> dict[str, object]:
-    # a parameter that renders itself (a label, an amount) is rendered in the message's language
+    # a parameter that renders itself (a label, an amount) is rendered in the message's language;
+    # every other one is shown as :func:`excerpt` shortens it
     out: dict[str, object] = {}
     for key, value in params.items():
         render = getattr(value, "render_in", None)
-        out[key] = render(lang) if callable(render) else value
+        if callable(render):
+            out[key] = render(lang)
+        else:
+            out[key] = value if key in _RENDERED else excerpt(value)
     return out
 
 
@@ -92,9 +146,10 @@ def translate(code: str, lang: Lang | None = None, /, **params: object) -> str:
     """Render message ``code`` in ``lang`` (default: the current language) with ``params``.
 
     A parameter with a ``render_in(lang)`` method (a :class:`LazyText`, an amount from
-    :func:`fundtrack.money.shown`) is rendered in the same language. A code
-    missing from the catalogue renders as itself with a :class:`MissingText` warning:
-    visible to the reader, and fatal to the test suite.
+    :func:`fundtrack.money.shown`) is rendered in the same language; every other one is
+    shown as :func:`excerpt` shortens it. A code missing from the catalogue renders as
+    itself with a :class:`MissingText` warning: visible to the reader, and fatal to the
+    test suite.
     """
     chosen = lang or _current.get()
     catalogue = _catalogue(chosen)

@@ -1,7 +1,12 @@
 """Money: exact Canadian dollars as :class:`~decimal.Decimal`, and the one place that rounds.
 
-- :func:`to_money` takes a value from code or a file and refuses floats and a third decimal.
-- :func:`parse_money` reads what a person typed (``1 234,56 $``, ``1,234.56``...).
+- :func:`to_money` takes a value from code or a file and refuses floats, booleans,
+  exponent notation (``1e4``), a third decimal and amounts beyond
+  :data:`~fundtrack.limits.MAX_AMOUNT`: every door (files, forms, options, CSV) goes
+  through it.
+- :func:`parse_money` reads what a person typed (``1 234,56 $``, ``1,234.56``...), with
+  the same refusals.
+- :func:`exact` checks a computed amount (a total may exceed the input maximum).
 - :func:`format_money` writes it back in French (``1 234,56 $``) or English (``$1,234.56``);
   :func:`format_percent` writes a rate as ``25,00 %`` or ``25.00%``.
 - :func:`round_half_up` is the only rounding in fundtrack (half up, to the cent by default).
@@ -12,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from babel.numbers import NumberFormatError, format_currency, get_group_symbol, parse_decimal
@@ -20,6 +25,7 @@ from babel.numbers import format_percent as _babel_percent
 
 from fundtrack.errors import InputError
 from fundtrack.i18n import Lang, current_lang, msg
+from fundtrack.limits import MAX_AMOUNT
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -34,9 +40,20 @@ M_EMPTY = msg("money.empty")
 M_WEIGHTS = msg("money.weights")
 M_NEGATIVE_WEIGHT = msg("money.negative_weight")
 M_NOT_FINITE = msg("money.not_finite")
+M_BOOL = msg("money.bool")
+M_LIST = msg("money.list")
+M_OBJECT = msg("money.object")
+M_EXPONENT = msg("money.exponent")
+M_TOO_LARGE = msg("money.too_large")
+# the BIGINT cents a database column holds: beyond, a computed total is refused, not overflowed
+_STORAGE_MAX = Decimal(2**63 - 1).scaleb(-2)
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 _DIGITS = re.compile(r"^\d+$")
+# a plain number as a file writes it: digits, at most one point, an optional sign
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
+# what a person may type in an amount once the sign and the dollar sign are taken off
+_TYPED_NUMBER = re.compile(r"^[\d .,]+$")
 
 
 def round_half_up(value: Decimal | Fraction | int, exp: Decimal = CENT) -> Decimal:
@@ -50,27 +67,66 @@ def to_money(value: object, field: str | None = None) -> Decimal:
     """Return ``value`` as a Decimal with two places, or raise :class:`InputError`.
 
     Accepts Decimal, int and plain numeric strings (``"1234.5"``). Refuses floats,
-    non-finite values and anything with a non-zero third decimal: a figure is
-    never rounded behind a person's back.
+    booleans, lists and objects, exponent notation (``"1e4"``), non-finite values,
+    anything with a non-zero third decimal (a figure is never rounded behind a person's
+    back) and amounts beyond :data:`~fundtrack.limits.MAX_AMOUNT` either way.
     """
-    if isinstance(value, bool | float):
+    dec = _decimal(value, field)
+    if abs(dec) > MAX_AMOUNT:
+        raise InputError(M_TOO_LARGE, field=field, value=value)
+    return _to_cent(dec, value, field)
+
+
+def exact(value: Decimal | int) -> Decimal:
+    """A computed amount checked to the cent (no float, no third decimal), two places.
+
+    For totals and other results of arithmetic, which may exceed the input maximum;
+    raises :class:`InputError` only beyond what a BIGINT column of cents holds.
+    """
+    dec = _decimal(value, None)
+    if abs(dec) > _STORAGE_MAX:
+        raise InputError(M_TOO_LARGE, value=value)
+    return _to_cent(dec, value, None)
+
+
+def _decimal(value: object, field: str | None) -> Decimal:
+    if isinstance(value, bool):
+        raise InputError(M_BOOL, field=field, value="true" if value else "false")
+    if isinstance(value, float):
         raise InputError(M_FLOAT, field=field, value=value)
     if isinstance(value, Decimal):
         dec = value
     elif isinstance(value, int):
         dec = Decimal(value)
     elif isinstance(value, str):
-        text = value.strip()
-        if not text:
-            raise InputError(M_EMPTY, field=field)
-        try:
-            dec = Decimal(text)
-        except InvalidOperation:
-            raise InputError(M_NOT_NUMBER, field=field, value=value) from None
+        dec = _from_text(value, field)
+    elif isinstance(value, list | tuple):
+        raise InputError(M_LIST, field=field, value=value)
+    elif isinstance(value, dict):
+        raise InputError(M_OBJECT, field=field, value=value)
     else:
         raise InputError(M_NOT_NUMBER, field=field, value=value)
     if not dec.is_finite():
         raise InputError(M_NOT_FINITE, field=field, value=value)
+    return dec
+
+
+def _from_text(value: str, field: str | None) -> Decimal:
+    text = value.strip()
+    if not text:
+        raise InputError(M_EMPTY, field=field)
+    if not _PLAIN_NUMBER.match(text):
+        code = M_EXPONENT if _is_exponent(text) else M_NOT_NUMBER
+        raise InputError(code, field=field, value=value)
+    return Decimal(text)
+
+
+def _is_exponent(text: str) -> bool:
+    """``1e4``, ``2.5E+3``: a number written with an exponent."""
+    return bool(re.fullmatch(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)\s*[eE]\s*[+-]?\d+", text))
+
+
+def _to_cent(dec: Decimal, value: object, field: str | None) -> Decimal:
     quantized = dec.quantize(CENT, rounding=ROUND_HALF_UP)
     if quantized != dec:
         raise InputError(M_DECIMALS, field=field, value=value)
@@ -79,7 +135,7 @@ def to_money(value: object, field: str | None = None) -> Decimal:
 
 def cents(value: Decimal) -> int:
     """Whole cents of an exact money value (``12.34`` → ``1234``)."""
-    return int(to_money(value) * 100)
+    return int(exact(value) * 100)
 
 
 def from_cents(value: int | Decimal) -> Decimal:
@@ -108,8 +164,9 @@ def parse_money(text: str, lang: Lang | None = None, field: str | None = None) -
     s = s.replace("$", "").strip()
     if s.startswith("-") and not negative:
         negative, s = True, s[1:].strip()
-    if not s or not s[0].isdigit():
-        raise InputError(M_NOT_NUMBER, field=field, value=raw)
+    if not s or not s[0].isdigit() or not _TYPED_NUMBER.match(s):
+        code = M_EXPONENT if _is_exponent(s.replace(" ", "")) else M_NOT_NUMBER
+        raise InputError(code, field=field, value=raw)
     locale = _locale_for(s, raw, field, lang)
     if locale == "fr_CA":
         s = s.replace(" ", get_group_symbol("fr_CA"))
@@ -165,7 +222,7 @@ def _locale_for(s: str, raw: str, field: str | None, lang: Lang | None) -> str:
 
 def format_money(value: Decimal, lang: Lang | None = None) -> str:
     """``1 234,56 $`` in French, ``$1,234.56`` in English (non-breaking spaces in French)."""
-    return format_currency(to_money(value), "CAD", locale=_LOCALES[lang or current_lang()])
+    return format_currency(exact(value), "CAD", locale=_LOCALES[lang or current_lang()])
 
 
 class Shown:
@@ -195,7 +252,7 @@ def shown(value: Decimal) -> Shown:
 def format_plain(value: Decimal, lang: Lang | None = None) -> str:
     """The amount without the currency sign, for aligned tables (``1 234,56`` / ``1,234.56``)."""
     locale = _LOCALES[lang or current_lang()]
-    return format_currency(to_money(value), "CAD", format="#,##0.00", locale=locale, currency_digits=False)
+    return format_currency(exact(value), "CAD", format="#,##0.00", locale=locale, currency_digits=False)
 
 
 _PERCENT_FORMATS: dict[Lang, str] = {"fr": "#,##0.00\u00a0%", "en": "#,##0.00%"}

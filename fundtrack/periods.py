@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from fundtrack.errors import InputError
 from fundtrack.i18n import msg
+from fundtrack.limits import M_DATE_RANGE, MAX_DATE, MIN_DATE, check_date
 from fundtrack.money import allocate
 
 M_END_BEFORE_START = msg("period.end_before_start")
@@ -27,13 +28,14 @@ M_NO_OVERLAP = msg("period.no_overlap")
 
 
 def parse_date(value: str | date, field: str | None = None) -> date:
-    """An ISO date (``2026-04-01``) or a :class:`date`; anything else is an :class:`InputError`."""
+    """An ISO date (``2026-04-01``) or a :class:`date` within the documented range; else :class:`InputError`."""
     if isinstance(value, date):
-        return value
+        return check_date(value, field)
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except (ValueError, AttributeError):
         raise InputError(M_BAD_DATE, field=field, value=value) from None
+    return check_date(day, field)
 
 
 @dataclass(frozen=True, order=True)
@@ -170,10 +172,12 @@ class FiscalCalendar:
         if self.start_month == 1:
             if second is not None and int(second[-2:]) != first % 100:
                 raise InputError(M_BAD_LABEL, field=field, value=label, example=example)
-            return self.starting(first)
-        if second is None or int(second[-2:]) != (first + 1) % 100:
+        elif second is None or int(second[-2:]) != (first + 1) % 100:
             raise InputError(M_BAD_LABEL, field=field, value=label, example=example)
-        return self.starting(first)
+        year = self.starting(first) if MIN_DATE.year <= first <= MAX_DATE.year else None
+        if year is None or year.end > MAX_DATE:
+            raise InputError(M_DATE_RANGE, field=field, value=label, low=MIN_DATE, high=MAX_DATE)
+        return year
 
 
 CALENDAR_YEAR = FiscalCalendar(1)
@@ -187,10 +191,12 @@ def parse_range(text: str, calendar_: FiscalCalendar, field: str | None = None) 
             start, end = date.fromisoformat(first.strip()), date.fromisoformat(second.strip())
         except ValueError:
             raise InputError(M_BAD_RANGE, field=field, value=text) from None
-        return DateRange.checked(start, end, field)
+        return DateRange.checked(check_date(start, field), check_date(end, field), field)
     try:
         return calendar_.parse(text, field)
-    except InputError:
+    except InputError as exc:
+        if exc.code == M_DATE_RANGE:
+            raise
         raise InputError(M_BAD_RANGE, field=field, value=text) from None
 
 

@@ -2,17 +2,22 @@
 
 Each area adds its commands in its own module (``fundtrack/cli/ledger.py``...),
 imported by ``fundtrack/cli/__init__.py``. A command body runs inside
-:func:`handle_errors`: a fundtrack error prints its message on stderr in the chosen
-language and exits with status 1, and so does a database failure, worded for what it
-is; nothing else is caught. :func:`acting_session` opens the one transaction of a
-command with its acting context.
+:func:`handle_errors`: a fundtrack error, a database URL that does not parse or whose
+driver is missing, a database that is busy, read-only, full, not a database, out of
+reach or refuses a value, and a file that cannot be written print their message on
+stderr in the chosen language and exit with status 1, never a traceback.
+:func:`acting_session` opens the one transaction of a command with its acting context. The group (:class:`CatalogueGroup`) does the same
+for click's own usage errors (a missing argument, an unknown option, a value not among
+the choices), in the catalogue's words.
 """
 
 from __future__ import annotations
 
+import errno
 import getpass
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,17 +30,20 @@ from typing import Any, ParamSpec, TypeVar
 
 import click
 from sqlalchemy import Engine, inspect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
+from xlsxwriter.exceptions import FileCreateError
 
 from fundtrack.db import database_problem, make_engine, session_factory, unit_of_work
-from fundtrack.errors import FundtrackError, InputError
-from fundtrack.i18n import Lang, check_lang, msg, set_lang, translate
+from fundtrack.errors import M_FIELD_PREFIX, FundtrackError, InputError
+from fundtrack.i18n import Lang, check_lang, current_lang, msg, set_lang, translate, using_lang
+from fundtrack.limits import control_character
 from fundtrack.money import format_plain
 from fundtrack.plain import plain
 from fundtrack.queries.lookups import funder_by_name
 from fundtrack.roles import Role
+from fundtrack.schemas.common import M_CHOICE
 from fundtrack.services.context import Acting, acting_for, bind
 
 P = ParamSpec("P")
@@ -43,6 +51,15 @@ R = TypeVar("R")
 
 M_ERROR = msg("cli.error")
 M_NO_SCHEMA = msg("cli.no_schema")
+M_BAD_URL = msg("cli.bad_url")
+M_UNKNOWN_DIALECT = msg("cli.unknown_dialect")
+M_NO_DRIVER = msg("cli.no_driver")
+M_CANNOT_WRITE = msg("cli.cannot_write")
+M_NO_FOLDER = msg("cli.no_folder")
+M_WRITE_DENIED = msg("cli.write_denied")
+M_IS_FOLDER = msg("cli.is_folder")
+M_DISK_FULL = msg("cli.disk_full")
+M_READ_ONLY = msg("cli.read_only")
 
 
 @dataclass
@@ -59,7 +76,7 @@ class CliContext:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = make_engine(self.database)
+            self._engine = open_engine(self.database)
         return self._engine
 
     @property
@@ -89,16 +106,273 @@ class CliContext:
 pass_cli = click.make_pass_decorator(CliContext, ensure=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def open_engine(url: str | None) -> Engine:
+    """:func:`fundtrack.db.make_engine`, with a URL that does not parse, an unknown kind of
+    database or a driver that is not installed reported as an :class:`InputError`."""
+    shown = _shown_url(url)
+    try:
+        return make_engine(url)
+    except ArgumentError as exc:
+        if "Can't load plugin" in str(exc):
+            raise InputError(M_UNKNOWN_DIALECT, field="--database", url=shown) from None
+        raise InputError(M_BAD_URL, field="--database", url=shown) from None
+    except ImportError as exc:
+        raise InputError(M_NO_DRIVER, field="--database", url=shown, module=exc.name or "?") from None
+
+
+def _shown_url(url: str | None) -> str:
+    """The URL as a message may show it: its password hidden."""
+    if url is None:
+        return os.environ.get("FUNDTRACK_DATABASE_URL", "") or "sqlite:///fundtrack.sqlite3"
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+_WRITE_REASONS: dict[int, str] = {
+    errno.ENOENT: M_NO_FOLDER,
+    errno.ENOTDIR: M_NO_FOLDER,
+    errno.EACCES: M_WRITE_DENIED,
+    errno.EPERM: M_WRITE_DENIED,
+    errno.EISDIR: M_IS_FOLDER,
+    errno.ENOSPC: M_DISK_FULL,
+    errno.EROFS: M_READ_ONLY,
+}
+
+
+def _file_message(exc: OSError) -> str:
+    """Why a file could not be written, in the reader's language."""
+    path = exc.filename if exc.filename is not None else "?"
+    reason = _WRITE_REASONS.get(exc.errno or 0)
+    if reason is not None:
+        return translate(reason, path=str(path))
+    return translate(M_CANNOT_WRITE, path=str(path), detail=exc.strerror or str(exc))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@contextmanager
+def errors_reported() -> Iterator[None]:
+    """Report every error a person can act on as a message on stderr, and exit with status 1."""
+    try:
+        yield
+    except FundtrackError as exc:
+        _fail(exc.describe())
+    except (DBAPIError, StaleDataError) as exc:
+        _fail(database_problem(exc).describe())
+    except StatementError as exc:  # a value refused while SQLAlchemy bound it
+        if isinstance(exc.orig, FundtrackError):
+            _fail(exc.orig.describe())
+        _fail(database_problem(exc).describe())
+    except FileCreateError as exc:  # xlsxwriter's, around the OSError of the workbook's file
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+        _fail(_file_message(cause) if cause is not None else translate(M_CANNOT_WRITE, path="?", detail=str(exc)))
+    except OSError as exc:
+        _fail(_file_message(exc))
+
+
+def _fail(message: str) -> None:
+    click.echo(translate(M_ERROR, message=message), err=True)
+    sys.exit(1)
+
+
+def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn an error a person can act on into its message on stderr and exit status 1 (see :func:`errors_reported`)."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with errors_reported():
+            return fn(*args, **kwargs)
+        raise AssertionError("unreachable")  # errors_reported exits on every error it catches
+
+    return wrapper
+
+
+# --- click's usage errors, in the catalogue's words -----------------------------------------
+
+M_USAGE = msg("cli.usage.usage")
+M_HELP_HINT = msg("cli.usage.help_hint")
+M_MISSING_ARGUMENT = msg("cli.usage.missing_argument")
+M_MISSING_OPTION = msg("cli.usage.missing_option")
+M_MISSING_COMMAND = msg("cli.usage.missing_command")
+M_NO_SUCH_OPTION = msg("cli.usage.no_such_option")
+M_NO_SUCH_COMMAND = msg("cli.usage.no_such_command")
+M_DID_YOU_MEAN = msg("cli.usage.did_you_mean")
+M_NEEDS_VALUE = msg("cli.usage.needs_value")
+M_TAKES_NO_VALUE = msg("cli.usage.takes_no_value")
+M_EXTRA_ARGUMENTS = msg("cli.usage.extra_arguments")
+M_OTHER = msg("cli.usage.other")
+M_BAD_PATH = msg("cli.usage.bad_path")
+M_NO_FILE = msg("cli.usage.no_file")
+M_PATH_IS_FOLDER = msg("cli.usage.path_is_folder")
+M_ARG_CONTROL = msg("cli.usage.control_character")
+
+_NoArgsIsHelp = click.exceptions.NoArgsIsHelpError
+_EXTRA = re.compile(r"^Got unexpected extra arguments? \((.*)\)$")
+
+
+class CatalogueChoice(click.Choice):  # type: ignore[type-arg]
+    """click's Choice, its refusal in the catalogue's words."""
+
+    def get_invalid_choice_message(self, value: Any, ctx: click.Context | None) -> str:
+        return translate(M_CHOICE, value=value, choices=", ".join(map(str, self.choices)))
+
+
+class CataloguePath(click.Path):
+    """click's Path, its refusals in the catalogue's words."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            shown = os.fsdecode(value) if isinstance(value, str | bytes | os.PathLike) else str(value)
+            if not os.path.exists(shown):
+                self.fail(translate(M_NO_FILE, path=shown), param, ctx)
+            if os.path.isdir(shown):
+                self.fail(translate(M_PATH_IS_FOLDER, path=shown), param, ctx)
+            self.fail(translate(M_BAD_PATH, path=shown), param, ctx)
+
+
+def _in_catalogue(cmd: click.Command) -> None:
+    """Give ``cmd``'s choices and paths the catalogue's words (their settings kept)."""
+    for param in cmd.params:
+        for plain_type, worded in ((click.Choice, CatalogueChoice), (click.Path, CataloguePath)):
+            if type(param.type) is plain_type:
+                converted = worded.__new__(worded)
+                converted.__dict__.update(param.type.__dict__)
+                param.type = converted
+
+
+class UsageFailure(click.ClickException):
+    """A usage error, worded by the catalogue; exit status 1 like every refusal of bad input."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, ctx: click.Context | None, lang: Lang) -> None:
+        super().__init__(message)
+        self.ctx, self.lang = ctx, lang
+
+    def show(self, file: Any = None) -> None:
+        if self.ctx is not None:
+            pieces = " ".join(self.ctx.command.collect_usage_pieces(self.ctx))
+            click.echo(translate(M_USAGE, self.lang, command=self.ctx.command_path, pieces=pieces), err=True)
+            click.echo(translate(M_HELP_HINT, self.lang, command=self.ctx.command_path), err=True)
+        click.echo(translate(M_ERROR, self.lang, message=self.message), err=True)
+
+
+def _param_name(param: click.Parameter | None, hint: Any = None) -> str:
+    if isinstance(param, click.Option):
+        return "/".join(param.opts)
+    if param is not None:
+        return param.human_readable_name
+    if isinstance(hint, str):
+        return hint
+    return " / ".join(map(str, hint or ()))
+
+
+def usage_message(exc: click.UsageError, lang: Lang) -> str:
+    """What ``exc`` says, in ``lang``, from the catalogue."""
+    if isinstance(exc, click.MissingParameter):
+        kind = exc.param_type or (exc.param.param_type_name if exc.param is not None else "parameter")
+        code = M_MISSING_ARGUMENT if kind == "argument" else M_MISSING_OPTION
+        return translate(code, lang, name=_param_name(exc.param, exc.param_hint))
+    if isinstance(exc, click.BadParameter):
+        return translate(M_FIELD_PREFIX, lang, field=_param_name(exc.param, exc.param_hint), message=exc.message)
+    if isinstance(exc, click.NoSuchOption):
+        return _with_guesses(translate(M_NO_SUCH_OPTION, lang, name=exc.option_name), exc.possibilities, lang)
+    if isinstance(exc, click.exceptions.NoSuchCommand):
+        return _with_guesses(translate(M_NO_SUCH_COMMAND, lang, name=exc.command_name), exc.possibilities, lang)
+    if isinstance(exc, click.BadOptionUsage):
+        # click says which in English only: "does not take a value" or "requires an argument"
+        code = M_TAKES_NO_VALUE if "does not take a value" in exc.message else M_NEEDS_VALUE
+        return translate(code, lang, name=exc.option_name)
+    extra = _EXTRA.match(exc.message)
+    if extra:
+        return translate(M_EXTRA_ARGUMENTS, lang, arguments=extra.group(1))
+    if exc.message == "Missing command.":
+        return translate(M_MISSING_COMMAND, lang)
+    return translate(M_OTHER, lang, detail=exc.message)
+
+
+def _with_guesses(text: str, guesses: Sequence[str] | None, lang: Lang) -> str:
+    if not guesses:
+        return text
+    return f"{text} {translate(M_DID_YOU_MEAN, lang, names=', '.join(sorted(guesses)))}"
+
+
+def _lang_in(args: Sequence[str]) -> Lang:
+    """The language asked for before the group has read its options: ``--lang``, else FUNDTRACK_LANG, else French."""
+    for i, arg in enumerate(args):
+        value = args[i + 1] if arg == "--lang" and i + 1 < len(args) else arg.partition("=")[2]
+        if (arg == "--lang" or arg.startswith("--lang=")) and value in ("fr", "en"):
+            return check_lang(value)
+    env = os.environ.get("FUNDTRACK_LANG")
+    return check_lang(env) if env in ("fr", "en") else "fr"
+
+
+class CatalogueGroup(click.Group):
+    """The fundtrack group: every usage error in the catalogue's words and with exit status 1,
+    every error a person can act on reported by :func:`errors_reported`, and no argument
+    with a control character let in."""
+
+    group_class = type  # subgroups (``report``) are CatalogueGroups too
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        _in_catalogue(cmd)
+        super().add_command(cmd, name)
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        lang = _lang_in(args) if parent is None else current_lang()
+        if parent is None:
+            _check_arguments(args, lang)
+        try:
+            with using_lang(lang):  # the group's own options are refused in the language asked for
+                return super().make_context(info_name, args, parent, **extra)
+        except _NoArgsIsHelp:
+            raise  # the help asked for by giving nothing: not an error to word
+        except click.UsageError as exc:
+            raise UsageFailure(usage_message(exc, lang), exc.ctx, lang) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        if ctx.parent is None:
+            ctx.call_on_close(lambda: _release(ctx.obj))
+        try:
+            with errors_reported():
+                return super().invoke(ctx)
+        except _NoArgsIsHelp:
+            raise
+        except click.UsageError as exc:
+            lang = current_lang()
+            raise UsageFailure(usage_message(exc, lang), exc.ctx, lang) from None
+
+
+def _release(obj: object) -> None:
+    """Close the database connections when the command ends (a server's are not left to the garbage collector)."""
+    if isinstance(obj, CliContext):
+        obj.close()
+
+
+def _check_arguments(args: Sequence[str], lang: Lang) -> None:
+    for number, arg in enumerate(args, start=1):
+        position = control_character(arg, multiline=True)
+        if position is not None:
+            char = f"U+{ord(arg[position]):04X}"
+            raise UsageFailure(translate(M_ARG_CONTROL, lang, number=number, value=arg, char=char), None, lang)
+
+
+@click.group(cls=CatalogueGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--database", metavar="URL", help="Database URL (default: $FUNDTRACK_DATABASE_URL or ./fundtrack.sqlite3)"
 )
 @click.option("--organisation", metavar="NAME", help="Organisation, when the database holds several")
-@click.option("--lang", type=click.Choice(["fr", "en"]), help="Language of messages and listings (default: fr)")
+@click.option("--lang", type=CatalogueChoice(["fr", "en"]), help="Language of messages and listings (default: fr)")
 @click.option("--as", "actor", metavar="NAME", help="Who acts, as the audit log records it (default: the system user)")
 @click.option(
     "--role",
-    type=click.Choice([r.value for r in Role]),
+    type=CatalogueChoice([r.value for r in Role]),
     default=Role.TREASURER.value,
     show_default=True,
     help="The role acted in: what may be written",
@@ -110,26 +384,11 @@ def main(
 ) -> None:
     """fundtrack: subventions et budgets multi-bailleurs / grants and multi-funder budgets."""
     ctx.obj = CliContext(database=database, organisation=organisation, lang_option=lang, actor=actor, role=role)
-    ctx.call_on_close(ctx.obj.close)
-    if lang or os.environ.get("FUNDTRACK_LANG"):
+    env = os.environ.get("FUNDTRACK_LANG")
+    if env and env not in ("fr", "en"):
+        raise InputError(M_CHOICE, field="FUNDTRACK_LANG", value=env, choices="fr, en")
+    if lang or env:
         ctx.obj.resolve_lang()
-
-
-def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Turn a fundtrack error into its message on stderr and exit status 1."""
-
-    @wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return fn(*args, **kwargs)
-        except FundtrackError as exc:
-            click.echo(translate(M_ERROR, message=exc.describe()), err=True)
-            sys.exit(1)
-        except (DBAPIError, StaleDataError) as exc:
-            click.echo(translate(M_ERROR, message=database_problem(exc).describe()), err=True)
-            sys.exit(1)
-
-    return wrapper
 
 
 def _check_schema(cli: CliContext) -> None:

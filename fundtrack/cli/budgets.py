@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from fundtrack import files
 from fundtrack.calc.package import SOURCE_KIND_LABELS
 from fundtrack.calc.variance import DIMENSION_LABELS, DIMENSIONS, check_dimension
 from fundtrack.cli.base import CliContext, acting_session, echo_json, echo_table, handle_errors, main, pass_cli
@@ -278,7 +279,7 @@ def expenses_group() -> None:
 def expenses_import(cli: CliContext, file: Path, force: bool, mappings: tuple[str, ...], as_json: bool) -> None:
     """Import expenses from CSV (French or English headers): all or nothing."""
     mapping = dict(m.split("=", 1) for m in mappings if "=" in m)
-    text = file.read_text(encoding="utf-8-sig")
+    text = files.read_text(file, windows_1252=True)
     try:
         with acting_session(cli, write=True) as (session, acting):
             lang = acting.lang

@@ -3,20 +3,41 @@
 Money is stored as integer cents in a BIGINT column and exposed as a Decimal with two
 places (:class:`MoneyType`), so that a ``SUM`` computed by the database is exact on
 SQLite (which has no decimal type) and on PostgreSQL alike. Rates are ``Numeric``.
+
+Every row written, whatever door it came in by, is held to the limits of
+:mod:`fundtrack.limits` before it is flushed: a ``String(n)`` column takes at most ``n``
+characters on one line (SQLite would take more, PostgreSQL not: data must move between
+them), a ``Text`` column at most :data:`~fundtrack.limits.MAX_TEXT_LENGTH`, no column a
+control character, and a ``Date`` column only dates of the documented range.
 """
 
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import BigInteger, DateTime, Enum, Integer, MetaData, Numeric, String, TypeDecorator
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    Enum,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    TypeDecorator,
+    event,
+    inspect,
+)
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, Session, UOWTransaction, declared_attr, mapped_column
 
-from fundtrack.money import from_cents, to_money
+from fundtrack.limits import MAX_TEXT_LENGTH, check_date, check_text
+from fundtrack.money import exact, from_cents
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -36,10 +57,10 @@ class MoneyType(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
         if value is None:
             return None
-        return int(to_money(value) * 100)
+        return int(exact(value) * 100)
 
     def process_literal_param(self, value: Any, dialect: Dialect) -> str:
-        return "NULL" if value is None else str(int(to_money(value) * 100))
+        return "NULL" if value is None else str(int(exact(value) * 100))
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
@@ -114,3 +135,69 @@ class Versioned:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.revision}
+
+
+@dataclass(frozen=True)
+class ColumnLimit:
+    """What a column holds: text of at most ``length`` characters (on one line unless
+    ``multiline``), or (``length`` None) a date of the documented range."""
+
+    key: str
+    column: str  # table.column, as docs/limits.md lists it
+    length: int | None
+    multiline: bool = False
+
+
+_LIMITS: dict[Mapper[Any], tuple[ColumnLimit, ...]] = {}
+
+
+def column_limits(mapper: Mapper[Any]) -> tuple[ColumnLimit, ...]:
+    """The text and date columns of a mapped class and what each holds."""
+    found = _LIMITS.get(mapper)
+    if found is None:
+        limits: list[ColumnLimit] = []
+        for attr in mapper.column_attrs:
+            col = attr.columns[0]
+            name = f"{col.table.name}.{col.name}" if col.table is not None else attr.key  # type: ignore[attr-defined]
+            kind = col.type
+            if isinstance(kind, Enum):
+                continue  # one of its values, checked by the database
+            if isinstance(kind, String):
+                if kind.length is None:
+                    limits.append(ColumnLimit(attr.key, name, MAX_TEXT_LENGTH, multiline=True))
+                else:
+                    limits.append(ColumnLimit(attr.key, name, kind.length))
+            elif isinstance(kind, Date):
+                limits.append(ColumnLimit(attr.key, name, None))
+        found = _LIMITS[mapper] = tuple(limits)
+    return found
+
+
+def check_row(obj: object, keys: Iterable[str] | None = None) -> None:
+    """Raise :class:`~fundtrack.errors.InputError` naming the field if a column of ``obj``
+    (only ``keys``, if given) holds what the column cannot."""
+    state = inspect(obj)
+    values = state.dict
+    wanted = None if keys is None else set(keys)
+    for limit in column_limits(state.mapper):
+        if wanted is not None and limit.key not in wanted:
+            continue
+        value = values.get(limit.key)
+        if value is None:
+            continue
+        if limit.length is None:
+            if isinstance(value, date):
+                check_date(value, limit.key)
+        elif isinstance(value, str):
+            check_text(value, limit.key, limit=limit.length, multiline=limit.multiline, column=limit.column)
+
+
+@event.listens_for(Session, "before_flush")
+def _check_rows(session: Session, flush_context: UOWTransaction, instances: object) -> None:
+    """Every new or changed row within the limits, before any SQL is sent (nothing half-written)."""
+    for obj in session.new:
+        check_row(obj)
+    for obj in session.dirty:
+        changed = inspect(obj).committed_state
+        if changed:
+            check_row(obj, changed.keys())

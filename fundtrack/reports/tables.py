@@ -16,7 +16,7 @@ from typing import Any, Literal
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from fundtrack.i18n import msg
-from fundtrack.money import to_money
+from fundtrack.money import exact
 from fundtrack.reports.xlsx import (
     M_BAD_VALUE,
     CellKind,
@@ -325,7 +325,7 @@ def _money_writer(ws: Any) -> Callable[[int, int, object, Any], Any]:
                 value = Decimal(value)
             else:
                 raise ReportError(M_BAD_VALUE, value=value, kind="money")
-        return write_number(row, col, float(to_money(value)), fmt)
+        return write_number(row, col, float(exact(value)), fmt)
 
     return write
 

@@ -19,6 +19,8 @@ What it guarantees, whatever the report:
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -33,7 +35,7 @@ from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cel
 
 from fundtrack.errors import FundtrackError
 from fundtrack.i18n import Lang, msg, translate
-from fundtrack.money import to_money
+from fundtrack.money import exact
 
 CellKind = Literal["text", "wrap", "money", "percent", "date", "integer", "number"]
 
@@ -198,7 +200,7 @@ class CellRange:
 
 def money_number(value: Decimal) -> float:
     """The float xlsxwriter writes for an exact money value (checked to the cent first)."""
-    return float(to_money(value))
+    return float(exact(value))
 
 
 def number_value(value: Decimal | int | str) -> float | str:
@@ -273,6 +275,12 @@ class ReportWorkbook:
     ) -> None:
         self.lang: Lang = lang
         self.constant_memory = constant_memory
+        if isinstance(target, str | Path):
+            # xlsxwriter opens the file only when the workbook is closed, its temporary files
+            # already written: a folder that does not exist is said before anything is built
+            folder = Path(target).parent
+            if not folder.is_dir():
+                raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(target))
         options = {
             "strings_to_formulas": False,
             "strings_to_urls": False,

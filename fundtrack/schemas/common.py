@@ -1,21 +1,27 @@
 """Fields and helpers shared by every schema of the interchange file and of input forms.
 
-Money is read exactly (strings, integers or Decimals; floats and a third decimal are
-refused, never rounded), rates are fractions (``"0.15"`` for 15 %), dates are ISO.
-Error messages are fundtrack's own, in the current language.
+Money is read exactly (strings, integers or Decimals; floats, booleans, exponent
+notation, a third decimal and amounts beyond the maximum are refused, never rounded),
+rates are fractions (``"0.15"`` for 15 %), dates are ISO and within the documented range,
+text holds no control character (tabs and line breaks aside) and at most
+:data:`~fundtrack.limits.MAX_TEXT_LENGTH` characters (each column's own length is
+checked when the row is written, see :mod:`fundtrack.models.base`). Error messages are
+fundtrack's own, in the current language, marshmallow's included.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, post_load
 
 from fundtrack.errors import FieldError, InputError
 from fundtrack.i18n import msg, translate
+from fundtrack.limits import check_date, check_integer, check_text
 from fundtrack.money import to_money
 
 M_REQUIRED = msg("field.required")
@@ -32,6 +38,14 @@ M_NOT_BOOL = msg("field.not_bool")
 M_NOT_INT = msg("field.not_int")
 M_NOT_OBJECT = msg("field.not_object")
 M_BAD_DATE = msg("field.bad_date")
+M_RATE_EXPONENT = msg("field.rate_exponent")
+M_RATE_DECIMALS = msg("field.rate_decimals")
+M_REJECTED = msg("field.rejected")
+
+# a rate as a file writes it: digits, at most one point, an optional sign
+_PLAIN_RATE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
+_EXPONENT = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)[eE][+-]?\d+$")
+RATE_PLACES = 6
 
 
 def _messages() -> dict[str, str]:
@@ -72,46 +86,66 @@ class Rate(fields.Field[Decimal]):
         self.low, self.high = low, high
 
     def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Decimal:
-        if isinstance(value, bool | float) or not isinstance(value, str | int | Decimal):
-            raise ValidationError(translate(M_NOT_RATE, value=value))
-        try:
-            rate = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise ValidationError(translate(M_NOT_RATE, value=value)) from None
-        if not rate.is_finite() or not self.low <= rate <= self.high:
+        rate = _rate(value)
+        if not self.low <= rate <= self.high:
             raise ValidationError(translate(M_RATE_RANGE, value=value, low=self.low, high=self.high))
-        if rate.as_tuple().exponent < -6:  # type: ignore[operator]
-            raise ValidationError(translate(M_NOT_RATE, value=value))
+        if rate.as_tuple().exponent < -RATE_PLACES:  # type: ignore[operator]
+            raise ValidationError(translate(M_RATE_DECIMALS, value=value, places=RATE_PLACES))
         return rate
 
     def _serialize(self, value: Decimal | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else format(value.normalize(), "f")
 
 
+def _rate(value: Any) -> Decimal:
+    """A finite Decimal from a plain number (string, int or Decimal), or ValidationError."""
+    if isinstance(value, bool | float) or not isinstance(value, str | int | Decimal):
+        raise ValidationError(translate(M_NOT_RATE, value=value))
+    if isinstance(value, str):
+        text = value.strip()
+        if not _PLAIN_RATE.match(text):
+            raise ValidationError(translate(M_RATE_EXPONENT if _EXPONENT.match(text) else M_NOT_RATE, value=value))
+        return Decimal(text)
+    rate = Decimal(value)
+    if not rate.is_finite():
+        raise ValidationError(translate(M_NOT_RATE, value=value))
+    return rate
+
+
 class IsoDate(fields.Field[date]):
-    """An ISO date string (``2026-04-01``); a date object is taken as it is."""
+    """An ISO date string (``2026-04-01``) within the documented range; a date object is taken as it is."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> date:
-        if isinstance(value, date):
-            return value
-        if not isinstance(value, str):
+        if isinstance(value, datetime) or not isinstance(value, str | date):
             raise ValidationError(translate(M_BAD_DATE, value=value))
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value.strip())
+            except ValueError:
+                raise ValidationError(translate(M_BAD_DATE, value=value)) from None
         try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            raise ValidationError(translate(M_BAD_DATE, value=value)) from None
+            return check_date(value)
+        except InputError as exc:
+            raise ValidationError(exc.message()) from None
 
     def _serialize(self, value: date | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else value.isoformat()
 
 
 class Text(fields.String):
-    """Text, stripped of surrounding blanks; empty means absent for optional fields."""
+    """Text, stripped of surrounding blanks; empty means absent for optional fields.
+
+    No control character but tabs and line breaks (which a one-line column refuses
+    when the row is written), at most :data:`~fundtrack.limits.MAX_TEXT_LENGTH` characters.
+    """
 
     def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
         if not isinstance(value, str):
             raise ValidationError(translate(M_NOT_TEXT))
-        return value.strip()
+        try:
+            return check_text(value, multiline=True).strip()
+        except InputError as exc:
+            raise ValidationError(exc.message()) from None
 
 
 class Choice(fields.String):
@@ -128,10 +162,15 @@ class Choice(fields.String):
 
 
 class Int(fields.Integer):
+    """A whole number (not a boolean) that PostgreSQL's INTEGER holds."""
+
     def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError(translate(M_NOT_INT))
-        return value
+        try:
+            return check_integer(value)
+        except InputError as exc:
+            raise ValidationError(exc.message()) from None
 
 
 class Bool(fields.Boolean):
@@ -174,7 +213,11 @@ class StrictSchema(Schema):
         messages = _messages()
         for fld in self.fields.values():
             fld.error_messages.update({k: v for k, v in messages.items() if k in fld.error_messages})
-        self.error_messages = {**self.error_messages, "unknown": translate(M_UNKNOWN_FIELD)}
+        self.error_messages = {
+            **self.error_messages,
+            "unknown": translate(M_UNKNOWN_FIELD),
+            "type": translate(M_NOT_OBJECT),
+        }
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> list[FieldError]:
@@ -191,16 +234,39 @@ def flatten_errors(messages: Any, prefix: str = "") -> list[FieldError]:
             out.extend(flatten_errors(sub, path))
     elif isinstance(messages, list):
         if all(isinstance(m, str) for m in messages):
-            out.extend(FieldError(prefix, M_INVALID_RAW, (("text", m),)) for m in messages)
+            out.extend(_field_error(prefix, m) for m in messages)
         else:
             for m in messages:
                 out.extend(flatten_errors(m, prefix))
     else:
-        out.append(FieldError(prefix, M_INVALID_RAW, (("text", str(messages)),)))
+        out.append(_field_error(prefix, str(messages)))
     return out
 
 
 M_INVALID_RAW = msg("field.raw")
+
+# marshmallow's own messages (English, whatever the language), as the catalogue says them
+_MARSHMALLOW_CODES: dict[str, str] = {
+    str(fields.Field.default_error_messages["required"]): M_REQUIRED,
+    str(fields.Field.default_error_messages["null"]): M_REQUIRED,
+    str(fields.Field.default_error_messages["validator_failed"]): M_REJECTED,
+    str(fields.Nested.default_error_messages["type"]): M_NOT_OBJECT,
+    str(fields.List.default_error_messages["invalid"]): M_NOT_LIST,
+    str(fields.Tuple.default_error_messages["invalid"]): M_NOT_LIST,
+    str(fields.String.default_error_messages["invalid"]): M_NOT_TEXT,
+    str(fields.Dict.default_error_messages["invalid"]): M_NOT_OBJECT,
+    str(fields.Integer.default_error_messages["invalid"]): M_NOT_INT,
+    str(fields.Boolean.default_error_messages["invalid"]): M_NOT_BOOL,
+    str(Schema._default_error_messages["type"]): M_NOT_OBJECT,
+    str(Schema._default_error_messages["unknown"]): M_UNKNOWN_FIELD,
+}
+
+
+def _field_error(path: str, text: str) -> FieldError:
+    code = _MARSHMALLOW_CODES.get(text)
+    if code is None:
+        return FieldError(path, M_INVALID_RAW, (("text", text),))
+    return FieldError(path, code)
 
 
 def load_or_raise(schema: Schema, data: Any, prefix: str = "") -> Any:

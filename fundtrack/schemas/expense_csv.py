@@ -10,8 +10,6 @@ Each row becomes a :class:`~fundtrack.schemas.budgets.NewExpense`.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -20,8 +18,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from fundtrack import files
 from fundtrack.errors import FieldError, InputError, ValidationFailed
 from fundtrack.i18n import msg
+from fundtrack.limits import check_date
 from fundtrack.money import parse_money
 from fundtrack.schemas.budgets import NewCharge, NewExpense
 
@@ -78,16 +78,9 @@ def norm(text: str) -> str:
 
 
 def read_rows(text: str) -> list[list[str]]:
-    """The rows of CSV ``text`` (a byte-order mark ignored), the delimiter detected."""
-    text = text.lstrip("\ufeff")
-    if not text.strip():
-        return []
-    sample = text[:4096]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return list(csv.reader(io.StringIO(text), dialect))
+    """The rows of the CSV text (a byte-order mark ignored, the delimiter detected), within the
+    limits of :func:`fundtrack.files.csv_rows`."""
+    return files.csv_rows(text)
 
 
 def column_map(headers: Sequence[str], mapping: Mapping[str, str] | None = None) -> dict[str, int]:
@@ -130,10 +123,10 @@ def parse_csv_date(text: str, field: str) -> date:
     try:
         m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value)
         if m:
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            return check_date(date(int(m.group(1)), int(m.group(2)), int(m.group(3))), field)
         m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value)
         if m:
-            return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+            return check_date(date(int(m.group(3)), int(m.group(2)), int(m.group(1))), field)
     except ValueError:
         pass
     raise InputError(M_BAD_DATE, field=field, value=text)

@@ -264,11 +264,12 @@ def test_a_receipt_short_of_the_instalment_shows_the_difference_and_leaves_the_r
 
 def test_what_is_received_never_exceeds_the_grant(loaded: str) -> None:
     before = run(loaded, "grant", "VDM-2026", "--json").stdout
-    result = run(loaded, "--lang", "en", "receive", "VDM-2026", "--amount", "1 000 000 000 000 000,00 $")
+    result = run(loaded, "--lang", "en", "receive", "VDM-2026", "--amount", "1 000 000 000,00 $")
     assert result.exit_code == 1
-    assert (
-        "receiving $1,000,000,000,000,000.00 on grant 'VDM-2026' would exceed its amount ($40,000.00)" in result.stderr
-    )
+    assert "receiving $1,000,000,000.00 on grant 'VDM-2026' would exceed its amount ($40,000.00)" in result.stderr
+    beyond = run(loaded, "--lang", "en", "receive", "VDM-2026", "--amount", "1 000 000 000 000 000,00 $")
+    assert beyond.exit_code == 1
+    assert "--amount" in beyond.stderr and "beyond the maximum amount of $999,999,999,999.99" in beyond.stderr
     assert run(loaded, "grant", "VDM-2026", "--json").stdout == before
 
 

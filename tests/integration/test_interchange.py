@@ -130,7 +130,7 @@ def test_numbers_in_the_file_are_read_exactly_not_as_floats(text: str, name: str
 
 @pytest.mark.parametrize(
     ("amount", "name"),
-    [("40000.10", "yaml"), ("0.10", "yaml"), ("40000.10", "json"), ("1e3", "yaml")],
+    [("40000.10", "yaml"), ("0.10", "yaml"), ("40000.10", "json")],
 )
 def test_a_grant_amount_written_as_a_bare_number_is_stored_to_the_cent(
     factory: sessionmaker[Session], session: Session, amount: str, name: str

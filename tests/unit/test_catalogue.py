@@ -4,6 +4,7 @@ the same placeholders, and the compiled files are those of the ``.po`` sources."
 from __future__ import annotations
 
 import ast
+import re
 import string
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from fundtrack.services.interchange import sections
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [p for d in ("fundtrack", "admin_app") for p in (ROOT / d).rglob("*.py")]
+TEMPLATES = sorted((ROOT / "admin_app" / "templates").rglob("*.html"))
 CALLS = {"msg", "translate", "translate_plural", "lazy", "t"}
 
 # codes built from a value at run time: prefix → the values it takes
@@ -43,6 +45,7 @@ FAMILIES: dict[str, list[str]] = {
     "report.due": ["due", "late", "submitted"],
     "report.name": [],  # checked by the report tests, which write every name
     "section": [section.key for section in sections()],
+    "admin.lang": ["fr", "en"],
 }
 
 
@@ -150,7 +153,7 @@ def test_an_unknown_code_is_visible_and_fails_the_test_suite() -> None:
 def test_every_text_of_the_catalogue_is_used_by_the_code() -> None:
     used = {code for code, _, _ in _codes_used()}
     families = tuple(f"{prefix}." for prefix in FAMILIES)
-    source = "\n".join(p.read_text(encoding="utf-8") for p in SOURCES)
+    source = "\n".join(p.read_text(encoding="utf-8") for p in [*SOURCES, *TEMPLATES])
     unused = [
         code
         for code in texts("fr")
@@ -159,5 +162,18 @@ def test_every_text_of_the_catalogue_is_used_by_the_code() -> None:
         and code not in used
         and not code.startswith(families)
         and f'"{code}"' not in source
+        and f"'{code}'" not in source
     ]
     assert not unused, "texts no code uses:\n" + "\n".join(sorted(unused))
+
+
+def test_every_text_a_template_asks_for_is_in_the_catalogue() -> None:
+    known = set(texts("fr"))
+    asked = {
+        (code, path.name)
+        for path in TEMPLATES
+        for code in re.findall(r"""\bt\(\s*["']([a-z0-9_.]+)["']""", path.read_text(encoding="utf-8"))
+    }
+    assert asked, "the templates ask for texts"
+    missing = sorted(f"{code} ({name})" for code, name in asked if code not in known and not code.endswith("."))
+    assert not missing, "texts the templates ask for and the catalogue lacks:\n" + "\n".join(missing)

@@ -160,7 +160,7 @@ def test_to_money_takes_strings_ints_and_decimals_exactly() -> None:
     assert to_money(Decimal("3.000")) == Decimal("3.00")
 
 
-@pytest.mark.parametrize("value", ["0.005", Decimal("12.345"), "1e-3"])
+@pytest.mark.parametrize("value", ["0.005", Decimal("12.345")])
 def test_to_money_refuses_a_third_decimal(value: object) -> None:
     with pytest.raises(InputError) as caught:
         to_money(value)

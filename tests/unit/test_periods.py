@@ -119,7 +119,7 @@ def test_a_calendar_year_refuses_a_two_year_label() -> None:
     assert "write 2026" in caught.value.describe("en")
 
 
-@given(st.integers(min_value=1, max_value=12), st.integers(min_value=1900, max_value=2200))
+@given(st.integers(min_value=1, max_value=12), st.integers(min_value=1900, max_value=2198))
 def test_every_label_reads_back_as_its_year(start_month: int, year: int) -> None:
     cal = FiscalCalendar(start_month)
     fy = cal.starting(year)

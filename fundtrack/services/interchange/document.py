@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
 from sqlalchemy.orm import Session
 
+from fundtrack import files
 from fundtrack.errors import FieldError, InputError, NotFound, ValidationFailed
 from fundtrack.i18n import msg, translate
+from fundtrack.limits import MAX_RECORDS
 from fundtrack.roles import Role
 from fundtrack.schemas.common import flatten_errors
 from fundtrack.schemas.interchange import FORMAT_NAME, FORMAT_VERSION, NewOrganisation, OrganisationSchema
@@ -33,13 +34,11 @@ from fundtrack.services.interchange.section import Section
 from fundtrack.services.interchange.sections import SECTIONS
 from fundtrack.services.organisation import create_organisation
 
-M_NOT_JSON = msg("interchange.not_json")
-M_NOT_YAML = msg("interchange.not_yaml")
 M_NOT_MAPPING = msg("interchange.not_mapping")
 M_BAD_FORMAT = msg("interchange.bad_format")
 M_UNKNOWN_SECTION = msg("interchange.unknown_section")
 M_NOT_LIST = msg("interchange.not_list")
-M_UNREADABLE = msg("interchange.unreadable")
+M_TOO_MANY_RECORDS = msg("interchange.too_many_records")
 
 
 def sections() -> list[Section]:
@@ -47,42 +46,27 @@ def sections() -> list[Section]:
     return list(SECTIONS)
 
 
-class _DecimalLoader(yaml.SafeLoader):
-    """YAML without floats (numbers with a point become Decimal) and with dates kept as text."""
-
-
-def _decimal_constructor(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
-    value = loader.construct_scalar(node)  # type: ignore[arg-type]
-    return Decimal(str(value).replace("_", ""))
-
-
-_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal_constructor)
-_DecimalLoader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def parse_text(text: str, filename: str = "") -> Any:
-    """Parse JSON (``.json`` or text starting with ``{``) or YAML, numbers read exactly."""
-    stripped = text.lstrip()
-    if filename.endswith(".json") or stripped.startswith("{"):
-        try:
-            return json.loads(text, parse_float=Decimal)
-        except json.JSONDecodeError as exc:
-            raise InputError(M_NOT_JSON, detail=f"{exc.msg} (ligne/line {exc.lineno}, col {exc.colno})") from None
-    try:
-        return yaml.load(text, Loader=_DecimalLoader)
-    except yaml.YAMLError as exc:
-        raise InputError(M_NOT_YAML, detail=str(exc).replace("\n", " ")) from None
+    """Parse JSON (``.json`` or text starting with ``{``) or YAML, numbers read exactly.
+
+    A BOM is skipped. The limits of :mod:`fundtrack.files` apply (a key given twice,
+    nesting, YAML aliases), and the file may hold at most
+    :data:`~fundtrack.limits.MAX_RECORDS` records. Raises :class:`InputError`.
+    """
+    text = text.removeprefix("\ufeff")
+    if filename.endswith(".json") or text.lstrip().startswith("{"):
+        document = files.parse_json(text)
+    else:
+        document = files.parse_yaml(text)
+    count = record_count(document)
+    if count > MAX_RECORDS:
+        raise InputError(M_TOO_MANY_RECORDS, count=count, limit=MAX_RECORDS)
+    return document
 
 
 def read_file(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(M_UNREADABLE, path=str(path), detail=str(exc)) from None
-    return parse_text(text, path.name)
+    """Read and parse an interchange file (at most :data:`~fundtrack.limits.MAX_FILE_BYTES`, UTF-8)."""
+    return parse_text(files.read_text(path), path.name)
 
 
 def validate(document: Any) -> tuple[NewOrganisation, dict[str, list[Any]]]:
