@@ -442,8 +442,7 @@ def plan_pages(model: PageModel, tables: Sequence[TableSpan], blocks: Iterable[t
     model.repeat = None
     model.breaks = set()
     heights: dict[int, float] = {}
-    chart_blocks = [(max(c.row - 1, 0), model.chart_last_row(c)) for c in model.charts]
-    all_blocks = sorted({*blocks, *chart_blocks})
+    all_blocks = sorted(set(blocks))
     _keep_blocks_whole(model, all_blocks)
     pages = model.pages(READER_SLACK)  # a table continues only if it does even with a little more room
     repeated = next(
@@ -477,10 +476,12 @@ def _keep_blocks_whole(model: PageModel, blocks: Sequence[tuple[int, int]]) -> N
     for _ in range(200):
         pages, roomier = model.pages(), model.pages(READER_SLACK)
         room = model.capacity() - model.repeat_height()
+        # a chart (with the blank row above it) is a block too, as tall as it is now
+        charts = [(max(c.row - 1, 0), model.chart_last_row(c)) for c in model.charts]
         split = next(
             (
                 (first, last)
-                for first, last in blocks
+                for first, last in sorted({*blocks, *charts})
                 if first > 0
                 and first not in model.breaks
                 and (_split(model, pages, first, last) or _split(model, roomier, first, last))
@@ -537,7 +538,8 @@ def _shrink_charts_to_fit(model: PageModel, heights: dict[int, float]) -> None:
         first = pages[model.page_of(max(chart.row - 1, 0), pages)][0]
         above = model.rows_height(first, chart.row - 1)
         repeated = model.repeat is not None and first > model.repeat[1]
-        room = capacity - (model.repeat_height() if repeated else 0.0) - above - 2
+        # the chart's bottom falls inside a row, which the page must hold whole
+        room = capacity - (model.repeat_height() if repeated else 0.0) - above - model.default_height
         if CHART_MIN_PT <= room < chart.height_pt:
             model.charts[i] = Chart(chart.row, chart.col, chart.width_pt, room)
             heights[i] = room
