@@ -32,8 +32,10 @@ Progress = Callable[[int], None]
 GAP_COLUMNS = [
     Column("year", "term.fiscal_year", "text", 12),
     Column("cost", "label.cost", "money", 16, total="sum"),
-    Column("confirmed", "report.col.confirmed", "money", 16, total="sum"),
-    Column("requested", "report.col.requested", "money", 16, total="sum"),
+    # what grants cover month by month: not the packages' confirmed and requested money,
+    # which count in-kind contributions and own funds over the year
+    Column("confirmed", "report.budget.covered_confirmed", "money", 16, total="sum"),
+    Column("requested", "report.budget.covered_requested", "money", 16, total="sum"),
     Column("gap_confirmed", "report.budget.gap_confirmed", "money", 18, total="sum"),
     Column("gap_if_granted", "report.budget.gap_if_granted", "money", 18, total="sum"),
 ]
