@@ -24,10 +24,11 @@ would print badly, sheet by sheet:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import IO, Any
 
@@ -322,3 +323,138 @@ def _check_pages(
         height = model.rows_height(first, max(used)) if used else 0.0
         if not charted and height < EMPTY_PAGE_SHARE * capacity:
             found.append(PrintProblem(sheet, "empty", f"page {number}", f"{height:.0f} pt of {capacity:.0f}"))
+
+
+# --- the pages as a reader prints them (LibreOffice to PDF) ---------------------------
+
+WORD_BOX_PER_PT = 1.3  # a word's box in a PDF is 1.3 times the size of its font (DejaVu Sans)
+_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
+_PAGE = re.compile(r"<page ")
+# an amount run into the text after it: "0,00 $respectée", "37 500,00 $2025-04-22",
+# "$37,500.002025-04-22", "37,500.00holds"; or a number its column cannot show: "###"
+_GLUED = re.compile(r"\d[.,]\d\d(?:[A-Za-zÀ-ÿ]|\d{4})|#{3,}")
+_DOLLAR_AFTER = re.compile(r"\$[^\s)]")  # French amounts end with their sign
+_ENGLISH_AMOUNT = re.compile(r"\(?-?\$\d{1,3}(,\d{3})*(\.\d\d)?\)?[.,;:]?")
+
+
+def glued(word: str) -> bool:
+    """Whether a printed word holds an amount run into the text after it."""
+    if _GLUED.search(word):
+        return True
+    return bool(_DOLLAR_AFTER.search(word)) and not _ENGLISH_AMOUNT.fullmatch(word)
+
+
+@dataclass(frozen=True)
+class PdfWord:
+    page: int
+    text: str
+    size_pt: float  # the size of its font, from the height of its box
+    left: float = 0.0
+    right: float = 0.0
+    top: float = 0.0
+
+
+@dataclass(frozen=True)
+class PdfReport:
+    """A printed workbook: its pages, the smallest text on them, words that look wrong."""
+
+    pages: int
+    smallest_pt: float
+    glued: list[PdfWord]
+    small: list[PdfWord]
+
+
+def find_pdftotext() -> str | None:
+    import shutil
+
+    return shutil.which("pdftotext")
+
+
+def to_pdf(source: Path, outdir: Path, *, soffice: str | None = None, timeout: float = 300) -> Path:
+    """Have LibreOffice print ``source`` to a PDF in ``outdir`` (its own throwaway profile)."""
+    return to_pdfs([source], outdir, soffice=soffice, timeout=timeout)[0]
+
+
+def to_pdfs(sources: Sequence[Path], outdir: Path, *, soffice: str | None = None, timeout: float = 600) -> list[Path]:
+    """:func:`to_pdf` for several workbooks at once (one LibreOffice start); their names must differ."""
+    import subprocess
+    import tempfile
+
+    from fundtrack.reports.recalc import M_FAILED, M_NO_SOFFICE, RecalcError, find_soffice
+
+    exe = soffice or find_soffice()
+    if exe is None:
+        raise RecalcError(M_NO_SOFFICE)
+    outdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="fundtrack-lo-pdf-") as profile:
+        command = [
+            exe,
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            f"-env:UserInstallation={Path(profile).as_uri()}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(outdir),
+            *(str(s) for s in sources),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    results = [outdir / (s.stem + ".pdf") for s in sources]
+    missing = [r for r in results if not r.exists()]
+    if done.returncode != 0 or missing:
+        raise RecalcError(
+            M_FAILED, path=missing[0] if missing else sources[0], detail=(done.stderr or done.stdout).strip()
+        )
+    return results
+
+
+def pdf_words(path: Path, *, pdftotext: str | None = None) -> tuple[int, list[PdfWord]]:
+    """The number of pages of a PDF and every word on them, with its font size."""
+    import subprocess
+
+    exe = pdftotext or find_pdftotext() or "pdftotext"
+    out = subprocess.run([exe, "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    words: list[PdfWord] = []
+    page = 0
+    for line in out.splitlines():
+        if _PAGE.search(line):
+            page += 1
+            continue
+        m = _WORD.search(line)
+        if m:
+            height = float(m.group(4)) - float(m.group(2))
+            words.append(
+                PdfWord(
+                    page, m.group(5), height / WORD_BOX_PER_PT, float(m.group(1)), float(m.group(3)), float(m.group(2))
+                )
+            )
+    return page, words
+
+
+_ENDS_AMOUNT = re.compile(r"(\$|%|\d[.,]\d\d)$")
+TOUCH_EM = 0.25  # a gap narrower than a quarter of the font's size after an amount is no gap
+
+
+def _touching(words: Sequence[PdfWord]) -> list[PdfWord]:
+    """Words printed right after an amount, on the same line, with (almost) no blank between."""
+    lines: dict[tuple[int, float], list[PdfWord]] = {}
+    for w in words:
+        lines.setdefault((w.page, round(w.top, 1)), []).append(w)
+    out = []
+    for line in lines.values():
+        line.sort(key=lambda w: w.left)
+        for before, after in pairwise(line):
+            gap = after.left - before.right
+            if _ENDS_AMOUNT.search(before.text) and 0 <= gap < TOUCH_EM * before.size_pt:
+                out.append(PdfWord(after.page, f"{before.text}{after.text}", after.size_pt, before.left, after.right))
+    return out
+
+
+def check_pdf(path: Path, *, pdftotext: str | None = None) -> PdfReport:
+    """The printed pages: the smallest text, words under 8 points, amounts run into text."""
+    pages, words = pdf_words(path, pdftotext=pdftotext)
+    small = [w for w in words if w.size_pt < layout.MIN_FONT_PT - 0.05]
+    run_in = [w for w in words if glued(w.text)] + _touching(words)
+    smallest = min((w.size_pt for w in words), default=0.0)
+    return PdfReport(pages, smallest, run_in, small)
