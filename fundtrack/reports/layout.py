@@ -18,8 +18,9 @@ builds one while writing to choose the repeated rows and the page breaks;
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -110,15 +111,22 @@ def _char_em(ch: str, bold: bool) -> int:
 
 
 def _unit_table(bold: bool) -> dict[str, float]:
-    chars = [chr(c) for c in range(32, 127)] + list(_REGULAR_OTHER)
+    # printable ASCII, Latin-1 and Latin Extended-A (every letter of French and its neighbours)
+    codes = [*range(32, 127), *range(0xA0, 0x250)]
+    chars = [chr(c) for c in codes] + list(_REGULAR_OTHER)
     return {ch: _char_em(ch, bold) / _DIGIT_EM for ch in chars}
 
 
 _UNITS = {False: _unit_table(False), True: _unit_table(True)}
+_CACHED = 64  # texts up to this length (words, names, labels) are measured once
 
 
-@lru_cache(maxsize=65536)
-def _units_at_base(text: str, bold: bool) -> float:
+@lru_cache(maxsize=16384)
+def _short_units(text: str, bold: bool) -> float:
+    return _units(text, bold)
+
+
+def _units(text: str, bold: bool) -> float:
     table = _UNITS[bold]
     try:
         return sum(map(table.__getitem__, text))
@@ -130,23 +138,22 @@ def text_width(text: str, *, bold: bool = False, size: float = BASE_FONT_PT) -> 
     """The width of ``text`` on one line, in column-width units (DejaVu Sans, ``size`` points)."""
     if not text:
         return 0.0
-    units = _units_at_base(text, bold) if len(text) <= 2000 else _long_width(text, bold)
-    return units * size / BASE_FONT_PT
+    units = _short_units(text, bold) if len(text) <= _CACHED else _units(text, bold)
+    return units if size == BASE_FONT_PT else units * size / BASE_FONT_PT
 
 
-def _long_width(text: str, bold: bool) -> float:
-    return sum(_units_at_base(text[i : i + 2000], bold) for i in range(0, len(text), 2000))
+# a line may end after a dash or a slash; after a hyphen only before a letter (not "2025-2026")
+_BREAKS = re.compile(r"(?<=[–—/])(?=.)|(?<=-)(?=[^\d\W])")
 
 
 def _pieces(word: str) -> list[str]:
     """The parts of one word a reader may put on separate lines: after a hyphen or a slash."""
-    out: list[str] = []
-    start = 0
-    for i, ch in enumerate(word):
-        if ch in _BREAK_AFTER and 0 < i < len(word) - 1:
-            out.append(word[start : i + 1])
-            start = i + 1
-    out.append(word[start:])
+    if len(word) < 3 or not _BREAKS.search(word, 1):
+        return [word]
+    out = [p for p in _BREAKS.split(word) if p]
+    # a hyphen that opens a word is no place to break it
+    if len(out) > 1 and len(out[0]) == 1:
+        out[:2] = [out[0] + out[1]]
     return out
 
 
@@ -176,7 +183,11 @@ def wrap_lines(text: str, width: float, *, bold: bool = False, size: float = BAS
     for paragraph in text.split("\n"):
         count, used = 1, 0.0
         for word in paragraph.split(" "):
-            for k, part in enumerate(_pieces(word)):
+            whole = text_width(word, bold=bold, size=size)
+            if (used + space + whole <= width) or (not used and whole <= width):  # the usual case: it fits
+                used += (space if used else 0.0) + whole
+                continue
+            for k, part in enumerate(_pieces(word) if whole > width else [word]):
                 w = text_width(part, bold=bold, size=size)
                 gap = space if used and k == 0 else 0.0
                 if used and used + gap + w > width:
@@ -290,7 +301,7 @@ class PageModel:
     """
 
     widths: dict[int, float] = field(default_factory=dict)
-    heights: dict[int, float] = field(default_factory=dict)
+    heights: MutableMapping[int, float] = field(default_factory=dict)
     last_row: int = -1
     last_col: int = -1
     reach: float = 0.0
@@ -308,7 +319,7 @@ class PageModel:
         return sum(self.width(c) for c in range(col))
 
     def height(self, row: int) -> float:
-        return self.heights.get(row, self.default_height)
+        return self.heights.get(row) or self.default_height
 
     def used_width_pt(self) -> float:
         """The width the printer fits on the page: the columns used, spilled text, charts."""

@@ -29,7 +29,8 @@ import contextlib
 import contextvars
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from array import array
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -439,6 +440,43 @@ class ReportWorkbook:
                 self.book.close()
 
 
+class RowHeights(MutableMapping[int, float]):
+    """The rows given a height (points), two bytes a row, so that a sheet of 100,000 wrapped
+    rows keeps its layout in a few hundred kilobytes."""
+
+    def __init__(self) -> None:
+        self._pixels = array("H")
+
+    def __getitem__(self, row: int) -> float:
+        if 0 <= row < len(self._pixels) and self._pixels[row]:
+            return self._pixels[row] * 0.75
+        raise KeyError(row)
+
+    def get(self, row: int, default: float | None = None) -> float | None:  # type: ignore[override]
+        pixels = self._pixels[row] if 0 <= row < len(self._pixels) else 0
+        return pixels * 0.75 if pixels else default
+
+    def __setitem__(self, row: int, points: float) -> None:
+        missing = row + 1 - len(self._pixels)
+        if missing > 0:
+            self._pixels.extend([0] * missing)
+        self._pixels[row] = max(1, min(int(points * 4.0 / 3.0 + 0.5), 65535))
+
+    def __delitem__(self, row: int) -> None:
+        if row not in self:
+            raise KeyError(row)
+        self._pixels[row] = 0
+
+    def __contains__(self, row: object) -> bool:
+        return isinstance(row, int) and 0 <= row < len(self._pixels) and bool(self._pixels[row])
+
+    def __iter__(self) -> Iterator[int]:
+        return (row for row, pixels in enumerate(self._pixels) if pixels)
+
+    def __len__(self) -> int:
+        return sum(1 for pixels in self._pixels if pixels)
+
+
 @dataclass(frozen=True)
 class _ChartAt:
     row: int
@@ -467,7 +505,8 @@ class ReportSheet:
         self._last_col = -1
         self._strict = workbook.constant_memory
         self._widths: dict[int, float] = {}
-        self._heights: dict[int, float] = {}
+        self._heights = RowHeights()
+        self._pending_rows: list[int] = []  # rows given a height that xlsxwriter has not flushed yet
         self._reach = 0.0
         self._numbers: dict[int, float] = {}  # the width each column's numbers need
         self._texts: dict[int, float] = {}  # the width each column's text was laid out in
@@ -542,11 +581,29 @@ class ReportSheet:
     def set_height(self, row: int, points: float) -> None:
         """Set row ``row``'s height (points, at most a workbook's 409)."""
         points = min(points, layout.MAX_ROW_PT)
-        self._heights[row] = int(points * 4.0 / 3.0 + 0.5) * 0.75
+        self._heights[row] = points
         self.ws.set_row(row, points)
+        if self._strict:
+            self._forget_flushed_rows(row)
+
+    def _forget_flushed_rows(self, row: int) -> None:
+        """In constant-memory mode xlsxwriter still keeps every row's height once the row is
+        written to the file; let it forget those already flushed (only objects placed further
+        down, charts at the end, measure rows again), so that memory does not grow with rows."""
+        ws = self.ws
+        flushed = getattr(ws, "previous_row", 0)
+        kept = []
+        for pending in self._pending_rows:
+            if pending < flushed:
+                ws.row_info.pop(pending, None)
+                ws.row_sizes.pop(pending, None)
+            else:
+                kept.append(pending)
+        kept.append(row)
+        self._pending_rows = kept
 
     def height_of(self, row: int) -> float:
-        return self._heights.get(row, layout.ROW_PT)
+        return self._heights.get(row) or layout.ROW_PT
 
     def has_height(self, row: int) -> bool:
         """Whether row ``row`` was given a height."""
@@ -609,7 +666,7 @@ class ReportSheet:
         """The sheet as the printer sees it so far."""
         return layout.PageModel(
             widths={c: layout.stored_width(w) for c, w in self._widths.items()},
-            heights=dict(self._heights),
+            heights=self._heights,
             last_row=self._last_written,
             last_col=self._last_col,
             reach=self._reach,
