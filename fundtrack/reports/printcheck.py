@@ -451,6 +451,14 @@ def _touching(words: Sequence[PdfWord]) -> list[PdfWord]:
     return out
 
 
+def pdf_text(path: Path, *, pdftotext: str | None = None) -> str:
+    """The text of a PDF's pages, as a reader sees it (non-breaking spaces as spaces)."""
+    import subprocess
+
+    exe = pdftotext or find_pdftotext() or "pdftotext"
+    return subprocess.run([exe, str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
 def check_pdf(path: Path, *, pdftotext: str | None = None) -> PdfReport:
     """The printed pages: the smallest text, words under 8 points, amounts run into text."""
     pages, words = pdf_words(path, pdftotext=pdftotext)

@@ -32,7 +32,7 @@ from fundtrack.reports.budget_xlsx import write_budget_report
 from fundtrack.reports.charts import COLOURS, Series, insert_chart, stacked_by_funder_chart
 from fundtrack.reports.funder import funder_report
 from fundtrack.reports.funder_xlsx import write_funder_report
-from fundtrack.reports.printcheck import check_pdf, check_print, problems, to_pdfs
+from fundtrack.reports.printcheck import check_pdf, check_print, pdf_text, problems, to_pdfs
 from fundtrack.reports.simulation import simulation_report
 from fundtrack.reports.simulation_xlsx import write_simulation_report
 from fundtrack.reports.tables import Column, Table
@@ -140,6 +140,10 @@ def test_libreoffice_prints_every_workbook_legibly(
         assert printed.pages > 0
         assert printed.smallest_pt >= 8.0 - 0.05, (pdf.name, printed.small[:5])
         assert not printed.glued, (pdf.name, printed.glued[:5])
+    # Centraide's fee cap as each language writes a percentage (issue point 11)
+    by_name = {p.stem: p for p in pdfs}
+    assert "15,00 %" in pdf_text(by_name["centraide-fr"], pdftotext=pdftotext)
+    assert "15.00%" in pdf_text(by_name["centraide-en"], pdftotext=pdftotext)
 
 
 # --- the toolkit's rules, on small tables ---------------------------------------------
