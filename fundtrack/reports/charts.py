@@ -193,7 +193,8 @@ def insert_chart(sheet: ReportSheet, row: int, col: int, chart: Any, *, width: i
     """Place ``chart`` (``width`` x ``height`` pixels) with its top-left corner at (``row``, ``col``).
 
     The chart is never split over two pages: it goes to the next page when it does not
-    fit below what precedes it, and it is made shorter (never below about 240 pixels)
-    rather than printed alone under a table header repeated from the page before.
+    fit below what precedes it, and it is made shorter (never below 3⅓ inches) rather
+    than printed alone under a table header repeated from the page before. It is never
+    wider than the page or the sheet's columns.
     """
     sheet.add_chart(row, col, chart, width=width, height=height)

@@ -52,6 +52,9 @@ LINE_PT = 15.0  # each line of a wrapped cell, as the writer sizes rows
 LINE_NEED_PT = 13.0  # what a line of 11-point DejaVu Sans really takes (with its leading)
 MAX_ROW_PT = 409.0  # the tallest row a workbook can hold
 MIN_FILL = 0.25  # a page break never leaves a page filled less than this
+LAST_PAGE_SHARE = 0.25  # a last page filled less than this is worth a slightly smaller print
+TIGHT_FONT_PT = 8.4  # ...but never below this size of text
+TIGHT_SHRINK = 0.85  # ...nor below this share of the scale that fits the width
 READER_SLACK = 1.015  # how much more a reader may fit on a page than this model says
 CHART_MIN_PT = 240.0  # a chart is not squeezed below this height (3⅓ in) to share a page
 EMU_PER_PT = 12700
@@ -310,6 +313,7 @@ class PageModel:
     breaks: set[int] = field(default_factory=set)
     default_width: float = DEFAULT_WIDTH  # what a reader gives a column nobody sized
     default_height: float = ROW_PT
+    fixed_scale: float | None = None  # a print scale set in the file instead of fitting the width
 
     def width(self, col: int) -> float:
         return self.widths.get(col, self.default_width)
@@ -330,7 +334,10 @@ class PageModel:
         return width
 
     def scale(self) -> float:
-        """The print scale when the sheet is fit to the page's width (never above 100 %)."""
+        """The print scale: ``fixed_scale`` if set, else the sheet fit to the page's width
+        (never above 100 %)."""
+        if self.fixed_scale is not None:
+            return self.fixed_scale
         used = self.used_width_pt()
         if used <= BODY_WIDTH_PT:
             return 1.0
@@ -554,3 +561,32 @@ def _shrink_charts_to_fit(model: PageModel, heights: dict[int, float]) -> None:
         if CHART_MIN_PT <= room < chart.height_pt:
             model.charts[i] = Chart(chart.row, chart.col, chart.width_pt, room)
             heights[i] = room
+
+
+def tighter_scale(
+    model: PageModel, tables: Sequence[TableSpan], blocks: Iterable[tuple[int, int]], plan: PrintPlan
+) -> tuple[float, PrintPlan] | None:
+    """A slightly smaller print scale that saves an almost empty last page, if there is one.
+
+    Only for a sheet without charts, whose last page holds less
+    than :data:`LAST_PAGE_SHARE` of a page, and never below :data:`TIGHT_FONT_PT` nor by
+    more than :data:`TIGHT_SHRINK` of the scale that fits the width. Returns the scale
+    and the plan at that scale, or None (the model is left as it was).
+    """
+    pages = model.pages()
+    if len(pages) < 2 or model.charts:
+        return None
+    first, last = pages[-1]
+    if model.rows_height(first, last) >= LAST_PAGE_SHARE * (model.capacity() - model.repeat_height()):
+        return None
+    start = model.scale()
+    lowest = max(TIGHT_FONT_PT / BASE_FONT_PT, start * TIGHT_SHRINK)
+    blocks = list(blocks)
+    for percent in range(round(start * 100) - 1, math.ceil(lowest * 100) - 1, -1):
+        model.fixed_scale = percent / 100
+        candidate = plan_pages(model, tables, blocks)
+        if len(model.pages()) < len(pages):
+            return percent / 100, candidate
+    model.fixed_scale = None
+    plan_pages(model, tables, blocks)
+    return None

@@ -515,7 +515,6 @@ class ReportSheet:
         self._charts: list[_ChartAt] = []
         self._titles: set[int] = set()
         self._repeat: tuple[int, int] | None = None
-        self._printed = False
         self._writers: dict[CellKind, Callable[[int, int, Any, Any], Any]] = {
             "text": self._write_text,
             "wrap": self._write_text,
@@ -705,11 +704,17 @@ class ReportSheet:
         ws = self.ws
         if model.scale() < layout.MIN_SCALE:
             # too wide for one page at a legible size: pages side by side, first column repeated
-            ws.set_print_scale(math.ceil(layout.MIN_SCALE * 100))
+            model.fixed_scale = math.ceil(layout.MIN_SCALE * 100) / 100
+            ws.set_print_scale(round(model.fixed_scale * 100))
             ws.repeat_columns(0)
         else:
             ws.fit_to_pages(1, 0)
         plan = layout.plan_pages(model, self._tables, self._blocks)
+        if model.fixed_scale is None:
+            tighter = layout.tighter_scale(model, self._tables, self._blocks, plan)
+            if tighter is not None:  # a little smaller saves an almost empty last page
+                scale, plan = tighter
+                ws.set_print_scale(round(scale * 100))
         repeat = plan.repeat or self._repeat
         if repeat is not None:
             ws.repeat_rows(*repeat)
@@ -719,7 +724,6 @@ class ReportSheet:
             height = round(plan.chart_heights[i] / 0.75) if i in plan.chart_heights else c.height_px
             c.chart.set_size({"width": c.width_px, "height": height})
             ws.insert_chart(c.row, c.col, c.chart, {"object_position": 1})
-        self._printed = True
         return plan
 
     # -- the cursor

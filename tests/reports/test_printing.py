@@ -177,6 +177,16 @@ def test_a_header_repeats_only_on_the_pages_its_table_continues_to(tmp_path: Pat
     assert len(printed.pages) >= 3 and not printed.problems
 
 
+def test_an_almost_empty_last_page_is_saved_by_a_slightly_smaller_print(tmp_path: Path) -> None:
+    """35 rows overflow a page at full size by three: printed at 92 % they fit on one."""
+    path = tmp_path / "one-page.xlsx"
+    _table(path, 34)
+    ws = load(path).worksheets[0]
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage and 85 <= ws.page_setup.scale < 100
+    (printed,) = check_print(path)
+    assert len(printed.pages) == 1 and printed.font_pt >= 8.4 and not printed.problems
+
+
 @pytest.mark.parametrize("constant_memory", [False, True])
 def test_a_text_wider_than_its_column_wraps_instead_of_being_cut(tmp_path: Path, constant_memory: bool) -> None:
     path = tmp_path / "long-payee.xlsx"
