@@ -43,6 +43,7 @@ unit: $(STAMP)
 ## make catalogue: compile the .po catalogues (fundtrack/locale) into the .mo files read at run time
 catalogue: $(STAMP)
 	$(BIN)/python -m fundtrack.i18n_tools
+	$(BIN)/pybabel compile -q -d admin_app/translations -D admin -l fr
 
 ## make bench: each figure as a ratio to a baseline measured in the same run
 bench: $(STAMP)

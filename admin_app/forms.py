@@ -15,7 +15,7 @@ from wtforms import StringField
 
 from fundtrack.errors import InputError
 from fundtrack.i18n import current_lang
-from fundtrack.money import format_plain, parse_money
+from fundtrack.money import format_plain, parse_money, parse_percent, percent_input
 
 
 class BaseForm(FlaskForm):  # type: ignore[misc]
@@ -44,28 +44,21 @@ class MoneyField(StringField):  # type: ignore[misc]
 
 
 class RateField(StringField):  # type: ignore[misc]
-    """A rate typed as a percentage (``15`` or ``15,5`` for 15,5 %), kept as a fraction."""
+    """A rate typed as a percentage (``15`` or ``15,5`` for 15,5 %), kept as the fraction it is."""
 
     data: Decimal | None
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        raw = str(valuelist[0]).strip().rstrip("%").strip().replace(",", ".") if valuelist else ""
-        if not raw:
+        if not valuelist or not str(valuelist[0]).strip():
             self.data = None
             return
         try:
-            value = Decimal(raw)
-        except ArithmeticError:
+            self.data = parse_percent(str(valuelist[0]))
+        except InputError as exc:
             self.data = None
-            raise ValueError(self.gettext("Not a valid decimal value.")) from None
-        if not value.is_finite():
-            raise ValueError(self.gettext("Not a valid decimal value."))
-        self.data = value / 100
+            raise ValueError(exc.message()) from None
 
     def _value(self) -> str:
         if self.raw_data:
             return str(self.raw_data[0])
-        if isinstance(self.data, Decimal):
-            text = format((self.data * 100).normalize(), "f")
-            return text.replace(".", ",") if current_lang() == "fr" else text
-        return ""
+        return percent_input(self.data, current_lang()) if isinstance(self.data, Decimal) else ""

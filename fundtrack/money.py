@@ -145,6 +145,9 @@ def from_cents(value: int | Decimal) -> Decimal:
     return (Decimal(value) / 100).quantize(CENT)
 
 
+_PERCENT = re.compile(r"^-?[0-9]+([.,][0-9]+)?$")
+
+
 def parse_money(text: str, lang: Lang | None = None, field: str | None = None) -> Decimal:
     """Read an amount as a person writes it, in French or English.
 
@@ -181,6 +184,26 @@ def parse_money(text: str, lang: Lang | None = None, field: str | None = None) -
     except InputError as exc:
         raise InputError(exc.code, field=field, value=raw.strip()) from None
     return -value if negative else value
+
+
+def parse_percent(text: str, field: str | None = None) -> Decimal:
+    """A rate typed as a percentage (``15``, ``15,5``, ``15.5 %``) as the fraction it is
+    (``0.155``): exact, never rounded; exponents and non-numbers refused like amounts."""
+    raw = text
+    s = _SPACES.sub(" ", text).strip().removesuffix("%").strip().replace(" ", "")
+    if not s:
+        raise InputError(M_EMPTY, field=field)
+    if _is_exponent(s):
+        raise InputError(M_EXPONENT, field=field, value=raw)
+    if s.count(",") + s.count(".") > 1 or not _PERCENT.match(s):
+        raise InputError(M_NOT_NUMBER, field=field, value=raw)
+    return Decimal(s.replace(",", ".")).scaleb(-2)
+
+
+def percent_input(rate: Decimal, lang: Lang | None = None) -> str:
+    """A rate (a fraction) as a person types it back into a form: ``15,5`` / ``15.5``."""
+    text = format(rate.scaleb(2).normalize(), "f")
+    return text.replace(".", ",") if (lang or current_lang()) == "fr" else text
 
 
 def _could_be_thousands(head: str, tail: str) -> bool:

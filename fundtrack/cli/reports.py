@@ -1,9 +1,16 @@
-"""``fundtrack report ...``: the Excel reports for funders, the board and the coordinator."""
+"""``fundtrack report ...``: the Excel reports for funders, the board and the coordinator.
+
+The language of a workbook is the command's own ``--lang``, else the global ``--lang``
+or ``FUNDTRACK_LANG``, else the funder's language (a funder's report) or the
+organisation's (the budget and simulation workbooks). A value a cell cannot hold is cut
+visibly in the workbook, and said on stderr.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -11,18 +18,21 @@ from pathlib import Path
 import click
 
 from fundtrack.cli.base import CliContext, acting_session, handle_errors, main, pass_cli
-from fundtrack.i18n import Lang, check_lang, msg, translate
+from fundtrack.i18n import Lang, check_lang, current_lang, msg, translate
 from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear, parse_date, parse_range
 from fundtrack.queries.lookups import funder_by_name
 from fundtrack.reports.budget import budget_report
 from fundtrack.reports.budget_xlsx import write_budget_report
 from fundtrack.reports.funder import funder_report
 from fundtrack.reports.funder_xlsx import write_funder_report
+from fundtrack.reports.layout import integer_text
 from fundtrack.reports.simulation import simulation_report
 from fundtrack.reports.simulation_xlsx import write_simulation_report
+from fundtrack.reports.xlsx import Cut, collect_cuts
 
 M_WRITTEN = msg("cli.report.written")
 M_WRITING = msg("cli.report.writing")
+M_CUT = msg("cli.report.cut")
 
 LANG_CHOICE = click.Choice(["fr", "en"])
 OUTPUT = click.option(
@@ -33,6 +43,26 @@ AS_OF = click.option("--as-of", metavar="YYYY-MM-DD", help="The report's date (d
 
 def _as_of(value: str | None) -> date:
     return parse_date(value, "as_of") if value else date.today()
+
+
+def asked_lang(cli: CliContext, report_lang: str | None) -> Lang | None:
+    """The language asked for: the command's ``--lang``, else the global ``--lang`` or
+    ``FUNDTRACK_LANG`` (None when nobody asked: the report then follows its reader)."""
+    chosen = report_lang or cli.lang_option or os.environ.get("FUNDTRACK_LANG")
+    return check_lang(chosen) if chosen else None
+
+
+def _count(value: int) -> str:
+    return integer_text(value, current_lang())
+
+
+def say_cuts(cuts: Sequence[Cut]) -> None:
+    """One line on stderr for each value cut to fit a cell."""
+    for cut in cuts:
+        click.echo(
+            translate(M_CUT, sheet=cut.sheet, cell=cut.cell, length=_count(cut.length), limit=_count(cut.limit)),
+            err=True,
+        )
 
 
 @contextmanager
@@ -73,7 +103,7 @@ def funder_command(
         scope = acting.scope
         calendar = funder_by_name(session, scope, funder).calendar
         rng = parse_range(period, calendar, "period") if period else None
-        lang: Lang | None = check_lang(report_lang) if report_lang else None
+        lang = asked_lang(cli, report_lang)
         data = funder_report(
             session, scope, funder, as_of=_as_of(as_of), grant_reference=grant_reference, period=rng, lang=lang
         )
@@ -81,8 +111,9 @@ def funder_command(
         rows += len(data.lines) + len(data.packages) + len(data.fee_caps) + len(data.staffing)
         rows += data.expenses.count if data.expenses is not None else 0
         # the expense detail is read from the database while the sheet is written
-        with progress_bar(rows, translate(M_WRITING)) as advance:
+        with progress_bar(rows, translate(M_WRITING)) as advance, collect_cuts() as cuts:
             write_funder_report(data, output, progress=advance)
+    say_cuts(cuts)
     click.echo(translate(M_WRITTEN, path=output))
 
 
@@ -102,10 +133,11 @@ def budget_command(
     with acting_session(cli) as (session, acting):
         scope = acting.scope
         chosen = _years(years, acting.calendar) if years else None
-        lang: Lang | None = check_lang(report_lang) if report_lang else None
+        lang = asked_lang(cli, report_lang)
         data = budget_report(session, scope, as_of=_as_of(as_of), years=chosen, lang=lang)
-    with progress_bar(len(data.rows) + len(data.packages), translate(M_WRITING)) as advance:
+    with progress_bar(len(data.rows) + len(data.packages), translate(M_WRITING)) as advance, collect_cuts() as cuts:
         write_budget_report(data, output, progress=advance)
+    say_cuts(cuts)
     click.echo(translate(M_WRITTEN, path=output))
 
 
@@ -139,8 +171,9 @@ def simulation_command(
         scope = acting.scope
         rng = parse_range(period, acting.calendar, "period") if period else None
         names: list[str | None] = [*scenarios, None] if plan or not scenarios else list(scenarios)
-        lang: Lang | None = check_lang(report_lang) if report_lang else None
+        lang = asked_lang(cli, report_lang)
         data = simulation_report(session, scope, names, as_of=_as_of(as_of), period=rng, lang=lang)
-    with progress_bar(len(data.years) + len(data.months), translate(M_WRITING)) as advance:
+    with progress_bar(len(data.years) + len(data.months), translate(M_WRITING)) as advance, collect_cuts() as cuts:
         write_simulation_report(data, output, progress=advance)
+    say_cuts(cuts)
     click.echo(translate(M_WRITTEN, path=output))

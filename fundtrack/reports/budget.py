@@ -6,6 +6,13 @@ package of each project in each year; and per fiscal year the cost, the part
 confirmed money covers, the part requested money would cover and both gaps, as
 :func:`fundtrack.services.package.funding_gap` computes them (line by line, month by
 month, restricted grants first).
+
+Two figures answer "what is not covered", and they differ: a package's *left to cover*
+counts every source of the project over the year (grants by what is allocated to it,
+in-kind contributions, own funds); the *funding gap* counts grants only, each on the
+lines it is allocated to and only in the months of its own period. Each package carries
+both (:attr:`BudgetReport.package_gaps`), so that the packages' funding gaps add up to
+the gap sheet's.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from fundtrack.calc.budgets import amount_in
 from fundtrack.calc.package import FinancialPackage
-from fundtrack.i18n import Lang, check_lang
+from fundtrack.i18n import Lang, check_lang, using_lang
 from fundtrack.models import Organisation
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, FiscalYear
@@ -58,6 +65,10 @@ class YearFunding:
 
 @dataclass(frozen=True)
 class BudgetReport:
+    """The workbook's data. ``package_gaps`` holds, for each package (same order), the
+    project's funding gap in that year: (if only confirmed money comes, if every request
+    is granted), as the gap sheet counts it."""
+
     organisation: str
     lang: Lang
     as_of: date
@@ -66,6 +77,7 @@ class BudgetReport:
     projects: tuple[str, ...]
     packages: tuple[FinancialPackage, ...]
     funding: tuple[YearFunding, ...]
+    package_gaps: tuple[tuple[Decimal, Decimal], ...] = ()
 
     def project_total(self, project: str, index: int) -> Decimal:
         return sum((r.amounts[index] for r in self.rows if r.project == project), ZERO)
@@ -114,7 +126,9 @@ def budget_report(
         )
     rows.sort(key=lambda r: (r.project.casefold(), r.category.casefold(), r.description.casefold()))
     projects = tuple(dict.fromkeys(r.project for r in rows))
-    packages = tuple(project_package(session, scope, project, year) for project in projects for year in chosen)
+    with using_lang(code):  # the package names own funds in the workbook's language
+        packages = tuple(project_package(session, scope, project, year) for project in projects for year in chosen)
+    package_gaps = tuple(_project_gap(session, scope, project, year, org) for project in projects for year in chosen)
     report, _, _ = funding_gap(session, scope, whole)
     by_year = {y.period: y for y in report.years(org.calendar)}
     funding = tuple(
@@ -123,4 +137,15 @@ def budget_report(
         else YearFunding(year, ZERO, ZERO, ZERO)
         for year in chosen
     )
-    return BudgetReport(org.name, code, as_of, tuple(chosen), tuple(rows), projects, packages, funding)
+    return BudgetReport(org.name, code, as_of, tuple(chosen), tuple(rows), projects, packages, funding, package_gaps)
+
+
+def _project_gap(
+    session: Session, scope: Scope, project: str, year: FiscalYear, org: Organisation
+) -> tuple[Decimal, Decimal]:
+    """The project's funding gap in ``year``, both ways, line by line and month by month."""
+    report, _, _ = funding_gap(session, scope, year, project=project)
+    for y in report.years(org.calendar):
+        if y.period == year:
+            return y.gap_confirmed, y.gap_if_granted
+    return ZERO, ZERO

@@ -2,15 +2,19 @@
 
 Three sheets: the multi-year budget (every line by fiscal year, then each project's
 total as a formula over the lines); the financial package of each project in each
-year (sources, shares, gaps, conditions); the funding gap per fiscal year with the
-money confirmed and requested, and a chart of them.
+year (sources, shares, what is left to cover, the project's funding gap, conditions);
+the funding gap per fiscal year with the money confirmed and requested, and a chart
+of them. A label names one figure: what a package leaves to cover (every source, over
+the year) and the funding gap (grants only, line by line and month by month) have
+labels of their own, and the packages' funding gaps add up to the gap sheet's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
+from decimal import Decimal
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from xlsxwriter.utility import xl_range_abs
 
@@ -19,8 +23,8 @@ from fundtrack.i18n import Lang, translate
 from fundtrack.money import ZERO
 from fundtrack.reports.budget import BudgetReport
 from fundtrack.reports.charts import COLOURS, Series, insert_chart, money_by_year_chart
-from fundtrack.reports.tables import Column, Table, TableTotals, percent_formula
-from fundtrack.reports.xlsx import Formula, ReportSheet, ReportWorkbook
+from fundtrack.reports.tables import Column, Table, TableTotals, fit_columns, percent_formula
+from fundtrack.reports.xlsx import Cut, Formula, ReportSheet, ReportWorkbook
 
 Progress = Callable[[int], None]
 
@@ -28,10 +32,12 @@ Progress = Callable[[int], None]
 GAP_COLUMNS = [
     Column("year", "term.fiscal_year", "text", 12),
     Column("cost", "label.cost", "money", 16, total="sum"),
-    Column("confirmed", "report.col.confirmed", "money", 16, total="sum"),
-    Column("requested", "report.col.requested", "money", 16, total="sum"),
-    Column("gap_confirmed", "report.col.gap_confirmed", "money", 18, total="sum"),
-    Column("gap_if_granted", "report.col.gap_if_granted", "money", 18, total="sum"),
+    # what grants cover month by month: not the packages' confirmed and requested money,
+    # which count in-kind contributions and own funds over the year
+    Column("confirmed", "report.budget.covered_confirmed", "money", 16, total="sum"),
+    Column("requested", "report.budget.covered_requested", "money", 16, total="sum"),
+    Column("gap_confirmed", "report.budget.gap_confirmed", "money", 18, total="sum"),
+    Column("gap_if_granted", "report.budget.gap_if_granted", "money", 18, total="sum"),
 ]
 
 
@@ -41,8 +47,9 @@ def write_budget_report(
     *,
     lang: Lang | None = None,
     progress: Progress | None = None,
-) -> None:
-    """Write the budget workbook to ``target`` (a path or a binary file)."""
+) -> list[Cut]:
+    """Write the budget workbook to ``target`` (a path or a binary file); return the values
+    that had to be cut to fit a cell (none, as a rule)."""
     chosen: Lang = lang or report.lang
     title = translate("report.budget.title", chosen)
     with ReportWorkbook(target, chosen, title=title, author=report.organisation) as book:
@@ -52,12 +59,15 @@ def write_budget_report(
             progress(len(report.rows))
         packages = book.add_sheet("term.financial_packages", footer=report.organisation)
         years = {y.label for y in report.years}
-        for package in report.packages:
-            write_package(packages, package, years=years)
+        package_widths(packages, report.packages)
+        gaps: Sequence[tuple[Decimal, Decimal] | None] = report.package_gaps or [None] * len(report.packages)
+        for package, project_gap in zip(report.packages, gaps, strict=True):
+            write_package(packages, package, years=years, funding_gap=project_gap)
         if progress:
             progress(len(report.packages))
         gap = book.add_sheet("term.funding_gap", footer=report.organisation)
         _write_gap(gap, report)
+    return book.cuts
 
 
 def _heading(sheet: ReportSheet, report: BudgetReport, code: str) -> None:
@@ -73,9 +83,12 @@ def _year_columns(report: BudgetReport) -> list[Column]:
 
 
 def _width(values: Iterable[str], heading: str, *, least: float, most: float) -> float:
-    """A column just wide enough for its longest value (within ``least`` and ``most``)."""
-    longest = max((len(v) for v in values), default=0)
-    return min(max(least, longest + 2, len(heading) + 2), most)
+    """A column just wide enough for its longest value (within ``least`` and ``most``: a
+    longer value wraps)."""
+    from fundtrack.reports.layout import text_width
+
+    longest = max((text_width(v) for v in values), default=0.0)
+    return min(max(least, longest + 0.5, text_width(heading, bold=True) + 0.5), most)
 
 
 def _write_budget(sheet: ReportSheet, report: BudgetReport) -> None:
@@ -84,19 +97,19 @@ def _write_budget(sheet: ReportSheet, report: BudgetReport) -> None:
     years = _year_columns(report)
     project_label = book.t("term.project")
     columns = [
-        Column("project", "term.project", "text", _width(report.projects, project_label, least=20, most=46)),
+        Column("project", "term.project", "wrap", _width(report.projects, project_label, least=14, most=24)),
         Column(
             "category",
             "term.category",
-            "text",
-            _width((r.category for r in report.rows), book.t("term.category"), least=16, most=34),
+            "wrap",
+            _width((r.category for r in report.rows), book.t("term.category"), least=12, most=18),
         ),
         Column(
             "description",
             "report.col.description",
-            "text",
+            "wrap",
             # the projects' names stand in this column in the table by project below
-            _width([*(r.description for r in report.rows), *report.projects], project_label, least=24, most=54),
+            _width([*(r.description for r in report.rows), *report.projects], project_label, least=16, most=28),
         ),
         *years,
         Column("total", "label.total", "money", 16, total="sum"),
@@ -116,7 +129,7 @@ def _write_budget(sheet: ReportSheet, report: BudgetReport) -> None:
     by_project = Table(
         sheet,
         [
-            Column("project", "term.project", "text"),
+            Column("project", "term.project", "wrap"),
             *years,
             Column("total", "label.total", "money", total="sum"),
         ],
@@ -141,27 +154,103 @@ def _column_range(table: TableTotals, col: int) -> str:
     return str(xl_range_abs(table.first_row, col, last, col))
 
 
-def write_package(sheet: ReportSheet, package: FinancialPackage, *, years: Collection[str] = ()) -> None:
-    """One project's package at the cursor: cost, sources with shares, gaps, conditions.
+SOURCE_COLUMNS = [
+    Column("source", "label.source", "wrap", 30),
+    Column("funder", "term.funder", "wrap", 28),
+    Column("kind", "report.col.kind", "wrap", 16),
+    Column("amount", "label.amount", "money", 16, total="sum"),
+    Column("share", "report.col.share", "percent", 12),
+]
+CONDITION_COLUMNS = [
+    Column("grant", "label.reference", "wrap", 30),
+    Column("rule", "report.col.rule", "wrap", 28),
+    Column("limit", "report.col.limit", "money"),
+    Column("actual", "term.actual", "money"),
+    Column("shortfall", "report.col.shortfall", "money"),
+    Column("state", "report.col.state", "wrap", 14),
+]
+
+
+def _source_label(sheet: ReportSheet, source: Any) -> str:
+    book = sheet.workbook
+    if source.kind == "own_funds":
+        return book.t("package.own_funds")  # named by the workbook, in its language
+    return str(source.label or book.t(SOURCE_KIND_LABELS[source.kind]))
+
+
+def _source_rows(sheet: ReportSheet, package: FinancialPackage) -> list[list[object]]:
+    book = sheet.workbook
+    rows: list[list[object]] = []
+    for source in package.sources:
+        kind = "report.source.requested" if source.kind == "grant" and not source.confirmed else None
+        rows.append(
+            [
+                _source_label(sheet, source),
+                source.funder,
+                book.t(kind or SOURCE_KIND_LABELS[source.kind]),
+                source.amount,
+                source.share,
+            ]
+        )
+    return rows
+
+
+def _condition_rows(sheet: ReportSheet, conditions: Iterable[Any]) -> list[list[object]]:
+    lang = sheet.workbook.lang
+    rows: list[list[object]] = []
+    for c in conditions:
+        detail = c.detail_text(lang)
+        rule = sheet.workbook.t(f"package.rule.{c.rule}") + (f" ({detail})" if detail else "")
+        rows.append([c.grant, rule, c.limit, c.actual, c.shortfall, c.status(lang)])
+    return rows
+
+
+def package_widths(sheet: ReportSheet, packages: Sequence[FinancialPackage]) -> None:
+    """Size the columns of a sheet of packages once, for every package it will hold: the
+    sources, the conditions and the figures below them share columns A to F."""
+    lang = sheet.workbook.lang
+    sources = fit_columns(SOURCE_COLUMNS, [r for p in packages for r in _source_rows(sheet, p)], lang)
+    conditions = fit_columns(
+        CONDITION_COLUMNS, [r for p in packages for r in _condition_rows(sheet, p.conditions)], lang
+    )
+    widths: dict[int, float] = {}
+    for columns in (sources, conditions):
+        for i, column in enumerate(columns):
+            widths[i] = max(widths.get(i, 0.0), column.width)
+    widths[0] = max(widths[0], 40.0)  # the figures' labels below each table wrap in column A
+    widths[1] = max(widths[1], 14.0)  # and their amounts stand in column B
+    sheet.widths(widths)
+
+
+def write_package(
+    sheet: ReportSheet,
+    package: FinancialPackage,
+    *,
+    years: Collection[str] = (),
+    period_label: str | None = None,
+    funding_gap: tuple[Decimal, Decimal] | None = None,
+) -> None:
+    """One project's package at the cursor: cost, sources with shares, what is left to
+    cover, the project's funding gap (``funding_gap``: confirmed only, every request
+    granted; as the gap sheet counts it) and the conditions.
 
     A grant's conditions cover its whole period: those that name another of ``years``
     (the fiscal years of the other packages) are left to that year's package.
+    ``period_label`` names the package's period in its title (default: its fiscal year).
+    Call :func:`package_widths` once before the first package of a sheet.
     """
     book = sheet.workbook
     if sheet.row == 0:
         sheet.title(book.t("term.financial_packages"))
         sheet.skip()
-        sheet.widths({5: 14})  # the conditions' state, right of the sources
-    year = _year_label(package)
+    first_row = sheet.row
+    year = period_label or _year_label(package)
     label = book.t("report.budget.package", project=package.project, year=year)
     sheet.title(label, "subtitle")
     cost_ref = sheet.pair("report.budget.total_cost", package.total_cost, "money")
     cost = cost_ref.a1
     columns = [
-        Column("source", "label.source", "text", 44),
-        Column("funder", "term.funder", "wrap", 40),
-        Column("kind", "report.col.kind", "text", 22),
-        Column("amount", "label.amount", "money", 16, total="sum"),
+        *SOURCE_COLUMNS[:4],
         Column(
             "share",
             "report.col.share",
@@ -170,54 +259,37 @@ def write_package(sheet: ReportSheet, package: FinancialPackage, *, years: Colle
             total=lambda t: percent_formula(t.ref("amount"), cost, t.value("amount"), package.total_cost),
         ),
     ]
-    table = Table(sheet, columns, widths=sheet.row < 8)
-    for source in package.sources:
-        kind = "report.source.requested" if source.kind == "grant" and not source.confirmed else None
-        table.add(
-            [
-                source.label or book.t(SOURCE_KIND_LABELS[source.kind]),
-                source.funder,
-                book.t(kind or SOURCE_KIND_LABELS[source.kind]),
-                source.amount,
-                percent_formula(table.ref("amount"), cost, source.amount, package.total_cost),
-            ]
-        )
+    table = Table(sheet, columns, widths=False)
+    sheet.keep_together(first_row, table.header_row + 2)  # the title stays with its sources
+    for source, row in zip(package.sources, _source_rows(sheet, package), strict=True):
+        row[4] = percent_formula(table.ref("amount"), cost, source.amount, package.total_cost)
+        table.add(row)
     table.finish()
     confirmed = sheet.pair("report.col.confirmed", package.confirmed_total, "money")
     requested = sheet.pair("report.col.requested", package.requested_total, "money")
     sheet.pair(
-        "report.col.gap_confirmed",
+        "report.package.left_confirmed",
         Formula(f"MAX(0,{cost}-{confirmed.a1})", package.gap_confirmed),
         "money",
     )
     sheet.pair(
-        "report.col.gap_if_granted",
+        "report.package.left_if_granted",
         Formula(f"MAX(0,{cost}-{confirmed.a1}-{requested.a1})", package.gap_if_granted),
         "money",
     )
+    if funding_gap is not None:
+        sheet.pair("report.budget.gap_confirmed", funding_gap[0], "money")
+        sheet.pair("report.budget.gap_if_granted", funding_gap[1], "money")
     conditions_here = [
         c for c in package.conditions if not (c.rule == "period" and c.detail != year and c.detail in years)
     ]
     if conditions_here:
         sheet.label("report.budget.conditions", "label")
-        conditions = Table(
-            sheet,
-            [
-                Column("grant", "label.reference", "text"),
-                Column("rule", "report.col.rule", "wrap", 40),
-                Column("limit", "report.col.limit", "money"),
-                Column("actual", "term.actual", "money"),
-                Column("shortfall", "report.col.shortfall", "money"),
-                Column("state", "report.col.state", "text"),
-            ],
-            widths=False,
-        )
-        for c in conditions_here:
-            state = c.status(book.lang)
-            detail = c.detail_text(book.lang)
-            rule = book.t(f"package.rule.{c.rule}") + (f" ({detail})" if detail else "")
-            conditions.add([c.grant, rule, c.limit, c.actual, c.shortfall, state])
+        conditions = Table(sheet, CONDITION_COLUMNS, widths=False)
+        for row in _condition_rows(sheet, conditions_here):
+            conditions.add(row)
         conditions.finish(total=False)
+    sheet.keep_together(first_row, sheet.row - 1)
     sheet.skip()
 
 
@@ -228,7 +300,12 @@ def _year_label(package: FinancialPackage) -> str:
 
 def _write_gap(sheet: ReportSheet, report: BudgetReport) -> None:
     book = sheet.workbook
+    rows = [[y.year.label, y.cost, y.confirmed, y.requested, y.gap_confirmed, y.gap_if_granted] for y in report.funding]
+    sheet.widths({i: c.width for i, c in enumerate(fit_columns(GAP_COLUMNS, rows, book.lang))})
     _heading(sheet, report, "report.budget.gap_title")
+    sheet.row -= 1  # the note takes the heading's blank line
+    sheet.paragraph(book.t("report.budget.gap_note"))
+    sheet.skip()
     table = Table(sheet, GAP_COLUMNS, freeze=True, repeat=True)
     for y in report.funding:
         gap_confirmed = Formula(f"{table.ref('cost')}-{table.ref('confirmed')}", y.gap_confirmed)

@@ -190,6 +190,11 @@ def funder_colour(index: int) -> str:
 
 
 def insert_chart(sheet: ReportSheet, row: int, col: int, chart: Any, *, width: int = 720, height: int = 360) -> None:
-    """Place ``chart`` with its top-left corner at (``row``, ``col``)."""
-    chart.set_size({"width": width, "height": height})
-    sheet.ws.insert_chart(row, col, chart, {"object_position": 1})
+    """Place ``chart`` (``width`` x ``height`` pixels) with its top-left corner at (``row``, ``col``).
+
+    The chart is never split over two pages: it goes to the next page when it does not
+    fit below what precedes it, and it is made shorter (never below 3⅓ inches) rather
+    than printed alone under a table header repeated from the page before. It is never
+    wider than the page or the sheet's columns.
+    """
+    sheet.add_chart(row, col, chart, width=width, height=height)

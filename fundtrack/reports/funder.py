@@ -10,22 +10,24 @@ renders it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
-from sqlalchemy import select
+from babel.dates import format_date
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fundtrack.calc.package import FinancialPackage
 from fundtrack.calc.schedule import amount_in
 from fundtrack.calc.variance import VarianceItem, VarianceRow, variance
 from fundtrack.errors import NotFound
-from fundtrack.i18n import Lang, check_lang
-from fundtrack.models import BudgetCategory, Grant, GrantStatus, Organisation
+from fundtrack.i18n import Lang, check_lang, msg, translate
+from fundtrack.models import BudgetCategory, BudgetLine, Expense, ExpenseCharge, Grant, GrantStatus, Organisation
+from fundtrack.models.staffing import Position
 from fundtrack.money import ZERO
-from fundtrack.periods import DateRange, FiscalYear
+from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear, Month
 from fundtrack.queries.charges import charged_by_grant, charged_expense_rows, count_charged_expenses
 from fundtrack.queries.listings import list_grants
 from fundtrack.queries.lookups import M_UNKNOWN_GRANT, funder_by_name
@@ -37,6 +39,38 @@ from fundtrack.services.package import project_package
 from fundtrack.services.simulation import GrantPositionCost, grant_staffing
 
 InstalmentState = Literal["received", "late", "due"]
+
+M_PERIOD_RANGE = msg("report.period.range")
+M_MONTH_RANGE = msg("report.month.range")
+
+# the budget categories of a position's cost, in the order the staffing sheet shows them
+STAFF_CATEGORIES = ("salaries", "employer_contributions", "benefits")
+_LOCALES = {"fr": "fr_CA", "en": "en_CA"}
+
+
+def date_in_words(day: date, lang: Lang) -> str:
+    """``1er avril 2026`` / ``April 1, 2026``."""
+    if lang == "fr":
+        words = format_date(day, "d MMMM y", locale="fr_CA")
+        return "1er" + words[1:] if day.day == 1 else words
+    return format_date(day, "MMMM d, y", locale="en_CA")
+
+
+def month_in_words(month: date, lang: Lang) -> str:
+    """``juillet 2026`` / ``July 2026``."""
+    return format_date(month, "LLLL y", locale=_LOCALES[lang])
+
+
+def period_in_words(period: DateRange, lang: Lang) -> str:
+    """``du 1er janvier 2026 au 30 juin 2026`` / ``January 1, 2026 to June 30, 2026``."""
+    return translate(M_PERIOD_RANGE, lang, start=date_in_words(period.start, lang), end=date_in_words(period.end, lang))
+
+
+def months_in_words(first: date, last: date, lang: Lang) -> str:
+    """``de décembre 2026 à mars 2027`` / ``December 2026 to March 2027`` (one month: its name)."""
+    if (first.year, first.month) == (last.year, last.month):
+        return month_in_words(first, lang)
+    return translate(M_MONTH_RANGE, lang, start=month_in_words(first, lang), end=month_in_words(last, lang))
 
 
 @dataclass(frozen=True)
@@ -157,6 +191,25 @@ class FeeCapLine:
 
 
 @dataclass(frozen=True)
+class StaffPaid:
+    """What a grant paid for one position in the period: the payroll expenses charged to it.
+
+    ``position`` is the budget line the expenses were charged to (a position's title), or
+    empty for payroll expenses charged without a line.
+    """
+
+    grant: str
+    position: str
+    salaries: Decimal
+    contributions: Decimal
+    benefits: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.salaries + self.contributions + self.benefits
+
+
+@dataclass(frozen=True)
 class ExpenseStream:
     """The expense detail, read row by row when the sheet is written (never held in memory)."""
 
@@ -166,7 +219,13 @@ class ExpenseStream:
 
 @dataclass(frozen=True)
 class FunderReport:
-    """Everything the funder report shows, in plain values."""
+    """Everything the funder report shows, in plain values.
+
+    ``staffing_paid`` is what the grants actually paid for staff in the period (the
+    payroll expenses charged to them, as in the expense detail); ``staffing`` what the
+    staffing plan expects them to pay in the months of ``planned`` (the months of the
+    period after the report's date, None when none are left).
+    """
 
     organisation: str
     funder: str
@@ -186,6 +245,8 @@ class FunderReport:
     packages: tuple[FinancialPackage, ...] = ()
     staffing: tuple[GrantPositionCost, ...] = ()
     shows_others: bool = True
+    staffing_paid: tuple[StaffPaid, ...] = ()
+    planned: DateRange | None = None
 
     @property
     def total_amount(self) -> Decimal:
@@ -252,13 +313,14 @@ def funder_report(
     """
     funder = funder_by_name(session, scope, funder_name)
     org = session.get_one(Organisation, scope.organisation_id)
+    code = lang or check_lang(funder.language.value)
     if period is None:
         year: DateRange = funder.calendar.year_of(as_of)
-        label = year.label if isinstance(year, FiscalYear) else str(year)
+        label = year.label if isinstance(year, FiscalYear) else period_in_words(year, code)
     else:
         period_year = funder.calendar.year_of(period.start)
         whole_year = (period_year.start, period_year.end) == (period.start, period.end)
-        label = period_year.label if whole_year else f"{period.start} – {period.end}"
+        label = period_year.label if whole_year else period_in_words(period, code)
         year = period
     grants = [g for g in list_grants(session, scope, funder_id=funder.id) if g.status is not GrantStatus.DECLINED]
     if grant_reference is not None:
@@ -267,6 +329,7 @@ def funder_report(
             raise NotFound(M_UNKNOWN_GRANT, field="grant", reference=grant_reference)
     else:
         grants = [g for g in grants if g.period.overlap(year) is not None]
+    # the instalments of the period: expected in it, or received in it
     instalments = [
         InstalmentLine(
             g.reference,
@@ -279,6 +342,7 @@ def funder_report(
         )
         for g in grants
         for i in g.instalments
+        if i.expected_date in year or (i.received_date is not None and i.received_date in year)
     ]
     instalments.sort(key=lambda i: (i.expected_date, i.reference))
     dues = [
@@ -287,13 +351,14 @@ def funder_report(
         for r in g.report_dues
     ]
     dues.sort(key=lambda d: (d.due_date, d.reference))
-    code = lang or check_lang(funder.language.value)
     funder_scope = Scope(scope.organisation_id, funder.id)
     spent = charged_by_grant(session, funder_scope, year.start, year.end)
     to_date = charged_by_grant(session, funder_scope, None, year.end)
     references = [g.reference for g in grants]
     shows_others = scope.funder_id is None
     lines = _line_variances(session, scope, set(references), year, as_of, code)
+    planned = _months_to_come(year, as_of)
+    staffing = grant_staffing(session, funder_scope, planned, references) if planned is not None else []
     return FunderReport(
         organisation=org.name,
         funder=funder.name,
@@ -309,9 +374,60 @@ def funder_report(
         expenses=_expenses(session, funder_scope, grants, year, code),
         lines=lines,
         fee_caps=_fee_caps(session, funder_scope, grants, year, code),
-        packages=_packages(session, scope, grants, year),
-        staffing=tuple(grant_staffing(session, funder_scope, year, references)),
+        packages=_packages(session, scope, grants, year, org.calendar),
+        staffing=tuple(staffing),
         shows_others=shows_others,
+        staffing_paid=_staff_paid(session, funder_scope, grants, year, code),
+        planned=planned,
+    )
+
+
+def _months_to_come(period: DateRange, as_of: date) -> DateRange | None:
+    """The whole months of ``period`` after the month of ``as_of`` (None when none are left)."""
+    start = Month.of(as_of).next().start if as_of >= period.start else period.start
+    if start > period.end:
+        return None
+    return DateRange(start, period.end)
+
+
+def _staff_paid(
+    session: Session, scope: Scope, grants: list[Grant], period: DateRange, lang: Lang
+) -> tuple[StaffPaid, ...]:
+    """The payroll expenses of ``period`` charged to ``grants``: by grant and budget line
+    (a position), split into salaries, employer contributions and benefits, summed by the
+    database. These are the expense detail's payroll rows, so the two sheets agree."""
+    ids = [g.id for g in grants]
+    if not ids:
+        return ()
+    query = (
+        select(Grant.reference, BudgetLine.description, BudgetCategory.code, func.sum(ExpenseCharge.amount))
+        .select_from(ExpenseCharge)
+        .join(ExpenseCharge.expense)
+        .join(ExpenseCharge.grant)
+        .join(BudgetCategory, BudgetCategory.id == Expense.category_id)
+        .outerjoin(BudgetLine, BudgetLine.id == Expense.line_id)
+        .where(
+            scope.grants_filter(),
+            Expense.organisation_id == scope.organisation_id,
+            ExpenseCharge.grant_id.in_(ids),
+            Expense.expense_date >= period.start,
+            Expense.expense_date <= period.end,
+            BudgetCategory.code.in_(STAFF_CATEGORIES),
+        )
+        .group_by(Grant.reference, BudgetLine.description, BudgetCategory.code)
+    )
+    titles = {
+        p.title_fr: (p.title_en if lang == "en" else p.title_fr)
+        for p in session.scalars(select(Position).where(Position.organisation_id == scope.organisation_id))
+    }
+    sums: dict[tuple[str, str], dict[str, Decimal]] = {}
+    for reference, line, category, amount in session.execute(query):
+        position = titles.get(line or "", line or "")
+        parts = sums.setdefault((reference, position), dict.fromkeys(STAFF_CATEGORIES, ZERO))
+        parts[category] += amount
+    return tuple(
+        StaffPaid(grant, position, *(parts[c] for c in STAFF_CATEGORIES))
+        for (grant, position), parts in sorted(sums.items())
     )
 
 
@@ -406,12 +522,25 @@ def _fee_caps(
     return tuple(out)
 
 
-def _packages(session: Session, scope: Scope, grants: list[Grant], period: DateRange) -> tuple[FinancialPackage, ...]:
-    """The package of each project the grants support, over the period, as ``scope`` sees it."""
+def _packages(
+    session: Session, scope: Scope, grants: list[Grant], period: DateRange, calendar: FiscalCalendar
+) -> tuple[FinancialPackage, ...]:
+    """The package of each project the grants support, over the period, as ``scope`` sees it.
+
+    Every source's amount is there (as in any financial package), but only the
+    conditions of this funder's own agreements, and of the report's period: a period
+    rule names one of the organisation's fiscal years, kept when it overlaps the period.
+    """
+    mine = {g.reference for g in grants}
+    years = {y.label for y in calendar.years(period)}
     packages = []
     for name in dict.fromkeys(p.name for g in grants for p in g.projects):
         try:
-            packages.append(project_package(session, scope, name, period))
+            package = project_package(session, scope, name, period)
         except NotFound:
             continue  # a project without a budget has no package yet
+        conditions = tuple(
+            c for c in package.conditions if c.grant in mine and (c.rule != "period" or c.detail in years)
+        )
+        packages.append(replace(package, conditions=conditions))
     return tuple(packages)

@@ -4,29 +4,41 @@ A :class:`Table` writes each row as it comes (nothing is kept but running Decima
 totals), so it works in xlsxwriter's constant-memory mode and on 100,000 rows. Its
 total row holds ``SUM`` formulas whose stored values are the exact Decimal sums, and
 other formulas (a variance, a percentage) built from the totals.
+
+How it prints: a text wider than its column wraps (its row grows) instead of being
+cut by the next cell; the headers of number columns stand at the right, over the
+numbers; each number column is made wide enough for its widest figure and its total;
+the header repeats on the next pages only if the table goes on to them. Outside
+constant-memory mode the columns are also fitted to their content (a text column
+narrows to its longest value when every value fits on one line, a number column to
+its widest figure), so that the sheet prints as large as it can.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from fundtrack.i18n import msg
+from fundtrack.i18n import Lang, msg, translate
 from fundtrack.money import exact
+from fundtrack.reports import layout
 from fundtrack.reports.xlsx import (
     M_BAD_VALUE,
+    MAX_STRING,
+    NUMERIC_KINDS,
     CellKind,
     CellRange,
     CellRef,
+    DateStyle,
     Formula,
     ReportError,
     ReportSheet,
     number_value,
-    text,
 )
 
 M_TOTAL = msg("label.total")
@@ -57,6 +69,8 @@ class Column:
 
     ``total`` is ``"sum"`` (a ``SUM`` of the column), a function of the total row
     returning a :class:`Formula` (a variance, a percentage), or None (blank).
+    ``width`` (characters) is the widest a text column gets before its text wraps;
+    a number column is as wide as its widest figure needs, whatever ``width`` says.
     """
 
     key: str
@@ -113,9 +127,13 @@ class TableTotals:
 class Table:
     """Write a table at the sheet's cursor: header now, rows with :meth:`add`, then :meth:`finish`.
 
-    ``freeze`` keeps the header in view and ``repeat`` prints it on every page (one
-    table per sheet should ask for them: a sheet has one frozen pane and one set of
-    repeated rows). Column widths are set from the columns unless ``widths=False``.
+    ``freeze`` keeps the header in view; ``repeat`` prints it at the top of the next
+    pages when the table continues there (one table per sheet should ask for them: a
+    sheet has one frozen pane and one set of repeated rows). Column widths are set from
+    the columns unless ``widths=False`` (the table then uses the sheet's columns as they
+    are, widening only those whose numbers need it). ``fit`` fits the columns to their
+    content at the end (default: outside constant-memory mode, where rows can still be
+    sized again).
     """
 
     def __init__(
@@ -128,6 +146,7 @@ class Table:
         repeat: bool = False,
         widths: bool = True,
         autofilter: bool = False,
+        fit: bool | None = None,
     ) -> None:
         self.sheet = sheet
         self.columns = list(columns)
@@ -136,45 +155,73 @@ class Table:
         self._letters = {c.key: xl_rowcol_to_cell(0, first_col + i)[:-1] for i, c in enumerate(self.columns)}
         book = sheet.workbook
         formats = book.formats
+        self._fit = (not book.constant_memory if fit is None else fit) and widths
+        self._repeat = repeat
         self.header_row = sheet.next_row()
-        sheet._claim(self.header_row)
-        header_fmt = formats.get("header")
-        header_lines = 1
+        last_col = first_col + len(self.columns) - 1
+        sheet.claim_columns(self.header_row, first_col, last_col)
+        if widths:
+            for i, column in enumerate(self.columns):
+                width = column.width
+                if column.kind == "date":
+                    width = max(width, layout.widest_date(book.lang, formats.dates == "words") + 0.5)
+                sheet.set_width(first_col + i, width)
+        self._headings: list[str] = []
         for i, column in enumerate(self.columns):
             heading = column.heading if column.heading is not None else book.t(column.label)
-            sheet.ws.write_string(self.header_row, first_col + i, text(heading), header_fmt)
-            header_lines = max(header_lines, lines_needed(heading, column.width))
-            if widths:
-                sheet.ws.set_column(first_col + i, first_col + i, column.width)
-        if header_lines > 1:
-            # readers do not grow a row for wrapped text that xlsxwriter wrote: say how tall
-            sheet.ws.set_row(self.header_row, LINE_HEIGHT * header_lines)
+            heading = sheet.cell_text(self.header_row, first_col + i, heading)
+            self._headings.append(heading)
+            sheet.ws.write_string(self.header_row, first_col + i, heading, formats.get(self._header_style(i)))
+        self._size_header()
         self._wrapped = [(i, c.width) for i, c in enumerate(self.columns) if c.kind == "wrap"]
         if freeze:
             sheet.freeze(self.header_row + 1, 0)
-        if repeat:
-            sheet.repeat_header(self.header_row)
         self.first_row = self.header_row + 1
         self.rows = 0
         self._autofilter = autofilter
         self._sums: list[Decimal] = [Decimal(0) for _ in self.columns]
         self._summed = [c.total == "sum" for c in self.columns]
+        self._largest: list[Decimal] = [Decimal(0) for _ in self.columns]
+        self._negative: list[bool] = [False for _ in self.columns]
+        self._text_cols = [i for i, c in enumerate(self.columns) if c.kind in ("text", "wrap")]
+        self._number_cols = [i for i, c in enumerate(self.columns) if c.kind in NUMERIC_KINDS]
+        self._longest: dict[int, float] = dict.fromkeys(self._text_cols, 0.0)
+        self._kept: list[tuple[int, list[str]]] = []  # (row, texts) to size again when fitting
         ws = sheet.ws
         self._plan: list[tuple[int, Callable[..., Any], Any, bool, CellKind]] = []
         for i, column in enumerate(self.columns):
             fmt = formats.get(column.kind)
-            self._plan.append((first_col + i, self._writer(ws, column.kind), fmt, self._summed[i], column.kind))
+            self._plan.append((first_col + i, self._writer(sheet, column.kind), fmt, self._summed[i], column.kind))
+        self._wrap_fmt = formats.get("wrap")
+        self._rooms = {i: sheet.room(first_col + i) for i in self._text_cols}
+        self._ws = ws
+
+    def _header_style(self, i: int) -> str:
+        return "header_number" if self.columns[i].kind in NUMERIC_KINDS else "header"
+
+    def _header_room(self, i: int) -> float:
+        indent = layout.INDENT_UNITS if self._header_style(i) == "header_number" else 0.0
+        return self.sheet.room(self.first_col + i) - indent
+
+    def _size_header(self) -> None:
+        sheet = self.sheet
+        lines = 1
+        for i, heading in enumerate(self._headings):
+            lines = max(lines, layout.wrap_lines(heading, self._header_room(i), bold=True))
+        if lines > 1 or sheet.has_height(self.header_row):
+            # readers do not grow a row for wrapped text that xlsxwriter wrote: say how tall
+            sheet.set_height(self.header_row, LINE_HEIGHT * lines)
 
     @staticmethod
-    def _writer(ws: Any, kind: CellKind) -> Callable[..., Any]:
+    def _writer(sheet: ReportSheet, kind: CellKind) -> Callable[..., Any]:
         if kind in ("text", "wrap"):
-            return _string_writer(ws)
+            return _string_writer(sheet)
         if kind == "money":
-            return _money_writer(ws)
+            return _money_writer(sheet.ws)
         if kind == "date":
-            write_datetime: Callable[..., Any] = ws.write_datetime
+            write_datetime: Callable[..., Any] = sheet.ws.write_datetime
             return write_datetime
-        return _number_writer(ws)
+        return _number_writer(sheet.ws)
 
     def ref(self, key: str, row: int | None = None) -> str:
         """``E12``: column ``key`` in ``row`` (default: the row being added next)."""
@@ -187,17 +234,17 @@ class Table:
     def add(self, values: Sequence[object]) -> int:
         """Write one row (values in column order; a :class:`Formula` for computed cells).
 
-        Money values are Decimals exact to the cent; text is always written as text.
-        Returns the row written.
+        Money values are Decimals exact to the cent; text is always written as text, and
+        wraps when it is wider than its column. Returns the row written.
         """
         if len(values) != len(self._plan):
             raise ReportError(M_ROW_LENGTH, got=len(values), expected=len(self._plan))
         sheet = self.sheet
         row = sheet.row
         sheet.row = row + 1
-        sheet._claim(row)
-        ws = sheet.ws
-        sums = self._sums
+        sheet._claim(row, self.first_col + len(self._plan) - 1)
+        ws = self._ws
+        lines = 1
         for i, (col, write, fmt, summed, kind) in enumerate(self._plan):
             value = values[i]
             if value is None:
@@ -206,19 +253,50 @@ class Table:
             if type(value) is Formula:
                 ws.write_formula(row, col, "=" + value.expression, fmt, number_value(value.value))
                 value = value.value
+            elif kind in ("text", "wrap"):
+                lines = max(lines, self._add_text(i, row, col, write, fmt, value))
             else:
                 write(row, col, value, fmt)
+            if kind in NUMERIC_KINDS:
+                self._note_number(i, value)
             if summed:
-                if isinstance(value, Decimal | int) and not isinstance(value, bool):
-                    sums[i] += value
-                elif not (isinstance(value, str) and value == ""):
-                    raise ReportError(M_BAD_VALUE, value=value, kind=kind)
-        if self._wrapped:
-            lines = max(lines_needed(values[i], width) for i, width in self._wrapped)
-            if lines > 1:
-                ws.set_row(row, LINE_HEIGHT * lines)
+                self._add_to_sum(i, value, kind)
+        if lines > 1:
+            sheet.set_height(row, LINE_HEIGHT * min(lines, MAX_LINES))
+        if self._fit:
+            self._kept.append((row, [v if isinstance(v, str) else "" for v in (values[i] for i in self._text_cols)]))
         self.rows += 1
         return row
+
+    def _add_text(self, i: int, row: int, col: int, write: Callable[..., Any], fmt: Any, value: object) -> int:
+        """Write a text cell, wrapped if it is wider than its column; return its lines."""
+        shown = value if type(value) is str else str(value)
+        width = layout.text_width(shown) if len(shown) <= MAX_STRING else float("inf")
+        room = self._rooms[i]
+        lines = 1
+        if width > room:
+            lines = layout.wrap_lines(shown, room)
+            write(row, col, shown, self._wrap_fmt)
+            width = room
+        else:
+            write(row, col, shown, fmt)
+        if width > self._longest[i]:
+            self._longest[i] = width
+        return lines
+
+    def _note_number(self, i: int, value: object) -> None:
+        if isinstance(value, Decimal | int) and not isinstance(value, bool):
+            number = Decimal(value)
+            if abs(number) > self._largest[i]:
+                self._largest[i] = abs(number)
+            if number < 0:
+                self._negative[i] = True
+
+    def _add_to_sum(self, i: int, value: object, kind: CellKind) -> None:
+        if isinstance(value, Decimal | int) and not isinstance(value, bool):
+            self._sums[i] += value
+        elif not (isinstance(value, str) and value == ""):
+            raise ReportError(M_BAD_VALUE, value=value, kind=kind)
 
     def _total_cell(self, row: int, i: int, column: Column, view: TotalRow, label: str) -> None:
         sheet = self.sheet
@@ -261,57 +339,110 @@ class Table:
         result = TableTotals(sheet.name, self.header_row, self.first_row, last_row, None, dict(self.col_of))
         if self._autofilter and self.rows:
             sheet.ws.autofilter(self.header_row, self.first_col, last_row, self.first_col + len(self.columns) - 1)
-        if not total:
-            return result
-        row = sheet.next_row()
-        result.total_row = row
-        refs = {c.key: xl_rowcol_to_cell(row, self.col_of[c.key]) for c in self.columns}
-        values: dict[str, Decimal | int | str] = {}
-        for i, column in enumerate(self.columns):
-            if column.total == "sum":
-                values[column.key] = self._sums[i]
-        view = TotalRow(refs, values)
-        for column in self.columns:
-            rule = column.total
-            if rule is not None and rule != "sum":
-                values[column.key] = rule(view).value
-        for i, column in enumerate(self.columns):
-            self._total_cell(row, i, column, view, label)
-        result.values = values
-        for key, name in (names or {}).items():
-            sheet.workbook.define_name(name, result.ref(key))
+        if total:
+            row = sheet.next_row()
+            result.total_row = row
+            refs = {c.key: xl_rowcol_to_cell(row, self.col_of[c.key]) for c in self.columns}
+            values: dict[str, Decimal | int | str] = {}
+            for i, column in enumerate(self.columns):
+                if column.total == "sum":
+                    values[column.key] = self._sums[i]
+            view = TotalRow(refs, values)
+            for column in self.columns:
+                rule = column.total
+                if rule is not None and rule != "sum":
+                    values[column.key] = rule(view).value
+            for i, column in enumerate(self.columns):
+                self._total_cell(row, i, column, view, label)
+            result.values = values
+            for key, name in (names or {}).items():
+                sheet.workbook.define_name(name, result.ref(key))
+        self._size_columns()
+        end = result.total_row if result.total_row is not None else max(last_row, self.header_row)
+        sheet.table_span(self.header_row, self.header_row, end, repeat=self._repeat)
         return result
+
+    def _size_columns(self) -> None:
+        """Number columns as wide as their figures; when fitting, text columns as their text."""
+        sheet = self.sheet
+        lang = sheet.workbook.lang
+        for i in self._number_cols:
+            col = self.first_col + i
+            kind = self.columns[i].kind
+            sheet.needs_number_width(col, layout.number_width(self._largest[i], self._negative[i], kind, lang))
+        for i in self._text_cols:
+            sheet.note_text_width(self.first_col + i, self._longest[i])
+        if not self._fit:
+            for i in self._number_cols:
+                sheet.ensure_width(self.first_col + i, sheet.number_need(self.first_col + i))
+            return
+        self._fit_widths()
+
+    def _fit_widths(self) -> None:
+        """Fit the columns to their content, widen them for their headings, size the rows again."""
+        sheet = self.sheet
+        for i, column in enumerate(self.columns):
+            col = self.first_col + i
+            word = layout.longest_word(self._headings[i], bold=True)
+            if self._header_style(i) == "header_number":
+                word += layout.INDENT_UNITS
+            if column.kind in NUMERIC_KINDS:
+                target = max(sheet.number_need(col), word, sheet.text_need(col), 4.0)
+            elif column.kind in ("text", "wrap") and self._longest[i] < self._rooms[i]:
+                target = max(self._longest[i], word, sheet.text_need(col), 4.0)
+            else:
+                continue
+            sheet.set_width(col, _rounded(target, column.kind))
+        cols = range(self.first_col, self.first_col + len(self.columns))
+        others = sum(layout.stored_width(sheet.width_of(c)) for c in range(sheet.last_col + 1) if c not in cols)
+        kinds = [c.kind for c in self.columns]
+        wider = widen_for_headings([sheet.width_of(c) for c in cols], self._headings, kinds, others=others)
+        for col, width in zip(cols, wider, strict=True):
+            if width != sheet.width_of(col):
+                sheet.set_width(col, width)
+        self._size_header()
+        for row, texts in self._kept:
+            lines = max(
+                [
+                    1,
+                    *(
+                        layout.wrap_lines(t, sheet.room(self.first_col + i))
+                        for i, t in zip(self._text_cols, texts, strict=True)
+                        if t
+                    ),
+                ]
+            )
+            if lines > 1 or sheet.has_height(row):
+                sheet.set_height(row, LINE_HEIGHT * min(lines, MAX_LINES))
 
 
 LINE_HEIGHT = 15  # points: one line of the default 11-point font
+TEXT_GAP = 1.0  # units left free right of a column's longest text, so it never meets the next one
+
+
+def _rounded(width: float, kind: CellKind) -> float:
+    """A column width for content ``width`` units wide, to the quarter character."""
+    return math.ceil((width + (0.3 if kind in NUMERIC_KINDS else TEXT_GAP)) * 4) / 4
+
+
+MAX_LINES = 27  # a row is at most 409 points tall
 
 
 def lines_needed(value: object, width: float) -> int:
     """How many lines ``value`` takes when wrapped in a column ``width`` characters wide."""
     if not isinstance(value, str) or not value:
         return 1
-    per_line = max(int(width * 1.1) - 1, 1)  # the width unit is a little narrower than a character
-    lines = 0
-    for paragraph in value.split("\n"):
-        length, count = 0, 1
-        for word in paragraph.split(" "):
-            if length and length + 1 + len(word) > per_line:
-                count, length = count + 1, len(word)
-            else:
-                length += len(word) + (1 if length else 0)
-            count += (length - 1) // per_line if length > per_line else 0
-            length = length % per_line if length > per_line else length
-        lines += count
-    return min(lines, 15)
+    return min(layout.wrap_lines(value, layout.usable_width(layout.stored_width(width))), MAX_LINES)
 
 
-def _string_writer(ws: Any) -> Callable[[int, int, object, Any], Any]:
-    write_string = ws.write_string
+def _string_writer(sheet: ReportSheet) -> Callable[[int, int, object, Any], Any]:
+    write_string = sheet.ws.write_string
+    cell_text = sheet.cell_text
 
     def write(row: int, col: int, value: object, fmt: Any) -> Any:
         if type(value) is not str:
             value = str(value)
-        return write_string(row, col, value if len(value) <= 32767 else text(value), fmt)
+        return write_string(row, col, value if len(value) <= MAX_STRING else cell_text(row, col, value), fmt)
 
     return write
 
@@ -339,3 +470,68 @@ def _number_writer(ws: Any) -> Callable[[int, int, object, Any], Any]:
         return write_number(row, col, float(value), fmt)
 
     return write
+
+
+def fit_columns(
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[object]],
+    lang: Lang,
+    *,
+    dates: DateStyle = "iso",
+) -> list[Column]:
+    """``columns`` with widths fitted to ``rows``, for a table whose rows are known before it
+    is written (in constant-memory mode a table cannot size its rows again at the end).
+
+    A text column narrows to its longest value (never wider than its own ``width``, past
+    which the text wraps; never narrower than its heading's or its values' longest word);
+    a number column takes the width of its widest figure, its total included.
+    """
+    out = []
+    for i, column in enumerate(columns):
+        heading = column.heading if column.heading is not None else translate(column.label, lang)
+        word = layout.longest_word(heading, bold=True) + (layout.INDENT_UNITS if column.kind in NUMERIC_KINDS else 0.0)
+        values = [v.value if isinstance(v, Formula) else v for v in (row[i] for row in rows)]
+        if column.kind in NUMERIC_KINDS:
+            numbers = [Decimal(v) for v in values if isinstance(v, Decimal | int) and not isinstance(v, bool)]
+            largest = max((abs(v) for v in numbers), default=Decimal(0))
+            negative = any(v < 0 for v in numbers)
+            need = layout.number_width(largest, negative, column.kind, lang)
+            if column.total == "sum":
+                total = sum(numbers, Decimal(0))
+                need = max(need, layout.number_width(abs(total), total < 0, column.kind, lang, bold=True))
+            target = max(need, word, 4.0)
+        elif column.kind == "date":
+            target = max(layout.widest_date(lang, dates == "words"), word)
+        else:
+            texts = [str(v) for v in values if v is not None and v != ""]
+            longest = max((layout.text_width(t[:2000]) for t in texts), default=0.0)
+            words = max((layout.longest_word(t) for t in texts), default=0.0)
+            target = max(min(column.width, longest), words, word, 4.0)
+        out.append(replace(column, width=_rounded(target, column.kind)))
+    headings = [c.heading if c.heading is not None else translate(c.label, lang) for c in columns]
+    widths = widen_for_headings([c.width for c in out], headings, [c.kind for c in columns])
+    return [replace(c, width=w) for c, w in zip(out, widths, strict=True)]
+
+
+def widen_for_headings(
+    widths: Sequence[float], headings: Sequence[str], kinds: Sequence[CellKind], *, others: float = 0.0, lines: int = 2
+) -> list[float]:
+    """``widths`` widened, within the page's width at full size (``others`` units of it are
+    taken by the sheet's other columns), so that no heading wraps on more than ``lines``
+    lines: a table that has room does not print a tall header over narrow columns."""
+    out = list(widths)
+    budget = layout.BODY_WIDTH_PT / layout.UNIT_PT - others - 0.5
+
+    def needed(i: int) -> int:
+        indent = layout.INDENT_UNITS if kinds[i] in NUMERIC_KINDS else 0.0
+        room = layout.usable_width(layout.stored_width(out[i])) - indent
+        return layout.wrap_lines(headings[i], room, bold=True)
+
+    for _ in range(400):
+        if sum(layout.stored_width(w) for w in out) + 0.5 > budget:
+            break
+        worst = max(range(len(out)), key=needed, default=None)
+        if worst is None or needed(worst) <= lines:
+            break
+        out[worst] += 0.5
+    return out

@@ -12,12 +12,14 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 import fundtrack.models  # noqa: F401  (registers every table)
-from fundtrack.db import make_engine, session_factory
+from fundtrack.db import make_engine, session_factory, unit_of_work
 from fundtrack.models.base import Base
 from fundtrack.queries.scope import Scope
+from fundtrack.reports.printcheck import find_pdftotext
 from fundtrack.reports.recalc import find_soffice
 from fundtrack.services import interchange
-from tests.conftest import the_scope
+from fundtrack.services.expense_import import import_csv
+from tests.conftest import the_organisation, the_scope, treasurer
 
 REQUIRE_ENV = "FUNDTRACK_REQUIRE_LIBREOFFICE"
 SKIP_MESSAGE = (
@@ -41,6 +43,17 @@ def soffice() -> str:
     return libreoffice_or_skip()
 
 
+@pytest.fixture(scope="session")
+def pdftotext() -> str:
+    """pdftotext's path (poppler-utils), to read printed pages; required where LibreOffice is."""
+    exe = find_pdftotext()
+    if exe is None:
+        if os.environ.get(REQUIRE_ENV) == "1":
+            pytest.fail(f"{REQUIRE_ENV}=1 but pdftotext (poppler-utils) is not on PATH")
+        pytest.skip("pdftotext (poppler-utils) is not installed: printed pages were not read")
+    return exe
+
+
 def load(path: Path, *, values: bool = False) -> Any:
     """The workbook read back by openpyxl: formulas, or (``values=True``) stored values."""
     from openpyxl import load_workbook
@@ -49,7 +62,36 @@ def load(path: Path, *, values: bool = False) -> Any:
 
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "parc-extension.yaml"
+EXPENSES = EXAMPLE.parent / "expenses-2026-2027.csv"
 TODAY = date(2026, 11, 25)
+
+
+def load_example(factory: sessionmaker[Session], *, expenses: bool = True) -> None:
+    """The Parc-Extension example, and this year's expenses as the README imports them."""
+    with unit_of_work(factory) as session:
+        interchange.load_document(session, interchange.read_file(EXAMPLE))
+    if expenses:
+        with unit_of_work(factory) as session:
+            acting = treasurer(session, the_organisation(session).id)
+            import_csv(session, acting, EXPENSES.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def parc_extension(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """The example with the 2026-2027 expenses imported, on SQLite and on PostgreSQL."""
+    load_example(factory)
+    return factory
+
+
+@pytest.fixture(scope="session")
+def parc_extension_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file holding the example and the 2026-2027 expenses (for the commands)."""
+    path = tmp_path_factory.mktemp("parc-extension") / "parc-extension.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine)
+    load_example(session_factory(engine))
+    engine.dispose()
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -106,8 +106,12 @@ def test_packages_and_gap_match_the_services(tmp_path: Path, table_db: tuple[Pat
         for r in range(cost_row + 2, cost_row + 2 + len(package.sources))
     }
     assert sources == {s.label: s.amount for s in package.sources}
+    # what the package leaves to cover has its own label (the gap sheet's gap is another figure)
     gap_row = find(
-        packages, "Manque si seul l'argent confirmé vient" if lang == "fr" else "Gap if only confirmed money comes"
+        packages,
+        "Reste à couvrir, argent confirmé seulement (toutes les sources, sur la période)"
+        if lang == "fr"
+        else "Left to cover, confirmed money only (every source, over the period)",
     )
     assert dec(packages.cell(gap_row, 2).value) == package.gap_confirmed == Decimal("10400.00")
     holds = "respectée" if lang == "fr" else "holds"

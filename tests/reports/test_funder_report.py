@@ -68,39 +68,40 @@ def test_centraide_report_summary_matches_the_ledger(
     assert summary["B3"].value == CENTRAIDE
     assert summary["B4"].value == "2026-2027"
     reference = "Référence" if lang == "fr" else "Reference"
-    grant_rows, due_rows = tables(summary, reference)
+    grant_rows, money_rows, due_rows = tables(summary, reference)
     *grants, total = grant_rows
     assert [g[0] for g in grants] == ["PIC-2025-2028"]
     pic = grants[0]
     years = grant_years(example, org_scope, "PIC-2025-2028")
     assert dec(pic[5]) == years.amount == Decimal("450000.00")
     assert dec(pic[6]) == years.funder_years[report.period] == Decimal("150000.00")
-    assert dec(pic[7]) == Decimal("225000.00")  # six instalments received by 2027-03-31
-    assert dec(pic[8]) == Decimal("225000.00")
     assert pic[2] == ("confirmée" if lang == "fr" else "confirmed")
-    assert [dec(v) for v in total[5:9]] == [
-        report.total_amount,
-        report.total_in_period,
-        report.total_received,
-        Decimal("225000.00"),
-    ]
+    assert [dec(v) for v in total[5:7]] == [report.total_amount, report.total_in_period]
+    # what was received and is still to receive, in the table below the grants
+    (received, money_total) = money_rows
+    assert received[0] == "PIC-2025-2028"
+    assert dec(received[1]) == Decimal("225000.00")  # six instalments received by 2027-03-31
+    assert dec(received[2]) == Decimal("225000.00")
+    assert [dec(v) for v in money_total[1:3]] == [report.total_received, Decimal("225000.00")]
 
     names = funder_names(lang)
     defined = {n: formulas.defined_names[n].attr_text for n in formulas.defined_names}
     assert set(names.values()) <= set(defined)
     assert "Total_ententes" in defined if lang == "fr" else "Total_grants" in defined
 
+    # the instalments of the report's period only: four of the twelve, 150,000 $ of 450,000 $
     instalments = values["Versements" if lang == "fr" else "Instalments"]
     (inst_rows,) = tables(instalments, reference)
     *lines, inst_total = inst_rows
-    assert len(lines) == 12 == len(report.instalments)
-    assert sum(dec(r[2]) for r in lines) == dec(inst_total[2]) == Decimal("450000.00")
+    assert len(lines) == 4 == len(report.instalments)
+    assert sum(dec(r[2]) for r in lines) == dec(inst_total[2]) == Decimal("150000.00")
     assert dec(inst_total[4]) == sum(
         (i.received_amount for i in report.instalments if i.received_amount is not None), Decimal(0)
     )
     states = {r[6] for r in lines}
     assert states == ({"reçu", "en retard", "à venir"} if lang == "fr" else {"received", "late", "to come"})
-    assert lines[0][1].date() == date(2025, 4, 15) and lines[0][3].date() == date(2025, 4, 22)
+    assert lines[0][1].date() == date(2026, 4, 15) and lines[0][3].date() == date(2026, 4, 21)
+    assert all(report.period.start <= r[1].date() <= report.period.end for r in lines)
     assert [r[1] for r in due_rows] == [d.title for d in report.report_dues]
 
 
@@ -118,7 +119,7 @@ def test_a_funder_report_defaults_to_the_funders_language_and_fiscal_year(
     write_funder_report(report, path)
     ws = load(path, values=True).worksheets[0]
     assert ws.title == "Summary"
-    _, dues = tables(ws, "Reference")
+    _, _, dues = tables(ws, "Reference")
     assert [(r[1], r[2]) for r in dues] == [("Interim report", "to come"), ("Final report", "to come")]
 
 
@@ -126,7 +127,7 @@ def test_one_grant_over_any_period(example: Session, org_scope: Scope) -> None:
     period = DateRange(date(2026, 1, 1), date(2026, 6, 30))
     report = funder_report(example, org_scope, BOROUGH, as_of=TODAY, grant_reference="ARR-VSP-2026", period=period)
     assert [g.reference for g in report.grants] == ["ARR-VSP-2026"]
-    assert report.period_label == "2026-01-01 – 2026-06-30"
+    assert report.period_label == "du 1er janvier 2026 au 30 juin 2026"  # the borough reads French
     # 181 days of 365 of 25,000 $, spread by days
     assert report.grants[0].in_period == Decimal("12397.26")
     assert report.grants[0].received == Decimal("15000.00")
@@ -157,7 +158,8 @@ def hostile_example(path: Path) -> Path:
             grant["funder"] = evil
             grant["title"] = "+1 -1 @SUM(A1)"
             grant["report_dues"][0]["title"] = "@SUM(A1:A9)"
-            grant["instalments"][0]["note"] = "-2+3"
+            for instalment in grant["instalments"]:
+                instalment["note"] = "-2+3"
     engine = make_engine(f"sqlite:///{path}")
     Base.metadata.create_all(engine)
     with session_factory(engine)() as session, session.begin():
@@ -252,7 +254,7 @@ def test_the_expense_detail_streams_and_totals_what_was_charged(
     write_funder_report(report, path, progress=ticks.append)
     sections = len(report.lines) + len(report.packages) + len(report.fee_caps) + len(report.staffing)
     assert len(read) == 2500
-    assert sum(ticks) == len(report.grants) + len(report.report_dues) + sections + 12 + 2500
+    assert sum(ticks) == len(report.grants) + len(report.report_dues) + sections + len(report.instalments) + 2500
     book = load(path, values=True)
     ws = book["Dépenses"]
     assert ws.freeze_panes == "A4"

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from fundtrack.db import make_engine, session_factory
 from fundtrack.i18n import Lang
 from fundtrack.models.base import Base
-from fundtrack.periods import FiscalCalendar
+from fundtrack.periods import DateRange, FiscalCalendar
 from fundtrack.queries.charges import list_expenses
 from fundtrack.queries.lookups import funder_by_name
 from fundtrack.queries.scope import Scope
@@ -73,18 +73,24 @@ def test_budget_vs_actual_by_line_is_the_services_own(tmp_path: Path, table_sess
 
     mine = budget_vs_actual(table_session, centraide, YEAR, "line", AS_OF, lang=lang)
     whole = {r.key: r.budget for r in budget_vs_actual(table_session, org, YEAR, "line", AS_OF, lang=lang).rows}
-    *rows, total = body(book[SHEETS[lang][1]], "Ligne budgétaire" if lang == "fr" else "Budget line")
+    # budget vs actual by line, then each line's sources in a table of its own below it
+    by_line, sources = tables(book[SHEETS[lang][1]], "Ligne budgétaire" if lang == "fr" else "Budget line")
+    *rows, total = by_line
     assert [r[0] for r in rows] == [r.key for r in mine.rows]
     for got, want in zip(rows, mine.rows, strict=True):
         assert [dec(v) for v in got[2:5]] == [want.budget, want.actual, want.variance]
         assert Decimal(str(got[5])).quantize(Decimal("0.0001")) == want.variance_rate
         assert dec(got[6]) == want.forecast
-        assert dec(got[7]) == whole[want.key]
     assert [dec(v) for v in total[2:5]] == [mine.total.budget, mine.total.actual, mine.total.variance]
     assert dec(total[6]) == mine.total.forecast
+    *line_sources, _ = sources
+    assert [r[0] for r in line_sources] == [r.key for r in mine.rows]
+    for got, want in zip(line_sources, mine.rows, strict=True):
+        assert dec(got[1]) == whole[want.key]
+        assert dec(got[2]) == want.budget
     # translation: 4,000 $ from Centraide, 6,000 $ from the borough, 2,000 $ left to own funds
-    translation = next(r for r in rows if "Interprètes" in r[0])
-    assert [dec(v) for v in translation[9:12]] == [Decimal("6000.00"), Decimal("0.00"), Decimal("2000.00")]
+    translation = next(r for r in line_sources if "Interprètes" in r[0])
+    assert [dec(v) for v in translation[4:7]] == [Decimal("6000.00"), Decimal("0.00"), Decimal("2000.00")]
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
@@ -100,10 +106,10 @@ def test_spent_balance_packages_and_expense_detail(tmp_path: Path, table_session
     expenses = list_expenses(table_session, centraide, YEAR)
     charged = [(e, c) for e in expenses for c in e.charges if c.grant.reference == "PIC"]
     spent = sum((c.amount for _, c in charged), Decimal(0))
-    pic, total = tables(book[names[0]], reference)[0]
+    pic, total = tables(book[names[0]], reference)[1]  # received and spent, below the grants
     assert pic[0] == "PIC"
-    assert [dec(v) for v in pic[9:12]] == [spent, spent, Decimal("100000.00") - spent]
-    assert dec(total[11]) == Decimal("100000.00") - spent
+    assert [dec(v) for v in pic[3:6]] == [spent, spent, Decimal("100000.00") - spent]
+    assert dec(total[5]) == Decimal("100000.00") - spent
 
     package = project_package(table_session, org, OPS, YEAR)
     ws = book[names[2]]
@@ -162,17 +168,30 @@ def test_a_funders_login_report_shows_nothing_of_the_other_funders(tmp_path: Pat
     assert str(book.properties.title).endswith("Centraide")
 
 
-def test_the_staffing_the_grant_pays_for(tmp_path: Path, example: Session, org_scope: Scope) -> None:
+def test_the_staffing_the_grant_is_planned_to_pay_in_the_months_to_come(
+    tmp_path: Path, example: Session, org_scope: Scope
+) -> None:
     report = funder_report(example, org_scope, CENTRAIDE, as_of=TODAY, lang="en")
-    want = grant_staffing(example, org_scope, report.period, ["PIC-2025-2028"])
+    # the plan's share is shown for the months after the report's date only, as planned
+    to_come = DateRange(date(2026, 12, 1), report.period.end)
+    assert report.planned == to_come
+    want = grant_staffing(example, org_scope, to_come, ["PIC-2025-2028"])
     assert want and list(report.staffing) == want
     path = tmp_path / "staffing.xlsx"
     write_funder_report(report, path)
-    *rows, total = body(load(path, values=True)["Staffing funded"], "Reference")
-    assert [(r[0], r[1], r[4]) for r in rows] == [(s.grant, s.title_en, s.months) for s in want]
+    ws = load(path, values=True)["Staffing funded"]
+    paid, planned = tables(ws, "Reference")
+    (paid_total,) = paid  # in the example, no payroll is charged to it in 2026-2027 yet
+    assert paid_total[0] == "Total" and [dec(v) for v in paid_total[2:6]] == [Decimal("0.00")] * 4
+    *rows, total = planned
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
+        (s.grant, s.title_en, "December 2026 to March 2027", s.months) for s in want
+    ]
     for got, s in zip(rows, want, strict=True):
-        assert [dec(v) for v in got[5:9]] == [s.earnings, s.contributions, s.benefits, s.total]
-    assert dec(total[8]) == sum((s.total for s in want), Decimal(0))
+        assert [dec(v) for v in got[4:8]] == [s.earnings, s.contributions, s.benefits, s.total]
+    assert dec(total[7]) == sum((s.total for s in want), Decimal(0))
+    labels = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "Planned in the staffing plan for the months to come, December 2026 to March 2027" in labels
 
 
 @pytest.mark.libreoffice

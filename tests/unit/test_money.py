@@ -18,6 +18,8 @@ from fundtrack.money import (
     format_plain,
     from_cents,
     parse_money,
+    parse_percent,
+    percent_input,
     percent_of,
     round_half_up,
     to_money,
@@ -343,3 +345,24 @@ def test_equal_weights_give_the_extra_cents_to_the_first_parts(total: Decimal, n
     parts = allocate(total, [1] * n)
     assert parts == sorted(parts, reverse=True)
     assert max(parts) - min(parts) <= Decimal("0.01")
+
+
+@pytest.mark.parametrize(
+    ("typed", "rate"),
+    [("15", "0.15"), ("15,5", "0.155"), ("15.5 %", "0.155"), ("0,25\u00a0%", "0.0025"), ("-2", "-0.02")],
+)
+def test_a_percentage_is_read_as_the_exact_fraction_it_is(typed: str, rate: str) -> None:
+    assert parse_percent(typed) == Decimal(rate)
+
+
+@pytest.mark.parametrize("typed", ["1e2", "quinze", "1,5,5", "1.5,5", ""])
+def test_a_percentage_that_is_not_a_number_is_refused_naming_its_field(typed: str) -> None:
+    with pytest.raises(InputError) as refused:
+        parse_percent(typed, "vacation_rate")
+    assert refused.value.field == "vacation_rate"
+
+
+@given(st.decimals(min_value=-100, max_value=100, places=4))
+def test_a_percentage_typed_back_reads_as_the_same_rate(rate: Decimal) -> None:
+    for lang in ("fr", "en"):
+        assert parse_percent(percent_input(rate, lang)) == rate
