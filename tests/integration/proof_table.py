@@ -33,7 +33,7 @@ CENTRAIDE = "Centraide du Grand Montréal"
 CITY = "Ville de Montréal"
 FOUNDATION = "Fondation du Grand Montréal"
 
-# 25 000 $ over the Table's year 2025-2026, unrestricted, for its operations
+# 25 000 $ over the Table's year 2025-2026, unrestricted, for its operations and its events
 SMALL = "ARR-2025-2026"
 # 300 000 $ over two years with a schedule and four instalments, two of them received
 PIC = "PIC-2025-2027"
@@ -51,7 +51,7 @@ def grant_data(reference: str) -> dict[str, Any]:
             "amount": "25000.00",
             "start_date": "2025-04-01",
             "end_date": "2026-03-31",
-            "projects": [OPS],
+            "projects": [OPS, EVENTS],
             "instalments": [
                 {"expected_date": "2025-05-01", "amount": "12500.00"},
                 {"expected_date": "2025-11-01", "amount": "12500.00"},
@@ -154,7 +154,8 @@ def budget(name: str, kind: str, current: bool = False, project: str = OPS, scal
 
 
 def an_expense(amount: str, grant: str | None = SMALL, day: date = date(2025, 9, 15), **extra: Any) -> NewExpense:
-    """An expense without sales tax (a salary, a fee), its whole net cost charged to ``grant``."""
+    """An expense without sales tax (unless ``gst`` or ``qst`` is given), its whole net cost
+    charged to ``grant`` (None: charged automatically)."""
     charges = (NewCharge(grant, D(amount)),) if grant else ()
     return NewExpense(
         date=day,
@@ -162,8 +163,8 @@ def an_expense(amount: str, grant: str | None = SMALL, day: date = date(2025, 9,
         project=extra.pop("project", OPS),
         category=extra.pop("category", "translation"),
         pre_tax=D(amount),
-        gst=D(0),
-        qst=D(0),
+        gst=extra.pop("gst", D(0)),
+        qst=extra.pop("qst", D(0)),
         charges=charges,
         **extra,
     )
