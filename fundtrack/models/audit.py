@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DDL, JSON, ForeignKey, Index, String, event, insert, inspect, select
-from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column
+from sqlalchemy.orm import Mapped, Mapper, Session, UOWTransaction, mapped_column, object_session
 from sqlalchemy.orm.base import NO_VALUE
 from sqlalchemy.orm.state import InstanceState
 
@@ -52,6 +52,7 @@ from fundtrack.plain import plain
 
 SYSTEM = "system"
 ACTING_KEY = "fundtrack.acting"  # where the services' acting context sits in session.info
+DELETED_KEY = "fundtrack.audit.deleted"  # rows deleted during the flush under way
 
 
 class AuditLog(Base):
@@ -321,14 +322,28 @@ def _entries(session: Session) -> list[dict[str, Any]]:
             before, after = _changes(obj)
             if before or after:
                 add(obj, "update", before, after)
-    for obj in session.deleted:
+    # session.deleted holds the rows deleted by name; rows deleted as orphans or by cascade
+    # (an instalment dropped from its grant) are known only once the flush deletes them
+    deleted = dict.fromkeys([*session.deleted, *session.info.pop(DELETED_KEY, [])])
+    for obj in deleted:
         if type(obj) in ENTITIES:
             add(obj, "delete", {**_columns(obj), **_collections(obj, "before")}, None)
     return rows
 
 
+def _note_deleted(_mapper: Mapper[Any], _connection: object, target: Any) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info.setdefault(DELETED_KEY, []).append(target)
+
+
+for _model in ENTITIES:
+    event.listen(_model, "after_delete", _note_deleted)
+
+
 @event.listens_for(Session, "before_flush")
 def _refuse_audit_edits(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    session.info.pop(DELETED_KEY, None)  # left by a flush that failed
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, AuditLog) and (obj in session.deleted or session.is_modified(obj)):
             raise AuditLogIsAppendOnly(APPEND_ONLY_MESSAGE)
