@@ -52,7 +52,7 @@ def budget_of(session: Session, acting: Acting, project: Project, create: bool =
     return budget
 
 
-def _require_version_write(session: Session, acting: Acting, kind: VersionKind, current: bool) -> None:
+def require_version_write(session: Session, acting: Acting, kind: VersionKind, current: bool) -> None:
     """A draft (a scenario version, not current) is the coordinator's too; the rest is money."""
     draft = kind is VersionKind.SCENARIO and not current
     acting.require(session, Action.DRAFT_BUDGET if draft else Action.MONEY)
@@ -61,7 +61,7 @@ def _require_version_write(session: Session, acting: Acting, kind: VersionKind, 
 def create_version(session: Session, acting: Acting, cmd: NewVersion) -> BudgetVersion:
     """Create a budget version with its lines (category, description, amount per fiscal year)."""
     kind = VersionKind(cmd.kind)
-    _require_version_write(session, acting, kind, cmd.current)
+    require_version_write(session, acting, kind, cmd.current)
     project = project_by_name(session, acting.scope, cmd.project)
     budget = budget_of(session, acting, project, create=True)
     if any(v.name == cmd.name for v in budget.versions):
@@ -146,7 +146,7 @@ def copy_version(
     With ``with_allocations`` the source's net allocations are copied unscaled (the
     funding does not grow with the budget); they are checked like new ones.
     """
-    _require_version_write(session, acting, kind, current)
+    require_version_write(session, acting, kind, current)
     origin = version_of(session, acting.scope, project_name, source)
     budget = origin.budget
     if any(v.name == name for v in budget.versions):
