@@ -2,10 +2,11 @@
 
 No service writes an entry itself: a listener on every session's flush (registered when
 the models are imported) records each row created, changed or deleted — who (the acting
-context bound to the session, else ``system``), when, what (entity, id, a label), and
-the values before and after (only the fields that changed; nothing for a change that
-changes nothing). The log is append-only: the application refuses to change or delete
-an entry, and a trigger refuses it in the database, on SQLite and PostgreSQL alike.
+context bound to the session, else the person named by :func:`acting_person`, else
+``system``), when, what (entity, id, a label), and the values before and after (only the
+fields that changed; nothing for a change that changes nothing). The log is append-only:
+the application refuses to change or delete an entry (one by one or in bulk), and a
+trigger refuses it in the database, on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DDL, JSON, ForeignKey, Index, String, event, insert, inspect, select
-from sqlalchemy.orm import Mapped, Mapper, Session, UOWTransaction, mapped_column, object_session
+from sqlalchemy.orm import Mapped, Mapper, ORMExecuteState, Session, UOWTransaction, mapped_column, object_session
 from sqlalchemy.orm.base import NO_VALUE
 from sqlalchemy.orm.state import InstanceState
 
@@ -53,6 +54,7 @@ from fundtrack.plain import plain
 SYSTEM = "system"
 ACTING_KEY = "fundtrack.acting"  # where the services' acting context sits in session.info
 DELETED_KEY = "fundtrack.audit.deleted"  # rows deleted during the flush under way
+ACTOR_KEY = "fundtrack.audit.actor"  # who acts, before there is an acting context
 
 
 class AuditLog(Base):
@@ -288,10 +290,22 @@ def _action(obj: Any, kind: str, before: dict[str, Any] | None) -> str:
     return kind
 
 
-def _entries(session: Session) -> list[dict[str, Any]]:
+def acting_person(session: Session, actor: str, role: str | None) -> None:
+    """Name who writes in ``session`` before an acting context can be bound to it (the
+    organisation being created has no id yet): its own entries name them too."""
+    session.info[ACTOR_KEY] = (actor, role)
+
+
+def _who(session: Session) -> tuple[str, object]:
     acting = session.info.get(ACTING_KEY)
-    actor = str(getattr(acting, "actor", SYSTEM)) if acting is not None else SYSTEM
-    role = getattr(acting, "role", None)
+    if acting is not None:
+        return str(getattr(acting, "actor", SYSTEM)), getattr(acting, "role", None)
+    actor, role = session.info.get(ACTOR_KEY, (SYSTEM, None))
+    return str(actor), role
+
+
+def _entries(session: Session) -> list[dict[str, Any]]:
+    actor, role = _who(session)
     now = datetime.now(UTC)
     rows: list[dict[str, Any]] = []
 
@@ -347,6 +361,12 @@ def _refuse_audit_edits(session: Session, _flush: UOWTransaction, _instances: ob
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, AuditLog) and (obj in session.deleted or session.is_modified(obj)):
             raise AuditLogIsAppendOnly(APPEND_ONLY_MESSAGE)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_audit_edits(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete) and any(m.class_ is AuditLog for m in state.all_mappers):
+        raise AuditLogIsAppendOnly(APPEND_ONLY_MESSAGE)
 
 
 @event.listens_for(Session, "after_flush")
