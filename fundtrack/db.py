@@ -48,10 +48,13 @@ M_DISK_FULL = msg("db.disk_full")
 M_NOT_A_DATABASE = msg("db.not_a_database")
 M_UNREACHABLE = msg("db.unreachable")
 M_STALE = msg("db.stale")
+M_APPEND_ONLY = msg("db.append_only")
+APPEND_ONLY = "append-only"  # in the refusal of the audit log's triggers (fundtrack.models.audit)
 
 
 class DatabaseProblem(FundtrackError):
-    """The database refused or failed (busy, read-only, full, not a database, out of reach)."""
+    """The database refused or failed (busy, read-only, full, not a database, out of reach),
+    or refused to change the append-only audit log."""
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -172,6 +175,8 @@ def database_problem(exc: BaseException) -> DatabaseProblem:
         return DatabaseProblem(M_DISK_FULL)
     if "not a database" in lowered or "malformed" in lowered:
         return DatabaseProblem(M_NOT_A_DATABASE)
+    if APPEND_ONLY in lowered:
+        return DatabaseProblem(M_APPEND_ONLY)
     return DatabaseProblem(M_UNREACHABLE, detail=text[:200])
 
 
