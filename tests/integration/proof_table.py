@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fundtrack.db import unit_of_work
 from fundtrack.models import Allocation, Expense, ExpenseCharge, Grant, Instalment
 from fundtrack.queries.lookups import grant_by_reference
-from fundtrack.schemas.budgets import NewCharge, NewExpense, VersionSchema
+from fundtrack.schemas.budgets import NewAllocation, NewCharge, NewExpense, VersionSchema, YearAmount
 from fundtrack.schemas.interchange import NewOrganisation
 from fundtrack.schemas.ledger import FunderSchema, GrantSchema, ProjectSchema, Receipt
 from fundtrack.services.budgets import create_version
@@ -151,6 +151,11 @@ def budget(name: str, kind: str, current: bool = False, project: str = OPS, scal
             for category, description, amount in lines
         ],
     }
+
+
+def allocation(grant: str, category: str, amount: str, project: str = OPS, version: str | None = None) -> NewAllocation:
+    """Part of ``grant`` to the line of ``category`` of ``project``'s budget, for 2025-2026."""
+    return NewAllocation(grant, project, category, (YearAmount("2025-2026", D(amount)),), version=version)
 
 
 def an_expense(amount: str, grant: str | None = SMALL, day: date = date(2025, 9, 15), **extra: Any) -> NewExpense:

@@ -18,7 +18,7 @@ from fundtrack.errors import InputError, StaleRecord, ValidationFailed
 from fundtrack.models import Allocation, AuditLog, Expense, Funder, Grant, Organisation, Project
 from fundtrack.queries.ledger import receivables
 from fundtrack.queries.lookups import grant_by_reference, version_of
-from fundtrack.schemas.budgets import NewAllocation, VersionSchema, YearAmount
+from fundtrack.schemas.budgets import VersionSchema
 from fundtrack.schemas.ledger import Receipt
 from fundtrack.schemas.staffing import RatesChange
 from fundtrack.services import interchange
@@ -42,6 +42,7 @@ from .proof_table import (
     SMALL,
     SMALL_GIFT,
     allocated_to,
+    allocation,
     an_expense,
     budget,
     charge,
@@ -53,10 +54,6 @@ from .proof_table import (
 )
 
 D = Decimal
-
-
-def allocation(grant: str, category: str, amount: str, project: str = OPS, version: str | None = None) -> NewAllocation:
-    return NewAllocation(grant, project, category, (YearAmount("2025-2026", D(amount)),), version=version)
 
 
 @pytest.fixture
