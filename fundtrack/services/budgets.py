@@ -41,7 +41,7 @@ M_DUPLICATE_LINE = msg("budget.duplicate_line")
 M_DUPLICATE_YEAR = msg("budget.duplicate_year")
 
 
-def budget_of(session: Session, acting: Acting, project: Project, create: bool = False) -> Budget:
+def _budget_of(session: Session, acting: Acting, project: Project, create: bool = False) -> Budget:
     budget = session.scalar(select(Budget).where(Budget.project_id == project.id))
     if budget is None:
         if not create:
@@ -63,7 +63,7 @@ def create_version(session: Session, acting: Acting, cmd: NewVersion) -> BudgetV
     kind = VersionKind(cmd.kind)
     require_version_write(session, acting, kind, cmd.current)
     project = project_by_name(session, acting.scope, cmd.project)
-    budget = budget_of(session, acting, project, create=True)
+    budget = _budget_of(session, acting, project, create=True)
     if any(v.name == cmd.name for v in budget.versions):
         raise InputError(M_DUPLICATE_VERSION, field="name", name=cmd.name, project=project.name)
     parent = version_of(session, acting.scope, project.name, cmd.parent) if cmd.parent else None
@@ -147,6 +147,8 @@ def copy_version(
     funding does not grow with the budget); they are checked like new ones.
     """
     require_version_write(session, acting, kind, current)
+    if with_allocations:  # allocations are money, whatever the version
+        acting.require(session, Action.MONEY)
     origin = version_of(session, acting.scope, project_name, source)
     budget = origin.budget
     if any(v.name == name for v in budget.versions):
@@ -169,7 +171,6 @@ def copy_version(
         line_map[line.id] = new
     session.flush()
     if with_allocations:
-        acting.require(session, Action.MONEY)
         for a in net_allocations(session, version_ids=[origin.id]):
             grant = session.get_one(Grant, a.grant_id)
             write_allocation(session, acting, grant, line_map[a.line_id], a.period, a.amount)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from fundtrack.errors import NotFound, RuleViolation
 from fundtrack.queries.lookups import lock_grants
+from fundtrack.roles import Action
 from fundtrack.services.context import Acting
 
 
@@ -65,7 +66,9 @@ def reverse(
     grants: Callable[[R], Iterable[int]],
 ) -> R:
     """Add the reversal ``negated(original)`` of entry ``entry_id`` and return it; the
-    grants ``grants(original)`` names are locked first."""
+    grants ``grants(original)`` names are locked first. A correction is money: the
+    treasurer's (:class:`~fundtrack.services.context.NotAllowed` for anyone else)."""
+    acting.require(session, Action.MONEY)
     original = entry_by_id(session, acting, model, entry_id, texts, lock=True)
     if original.reverses_id is not None:
         raise RuleViolation(texts.reversal_of_reversal, field=texts.field, id=entry_id)

@@ -38,6 +38,7 @@ from fundtrack.periods import DateRange, FiscalYear, Month, spread_by_days
 from fundtrack.queries.lookups import category_by_code
 from fundtrack.queries.scope import Scope
 from fundtrack.queries.staffing import StaffingPlan, scenario_by_name, staffing_plan
+from fundtrack.roles import Action
 from fundtrack.services.budgets import copy_version, require_version_write
 from fundtrack.services.context import Acting
 from fundtrack.services.payroll_rates import rate_book
@@ -233,11 +234,11 @@ def budget_lines_from_run(session: Session, acting: Acting, run: StaffingRun, ve
     they would vanish with the lines, unrecorded.
     """
     scope = acting.scope
-    org = organisation_only(session, scope)
     version = session.get(BudgetVersion, version_id)
-    if version is None or version.budget.organisation_id != org.id:
+    if version is None or version.budget.organisation_id != acting.organisation_id:
         raise NotFound(M_UNKNOWN_VERSION, field="version", id=version_id)
     require_version_write(session, acting, version.kind, version.current)
+    org = organisation_only(session, scope)
     lang = org.language.value
     categories = {code: category_by_code(session, scope, code, "category") for code, _ in BUDGET_CATEGORIES}
     generated = {c.id for c in categories.values()}
@@ -337,6 +338,7 @@ def budget_version_from_scenario(
     """
     from fundtrack.models.budgets import VersionKind
 
+    acting.require(session, Action.DRAFT_BUDGET)  # a scenario version, never current
     scope = acting.scope
     organisation_only(session, scope)
     run = simulate_scenario(session, scope, scenario, rng=rng)
