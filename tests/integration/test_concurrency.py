@@ -122,6 +122,34 @@ def test_four_sessions_charging_at_once_charge_no_more_than_the_grant(
     assert D("18806.89") <= charged <= D("25000.00")
 
 
+def test_a_write_locks_what_it_checks_before_it_reads_it(
+    factory: sessionmaker[Session], engine: Engine, org_id: int
+) -> None:
+    """On SQLite a reader's transaction stays deferred (readers never wait) and a writer's
+    begins with ``BEGIN IMMEDIATE``, before anything is read; on PostgreSQL the grant's row
+    is locked (``FOR UPDATE``) before what is charged to it is summed."""
+    seen: list[str] = []
+
+    def log(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(" ".join(statement.split()).upper())
+
+    event.listen(engine, "before_cursor_execute", log)
+    try:
+        with factory() as session, session.begin():
+            grant_named(session, SMALL)
+        reading = list(seen)
+        seen.clear()
+        charge(factory, org_id, "100.00")
+    finally:
+        event.remove(engine, "before_cursor_execute", log)
+    if engine.dialect.name == "sqlite":
+        assert reading[0] == "BEGIN" and seen[0] == "BEGIN IMMEDIATE"
+    else:
+        locked = next(i for i, s in enumerate(seen) if s.startswith("SELECT") and "FOR UPDATE" in s)
+        summed = next(i for i, s in enumerate(seen) if "SUM(EXPENSE_CHARGES.AMOUNT)" in s)
+        assert locked < summed < next(i for i, s in enumerate(seen) if s.startswith("INSERT INTO EXPENSES"))
+
+
 @pytest.mark.parametrize("first", ["lowering", "charging"])
 def test_lowering_a_grant_while_another_charges_it_never_leaves_it_overspent(
     factory: sessionmaker[Session], engine: Engine, org_id: int, first: str
