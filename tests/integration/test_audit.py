@@ -129,6 +129,7 @@ def a_year_of_work(factory: sessionmaker[Session], org_id: int) -> None:
     lea(lambda s, a: change_grant(s, a, PIC, title="Projet impact collectif (PIC)"))
     lea(lambda s, a: change_grant(s, a, SMALL_GIFT, eligible_categories=("translation", "room_rental")))
     lea(lambda s, a: change_grant(s, a, CITY_GRANT, instalments=CITY_IN_TWO))
+    lea(lambda s, a: change_grant(s, a, SMALL_GIFT, funder="Arrondissement VSP"))
     lea(lambda s, a: receive(s, a, SMALL, date(2025, 5, 1), date(2025, 5, 9), D("0.01")))
     lea(lambda s, a: receive(s, a, SMALL, date(2025, 5, 1), date(2025, 5, 20), D("12499.99")))
     lea(lambda s, a: add_category(s, a, NewCategory("mobilisation", "Mobilisation citoyenne", "Citizen mobilisation")))
