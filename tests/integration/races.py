@@ -2,10 +2,10 @@
 
 A race is made to happen, never hoped for. Either one session does its write and keeps
 its transaction open until the others are *contended* — each of them blocked behind
-its lock, or finished — before it commits (:func:`hold_until_contended`); or a
-:class:`Gate` holds the lock every writer needs (PostgreSQL: the grant's row;
-SQLite: the database's write lock) while the contenders start, and lets them all go at
-once when every one of them waits behind it.
+its lock, or finished — before it commits (:func:`hold_until_contended`); or a gate
+holds the lock every writer needs (PostgreSQL: the grant's row; SQLite: the database's
+write lock) while the contenders start, and lets them all go at once when every one of
+them waits behind it (:func:`race` for sessions, :func:`process_race` for processes).
 
 "Blocked" is read from the database where it can say so: PostgreSQL lists the
 sessions waiting for a lock (``pg_locks``). SQLite cannot: a contender is taken as
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -32,7 +33,8 @@ from fundtrack.db import WRITE
 
 QUIET = 0.15  # seconds without a statement: a SQLite contender sleeps behind the lock
 PATIENCE = 20.0  # seconds before a race is declared stuck
-FUNDTRACK = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "fundtrack"
+# the command installed beside the interpreter running the tests (the project's venv)
+FUNDTRACK = Path(sys.executable).parent / "fundtrack"
 
 
 class StatementLog:
