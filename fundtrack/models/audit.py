@@ -20,6 +20,8 @@ from sqlalchemy.orm import Mapped, Mapper, ORMExecuteState, Session, UOWTransact
 from sqlalchemy.orm.base import NO_VALUE
 from sqlalchemy.orm.state import InstanceState
 
+from fundtrack.errors import FundtrackError
+from fundtrack.i18n import msg
 from fundtrack.models.base import Base, UTCDateTime, utcnow
 from fundtrack.models.budgets import (
     Allocation,
@@ -76,7 +78,8 @@ class AuditLog(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
-APPEND_ONLY_MESSAGE = "the audit log is append-only"
+APPEND_ONLY_MESSAGE = "the audit log is append-only"  # the triggers' refusal (worded by fundtrack.db)
+M_APPEND_ONLY = msg("db.append_only")
 SQLITE_TRIGGERS = (
     "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
     f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END",
@@ -95,8 +98,11 @@ for _sql in POSTGRES_TRIGGERS:
     event.listen(AuditLog.__table__, "after_create", DDL(_sql).execute_if(dialect="postgresql"))  # type: ignore[no-untyped-call]
 
 
-class AuditLogIsAppendOnly(Exception):
-    """Raised when code tries to change or delete an audit entry."""
+class AuditLogIsAppendOnly(FundtrackError):
+    """Raised when code tries to change or delete an audit entry; nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__(M_APPEND_ONLY)
 
 
 # what each audited row is called in the log, and how it is labelled for a person
@@ -360,13 +366,13 @@ def _refuse_audit_edits(session: Session, _flush: UOWTransaction, _instances: ob
     session.info.pop(DELETED_KEY, None)  # left by a flush that failed
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, AuditLog) and (obj in session.deleted or session.is_modified(obj)):
-            raise AuditLogIsAppendOnly(APPEND_ONLY_MESSAGE)
+            raise AuditLogIsAppendOnly()
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _refuse_bulk_audit_edits(state: ORMExecuteState) -> None:
     if (state.is_update or state.is_delete) and any(m.class_ is AuditLog for m in state.all_mappers):
-        raise AuditLogIsAppendOnly(APPEND_ONLY_MESSAGE)
+        raise AuditLogIsAppendOnly()
 
 
 @event.listens_for(Session, "after_flush")

@@ -467,11 +467,15 @@ def test_an_audit_entry_cannot_be_changed_or_deleted_through_the_application(
     with factory() as session:
         before = [(e.id, e.actor, e.after) for e in session.scalars(select(AuditLog).order_by(AuditLog.id))]
     for edit in edits:
-        with pytest.raises(AuditLogIsAppendOnly), unit_of_work(factory) as session:
+        with pytest.raises(AuditLogIsAppendOnly) as err, unit_of_work(factory) as session:
             entry = session.scalars(select(AuditLog).order_by(AuditLog.id)).first()
             assert entry is not None
             edit(session, entry)
             session.flush()
+        assert (
+            err.value.describe("en")
+            == "the audit log cannot be changed or deleted, only added to (nothing was written)"
+        )
     with factory() as session:
         assert [(e.id, e.actor, e.after) for e in session.scalars(select(AuditLog).order_by(AuditLog.id))] == before
 
