@@ -3,17 +3,20 @@ pays for; a grant is changed in place; a refused correction leaves nothing behin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from fundtrack.db import unit_of_work
+from fundtrack.db import begin_write, unit_of_work
 from fundtrack.errors import InputError, StaleRecord, ValidationFailed
 from fundtrack.models import Allocation, AuditLog, Expense, Funder, Grant, Organisation, Project
 from fundtrack.queries.ledger import receivables
@@ -480,3 +483,62 @@ def test_charges_stay_within_what_remains_after_many_small_expenses(
     charge(factory, org_id, "0.01", CITY_GRANT)
     with factory() as session:
         assert charged_to(session, CITY_GRANT) == D("30000.00")
+
+
+# --- for any amounts: never more than the grant ------------------------------------------------
+
+AMOUNTS = st.lists(st.decimals(min_value=D("0.01"), max_value=D("20000.00"), places=2), min_size=1, max_size=6)
+
+
+@contextmanager
+def rolled_back(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One write transaction, rolled back at the end (each example starts from the fixture)."""
+    session = factory()
+    session.begin()
+    begin_write(session)
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(amounts=AMOUNTS)
+def test_whatever_comes_in_what_is_received_never_exceeds_the_grant(
+    factory: sessionmaker[Session], org_id: int, amounts: list[Decimal]
+) -> None:
+    """Receipts of any amounts on the borough's 25 000 $ (two instalments of 12 500 $): each
+    is recorded or refused naming its rule; the grant never receives more than its amount."""
+    with rolled_back(factory) as session:
+        acting = treasurer(session, org_id)
+        accepted = D(0)
+        for amount in amounts:
+            try:
+                with session.begin_nested():
+                    receive(session, acting, SMALL, None, date(2025, 6, 1), amount)
+                accepted += amount
+            except InputError as err:
+                assert err.code in ("instalment.over_grant", "instalment.none_pending")
+        received = sum((i.received_amount or D(0) for i in instalments_of(session, SMALL)), D(0))
+        assert received == accepted <= D("25000.00")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(amounts=AMOUNTS)
+def test_whatever_is_spent_what_is_charged_never_exceeds_the_grant(
+    factory: sessionmaker[Session], org_id: int, amounts: list[Decimal]
+) -> None:
+    """Expenses of any amounts charged to the City's 30 000 $ (10 000 $ already charged): each
+    is charged or refused as beyond what remains; the grant is never overspent."""
+    with rolled_back(factory) as session:
+        acting = treasurer(session, org_id)
+        accepted = D("10000.00")
+        for i, amount in enumerate(amounts):
+            try:
+                with session.begin_nested():
+                    record_expense(session, acting, an_expense(str(amount), CITY_GRANT, payee=f"Fournisseur {i}"))
+                accepted += amount
+            except InputError as err:
+                assert err.code == "charging.beyond_remaining"
+        assert charged_to(session, CITY_GRANT) == accepted <= D("30000.00")
