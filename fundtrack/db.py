@@ -7,11 +7,15 @@ fundtrack's settings; :func:`unit_of_work` opens one transaction per user action
 file. The schema is created and upgraded only through the Alembic migrations.
 
 On SQLite every connection enforces foreign keys, lets SQLAlchemy (not the driver) open
-transactions so that savepoints work, waits up to :data:`BUSY_TIMEOUT_MS` for another
-writer, and a file database uses write-ahead logging so that readers do not block the
-writer. A unit of work that writes begins with ``BEGIN IMMEDIATE``: it takes the write
-lock before it reads what it checks, so two writers take turns instead of failing.
-On PostgreSQL the services lock the rows they check (``SELECT ... FOR UPDATE``).
+transactions so that savepoints work, waits up to the busy timeout for another writer,
+and a file database uses write-ahead logging so that readers do not block the writer.
+A unit of work that writes begins with ``BEGIN IMMEDIATE``: it takes the write lock
+before it reads what it checks, so two writers take turns instead of failing.
+On PostgreSQL the services lock the rows they check (``SELECT ... FOR UPDATE``), and a
+session waits for a lock no longer than the same busy timeout.
+
+The busy timeout is :data:`BUSY_TIMEOUT_MS`, or ``FUNDTRACK_BUSY_TIMEOUT`` seconds: past
+it, the change is refused as "busy" and nothing is written.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ DEFAULT_URL = "sqlite:///fundtrack.sqlite3"
 ENV_VAR = "FUNDTRACK_DATABASE_URL"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
+BUSY_TIMEOUT_VAR = "FUNDTRACK_BUSY_TIMEOUT"  # seconds, overrides BUSY_TIMEOUT_MS
 WRITE = "fundtrack_write"  # connection execution option: this transaction will write
 
 M_BUSY = msg("db.busy")
@@ -44,10 +49,13 @@ M_NOT_A_DATABASE = msg("db.not_a_database")
 M_UNREACHABLE = msg("db.unreachable")
 M_STALE = msg("db.stale")
 M_REFUSED = msg("db.refused")
+M_APPEND_ONLY = msg("db.append_only")
+APPEND_ONLY = "append-only"  # in the refusal of the audit log's triggers (fundtrack.models.audit)
 
 
 class DatabaseProblem(FundtrackError):
-    """The database refused or failed (busy, read-only, full, not a database, out of reach)."""
+    """The database refused or failed (busy, read-only, full, not a database, out of reach),
+    or refused to change the append-only audit log."""
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -59,12 +67,22 @@ def database_url(explicit: str | None = None) -> str:
     return url
 
 
+def busy_timeout_ms() -> int:
+    """How long a writer waits for another one: ``FUNDTRACK_BUSY_TIMEOUT`` seconds, else 30 s."""
+    text = os.environ.get(BUSY_TIMEOUT_VAR, "").strip()
+    try:
+        seconds = float(text) if text else None
+    except ValueError:
+        seconds = None
+    return BUSY_TIMEOUT_MS if seconds is None or seconds < 0 else int(seconds * 1000)
+
+
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # let SQLAlchemy, not the pysqlite driver, open transactions, so that SAVEPOINTs work
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
     cursor.execute("PRAGMA database_list")
     files = [row[2] for row in cursor.fetchall() if row[1] == "main"]
     if files and files[0]:  # a file, not an in-memory database
@@ -77,8 +95,17 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+def _postgres_connect(dbapi_connection: Any, _record: Any) -> None:
+    # outside any transaction, so that the setting holds for the whole session
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET lock_timeout = {busy_timeout_ms()}")
+    dbapi_connection.autocommit = autocommit
+
+
 def configure_engine(engine: Engine) -> Engine:
-    """Give ``engine`` fundtrack's connection settings (once; SQLite only needs any).
+    """Give ``engine`` fundtrack's connection settings (once).
 
     Use it on an engine made elsewhere (a web layer's) so that its sessions behave
     exactly like the CLI's: foreign keys, savepoints, busy timeout, write transactions.
@@ -86,6 +113,8 @@ def configure_engine(engine: Engine) -> Engine:
     if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_connect):
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
+    if engine.dialect.name == "postgresql" and not event.contains(engine, "connect", _postgres_connect):
+        event.listen(engine, "connect", _postgres_connect)
     return engine
 
 
@@ -147,6 +176,8 @@ def database_problem(exc: BaseException) -> DatabaseProblem:
         return DatabaseProblem(M_DISK_FULL)
     if "not a database" in lowered or "malformed" in lowered:
         return DatabaseProblem(M_NOT_A_DATABASE)
+    if APPEND_ONLY in lowered:
+        return DatabaseProblem(M_APPEND_ONLY)
     if isinstance(exc, OperationalError | InterfaceError) or orig is None:
         return DatabaseProblem(M_UNREACHABLE, detail=text[:200])
     return DatabaseProblem(M_REFUSED, detail=text[:200])  # a constraint or a value the database refused

@@ -27,7 +27,7 @@ from typing import Literal
 
 from fundtrack.errors import RuleViolation
 from fundtrack.i18n import Lang, msg, translate
-from fundtrack.money import ZERO, format_money, percent_of, round_half_up
+from fundtrack.money import ZERO, format_money, percent_of, round_half_up, shown
 from fundtrack.periods import DateRange
 
 RATE_PLACES = Decimal("0.0001")
@@ -143,7 +143,7 @@ def allocation_conditions(grant: GrantTerms, allocations: Sequence[AllocationIte
 def _max_condition(
     rule: Rule, grant: GrantTerms, *, limit: Decimal, actual: Decimal, refusal: str, detail: str = "", **extra: object
 ) -> Condition:
-    params = {"grant": grant.label, "limit": limit, "actual": actual, **extra}
+    params = {"grant": grant.label, "limit": shown(limit), "actual": shown(actual), **extra}
     return Condition(
         rule=rule,
         grant_id=grant.grant_id,
@@ -208,7 +208,7 @@ def check_allocations(grant: GrantTerms, allocations: Sequence[AllocationItem]) 
     """
     for a in allocations:
         if a.amount <= 0:
-            raise RuleViolation(M_NOT_POSITIVE, field="amount", amount=a.amount)
+            raise RuleViolation(M_NOT_POSITIVE, field="amount", amount=shown(a.amount))
     for condition in allocation_conditions(grant, allocations):
         if not condition.holds:
             raise condition.violation()

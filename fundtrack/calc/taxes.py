@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from fundtrack.errors import InputError
 from fundtrack.i18n import msg
-from fundtrack.money import ZERO, percent_of, to_money
+from fundtrack.money import ZERO, percent_of, shown, to_money
 
 GST_RATE = Decimal("0.05")
 QST_RATE = Decimal("0.09975")
@@ -110,8 +110,10 @@ def _given_tax(value: Decimal | None, pre_tax: Decimal, rate: Decimal, field: st
         return computed
     tax = to_money(value, field)
     if tax != ZERO and (tax < 0) != (pre_tax < 0):
-        raise InputError(M_TAX_SIGN, field=field, value=tax, pre_tax=pre_tax)
+        raise InputError(M_TAX_SIGN, field=field, value=shown(tax), pre_tax=shown(pre_tax))
     allowance = max(TAX_ROUNDING, percent_of(abs(computed), Decimal("0.01")))
     if abs(tax) > abs(computed) + allowance:
-        raise InputError(M_TAX_TOO_HIGH, field=field, value=tax, computed=computed, pre_tax=pre_tax)
+        raise InputError(
+            M_TAX_TOO_HIGH, field=field, value=shown(tax), computed=shown(computed), pre_tax=shown(pre_tax)
+        )
     return tax

@@ -2,10 +2,11 @@
 
 No service writes an entry itself: a listener on every session's flush (registered when
 the models are imported) records each row created, changed or deleted — who (the acting
-context bound to the session, else ``system``), when, what (entity, id, a label), and
-the values before and after (only the fields that changed; nothing for a change that
-changes nothing). The log is append-only: the application refuses to change or delete
-an entry, and a trigger refuses it in the database, on SQLite and PostgreSQL alike.
+context bound to the session, else the person named by :func:`acting_person`, else
+``system``), when, what (entity, id, a label), and the values before and after (only the
+fields that changed; nothing for a change that changes nothing). The log is append-only:
+the application refuses to change or delete an entry (one by one or in bulk), and a
+trigger refuses it in the database, on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DDL, JSON, ForeignKey, Index, String, event, insert, inspect, select
-from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column
+from sqlalchemy.orm import Mapped, Mapper, ORMExecuteState, Session, UOWTransaction, mapped_column, object_session
 from sqlalchemy.orm.base import NO_VALUE
 from sqlalchemy.orm.state import InstanceState
 
+from fundtrack.errors import FundtrackError
+from fundtrack.i18n import msg
 from fundtrack.models.base import Base, UTCDateTime, utcnow
 from fundtrack.models.budgets import (
     Allocation,
@@ -53,6 +56,8 @@ from fundtrack.plain import plain
 
 SYSTEM = "system"
 ACTING_KEY = "fundtrack.acting"  # where the services' acting context sits in session.info
+DELETED_KEY = "fundtrack.audit.deleted"  # rows deleted during the flush under way
+ACTOR_KEY = "fundtrack.audit.actor"  # who acts, before there is an acting context
 
 
 class AuditLog(Base):
@@ -74,7 +79,8 @@ class AuditLog(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
-APPEND_ONLY_MESSAGE = "the audit log is append-only"
+APPEND_ONLY_MESSAGE = "the audit log is append-only"  # the triggers' refusal (worded by fundtrack.db)
+M_APPEND_ONLY = msg("db.append_only")
 SQLITE_TRIGGERS = (
     "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
     f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END",
@@ -93,8 +99,11 @@ for _sql in POSTGRES_TRIGGERS:
     event.listen(AuditLog.__table__, "after_create", DDL(_sql).execute_if(dialect="postgresql"))  # type: ignore[no-untyped-call]
 
 
-class AuditLogIsAppendOnly(Exception):
-    """Raised when code tries to change or delete an audit entry."""
+class AuditLogIsAppendOnly(FundtrackError):
+    """Raised when code tries to change or delete an audit entry; nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__(M_APPEND_ONLY)
 
 
 # what each audited row is called in the log, and how it is labelled for a person
@@ -292,10 +301,22 @@ def _action(obj: Any, kind: str, before: dict[str, Any] | None) -> str:
     return kind
 
 
-def _entries(session: Session) -> list[dict[str, Any]]:
+def acting_person(session: Session, actor: str, role: str | None) -> None:
+    """Name who writes in ``session`` before an acting context can be bound to it (the
+    organisation being created has no id yet): its own entries name them too."""
+    session.info[ACTOR_KEY] = (actor, role)
+
+
+def _who(session: Session) -> tuple[str, object]:
     acting = session.info.get(ACTING_KEY)
-    actor = str(getattr(acting, "actor", SYSTEM)) if acting is not None else SYSTEM
-    role = getattr(acting, "role", None)
+    if acting is not None:
+        return str(getattr(acting, "actor", SYSTEM)), getattr(acting, "role", None)
+    actor, role = session.info.get(ACTOR_KEY, (SYSTEM, None))
+    return str(actor), role
+
+
+def _entries(session: Session) -> list[dict[str, Any]]:
+    actor, role = _who(session)
     now = datetime.now(UTC)
     rows: list[dict[str, Any]] = []
 
@@ -326,17 +347,37 @@ def _entries(session: Session) -> list[dict[str, Any]]:
             before, after = _changes(obj)
             if before or after:
                 add(obj, "update", before, after)
-    for obj in session.deleted:
+    # session.deleted holds the rows deleted by name; rows deleted as orphans or by cascade
+    # (an instalment dropped from its grant) are known only once the flush deletes them
+    deleted = dict.fromkeys([*session.deleted, *session.info.pop(DELETED_KEY, [])])
+    for obj in deleted:
         if type(obj) in ENTITIES:
             add(obj, "delete", {**_columns(obj), **_collections(obj, "before")}, None)
     return rows
 
 
+def _note_deleted(_mapper: Mapper[Any], _connection: object, target: Any) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info.setdefault(DELETED_KEY, []).append(target)
+
+
+for _model in ENTITIES:
+    event.listen(_model, "after_delete", _note_deleted)
+
+
 @event.listens_for(Session, "before_flush")
 def _refuse_audit_edits(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    session.info.pop(DELETED_KEY, None)  # left by a flush that failed
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, AuditLog) and (obj in session.deleted or session.is_modified(obj)):
-            raise AuditLogIsAppendOnly(APPEND_ONLY_MESSAGE)
+            raise AuditLogIsAppendOnly()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_audit_edits(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete) and any(m.class_ is AuditLog for m in state.all_mappers):
+        raise AuditLogIsAppendOnly()
 
 
 @event.listens_for(Session, "after_flush")

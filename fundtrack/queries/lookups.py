@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from fundtrack.errors import InputError, NotFound, StaleRecord
 from fundtrack.i18n import msg
@@ -143,3 +144,14 @@ def check_revision(row: V, revision: int | None, label: str, field: str = "revis
     if revision is not None and row.revision != revision:
         raise StaleRecord(M_STALE, field=field, record=label)
     return row
+
+
+def new_revision(row: Versioned) -> None:
+    """Give ``row`` a new revision at the next flush, as a whole record changed through its
+    parts (a grant whose instalment is received): its UPDATE raises the revision, so that
+    an edit from an earlier read is stale. A field that really changed keeps its value
+    before for the audit log; with none, the row is marked changed without a value."""
+    state = inspect(row)
+    columns = [c for c in state.mapper.column_attrs if c.key != "revision" and not c.columns[0].primary_key]
+    if not any(state.attrs[c.key].history.has_changes() for c in columns):
+        flag_modified(row, columns[0].key)

@@ -124,10 +124,14 @@ def _negated(original: Allocation) -> Allocation:
     )
 
 
+def _allocated_grant(allocation: Allocation) -> list[int]:
+    return [allocation.grant_id]
+
+
 def reverse_allocation(session: Session, acting: Acting, allocation_id: int, note: str | None = None) -> Allocation:
     """Cancel an allocation with a reversing entry linked to it; the original stays."""
     acting.require(session, Action.MONEY)
-    row = reverse(session, acting, Allocation, allocation_id, TEXTS, _negated)
+    row = reverse(session, acting, Allocation, allocation_id, TEXTS, _negated, _allocated_grant)
     if note is not None:
         row.note = note
     return row
@@ -141,7 +145,7 @@ def correct_allocation(session: Session, acting: Acting, allocation_id: int, amo
     acting.require(session, Action.MONEY)
     original = entry_by_id(session, acting, Allocation, allocation_id, TEXTS)
     with session.begin_nested():
-        reverse(session, acting, Allocation, allocation_id, TEXTS, _negated)
+        reverse(session, acting, Allocation, allocation_id, TEXTS, _negated, _allocated_grant)
         return write_allocation(session, acting, original.grant, original.line, original.period, amount, original.note)
 
 

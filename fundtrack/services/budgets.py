@@ -41,7 +41,7 @@ M_DUPLICATE_LINE = msg("budget.duplicate_line")
 M_DUPLICATE_YEAR = msg("budget.duplicate_year")
 
 
-def budget_of(session: Session, acting: Acting, project: Project, create: bool = False) -> Budget:
+def _budget_of(session: Session, acting: Acting, project: Project, create: bool = False) -> Budget:
     budget = session.scalar(select(Budget).where(Budget.project_id == project.id))
     if budget is None:
         if not create:
@@ -52,7 +52,7 @@ def budget_of(session: Session, acting: Acting, project: Project, create: bool =
     return budget
 
 
-def _require_version_write(session: Session, acting: Acting, kind: VersionKind, current: bool) -> None:
+def require_version_write(session: Session, acting: Acting, kind: VersionKind, current: bool) -> None:
     """A draft (a scenario version, not current) is the coordinator's too; the rest is money."""
     draft = kind is VersionKind.SCENARIO and not current
     acting.require(session, Action.DRAFT_BUDGET if draft else Action.MONEY)
@@ -61,9 +61,9 @@ def _require_version_write(session: Session, acting: Acting, kind: VersionKind, 
 def create_version(session: Session, acting: Acting, cmd: NewVersion) -> BudgetVersion:
     """Create a budget version with its lines (category, description, amount per fiscal year)."""
     kind = VersionKind(cmd.kind)
-    _require_version_write(session, acting, kind, cmd.current)
+    require_version_write(session, acting, kind, cmd.current)
     project = project_by_name(session, acting.scope, cmd.project)
-    budget = budget_of(session, acting, project, create=True)
+    budget = _budget_of(session, acting, project, create=True)
     if any(v.name == cmd.name for v in budget.versions):
         raise InputError(M_DUPLICATE_VERSION, field="name", name=cmd.name, project=project.name)
     parent = version_of(session, acting.scope, project.name, cmd.parent) if cmd.parent else None
@@ -146,7 +146,9 @@ def copy_version(
     With ``with_allocations`` the source's net allocations are copied unscaled (the
     funding does not grow with the budget); they are checked like new ones.
     """
-    _require_version_write(session, acting, kind, current)
+    require_version_write(session, acting, kind, current)
+    if with_allocations:  # allocations are money, whatever the version
+        acting.require(session, Action.MONEY)
     origin = version_of(session, acting.scope, project_name, source)
     budget = origin.budget
     if any(v.name == name for v in budget.versions):
@@ -169,7 +171,6 @@ def copy_version(
         line_map[line.id] = new
     session.flush()
     if with_allocations:
-        acting.require(session, Action.MONEY)
         for a in net_allocations(session, version_ids=[origin.id]):
             grant = session.get_one(Grant, a.grant_id)
             write_allocation(session, acting, grant, line_map[a.line_id], a.period, a.amount)

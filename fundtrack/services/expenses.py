@@ -262,7 +262,13 @@ def reverse_expense(session: Session, acting: Acting, expense_id: int, day: date
     """Cancel an expense by a reversing entry (every amount and charge negated) linked to it,
     dated ``day`` (default: the original's date)."""
     acting.require(session, Action.MONEY)
-    return reverse(session, acting, Expense, expense_id, TEXTS, lambda original: _negated(original, day))
+    return reverse(
+        session, acting, Expense, expense_id, TEXTS, lambda original: _negated(original, day), _charged_grants
+    )
+
+
+def _charged_grants(expense: Expense) -> list[int]:
+    return [c.grant_id for c in expense.charges]
 
 
 def correct_expense(session: Session, acting: Acting, expense_id: int, cmd: NewExpense) -> Expense:

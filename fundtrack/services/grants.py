@@ -15,7 +15,6 @@ from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 
 from fundtrack.calc.package import check_allocations
 from fundtrack.errors import InputError, RuleViolation
@@ -37,6 +36,7 @@ from fundtrack.queries.lookups import (
     check_revision,
     funder_by_name,
     grant_by_reference,
+    new_revision,
     project_by_name,
 )
 from fundtrack.queries.terms import allocation_terms
@@ -106,7 +106,7 @@ def update_grant(session: Session, acting: Acting, reference: str, revision: int
         _update_instalments(grant, _checked_instalments(cmd))
         _update_report_dues(grant, cmd.report_dues)
         _check_basis(grant, cmd)
-        flag_modified(grant, "title")  # the agreement as a whole gets a new revision
+        new_revision(grant)  # the agreement as a whole
     _check_what_it_pays_for(session, acting, grant)
     session.flush()
     return grant

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from fundtrack.errors import InputError
 from fundtrack.i18n import check_lang, lazy, msg
 from fundtrack.models import BudgetCategory, Language, Organisation
+from fundtrack.models.audit import acting_person
 from fundtrack.queries.lookups import check_revision
 from fundtrack.queries.scope import Scope
 from fundtrack.roles import Action, Role, may
@@ -53,6 +54,7 @@ def create_organisation(
         raise InputError(M_DUPLICATE_ORG, field="organisation.name", name=cmd.name)
     org = Organisation(name=cmd.name)
     _apply_settings(org, cmd)
+    acting_person(session, actor, role.value)  # the organisation's own entry names them
     session.add(org)
     session.flush()
     acting = Acting(org.id, org.name, org.fiscal_start_month, role, actor, check_lang(org.language.value))

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 
 from fundtrack.errors import InputError, NotFound, RuleViolation
 from fundtrack.i18n import msg
 from fundtrack.models import Instalment
 from fundtrack.money import ZERO, shown
-from fundtrack.queries.lookups import check_revision, grant_by_reference
+from fundtrack.queries.lookups import check_revision, grant_by_reference, new_revision
 from fundtrack.roles import Action
 from fundtrack.schemas.ledger import Receipt
 from fundtrack.services.context import Acting
@@ -76,7 +75,7 @@ def record_instalment_received(session: Session, acting: Acting, cmd: Receipt) -
         )
     instalment.received_amount = (instalment.received_amount or ZERO) + cmd.amount
     instalment.received_date = cmd.received_date
-    flag_modified(grant, "title")  # the agreement as a whole gets a new revision
+    new_revision(grant)  # the agreement as a whole
     session.flush()
     return ReceiptRecorded(instalment, cmd.amount)
 

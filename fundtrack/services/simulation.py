@@ -32,19 +32,21 @@ from fundtrack.calc.staffing import (
 )
 from fundtrack.errors import NotFound, RuleViolation
 from fundtrack.i18n import msg
-from fundtrack.models import BudgetLine, BudgetLineAmount, BudgetVersion, Grant, Organisation
+from fundtrack.models import Allocation, BudgetLine, BudgetLineAmount, BudgetVersion, Expense, Grant, Organisation
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, FiscalYear, Month, spread_by_days
 from fundtrack.queries.lookups import category_by_code
 from fundtrack.queries.scope import Scope
 from fundtrack.queries.staffing import StaffingPlan, scenario_by_name, staffing_plan
-from fundtrack.services.budgets import copy_version
+from fundtrack.roles import Action
+from fundtrack.services.budgets import copy_version, require_version_write
 from fundtrack.services.context import Acting
 from fundtrack.services.payroll_rates import rate_book
 
 M_UNKNOWN_VERSION = msg("staffing.unknown_version")
 M_UNKNOWN_POSITION = msg("staffing.unknown_position")
 M_ORG_ONLY = msg("staffing.org_only")
+M_LINES_IN_USE = msg("budget.lines_in_use")
 
 
 def organisation_only(session: Session, scope: Scope) -> Organisation:
@@ -215,7 +217,7 @@ def hiring_answers(session: Session, scope: Scope, run: StaffingRun, key: str, u
 BUDGET_CATEGORIES = ((SALARIES, "gross"), (EMPLOYER_CONTRIBUTIONS, "contributions"), (BENEFITS, "benefits"))
 
 
-def budget_lines_from_run(session: Session, scope: Scope, run: StaffingRun, version_id: int) -> list[BudgetLine]:
+def budget_lines_from_run(session: Session, acting: Acting, run: StaffingRun, version_id: int) -> list[BudgetLine]:
     """Replace a budget version's salary, contribution and benefit lines by the simulation's.
 
     One line per position and category, described by the position's title in the
@@ -225,14 +227,22 @@ def budget_lines_from_run(session: Session, scope: Scope, run: StaffingRun, vers
     version's staffing lines have outside it are kept (an amount that straddles it
     keeps its days outside, spread by days). The version's other lines are untouched.
     Returns the staffing lines written.
+
+    Writing a draft (a scenario version, not current) is the coordinator's too, any other
+    version the treasurer's (:class:`~fundtrack.services.context.NotAllowed`). Lines
+    that allocations or expenses name are never replaced (:class:`RuleViolation`):
+    they would vanish with the lines, unrecorded.
     """
-    org = organisation_only(session, scope)
+    scope = acting.scope
     version = session.get(BudgetVersion, version_id)
-    if version is None or version.budget.organisation_id != org.id:
+    if version is None or version.budget.organisation_id != acting.organisation_id:
         raise NotFound(M_UNKNOWN_VERSION, field="version", id=version_id)
+    require_version_write(session, acting, version.kind, version.current)
+    org = organisation_only(session, scope)
     lang = org.language.value
     categories = {code: category_by_code(session, scope, code, "category") for code, _ in BUDGET_CATEGORIES}
     generated = {c.id for c in categories.values()}
+    _check_replaceable(session, version, [line for line in version.lines if line.category_id in generated])
     covered = run.simulation.projection.range
     kept: dict[tuple[int, str], list[tuple[DateRange, Decimal]]] = {}
     places: dict[tuple[int, str], int] = {}
@@ -280,6 +290,17 @@ def budget_lines_from_run(session: Session, scope: Scope, run: StaffingRun, vers
     return created
 
 
+def _check_replaceable(session: Session, version: BudgetVersion, lines: Sequence[BudgetLine]) -> None:
+    ids = [line.id for line in lines]
+    if not ids:
+        return
+    used = set(session.scalars(select(Allocation.line_id).where(Allocation.line_id.in_(ids))))
+    used |= set(session.scalars(select(Expense.line_id).where(Expense.line_id.in_(ids))))
+    if used:
+        names = ", ".join(sorted({line.description for line in lines if line.id in used}))
+        raise RuleViolation(M_LINES_IN_USE, field="version", lines=names, version=version.name)
+
+
 def _outside(period: DateRange, amount: Decimal, covered: DateRange) -> list[tuple[DateRange, Decimal]]:
     """The part of ``amount`` (for ``period``) that falls outside ``covered``, by days."""
     inside = period.overlap(covered)
@@ -317,11 +338,12 @@ def budget_version_from_scenario(
     """
     from fundtrack.models.budgets import VersionKind
 
+    acting.require(session, Action.DRAFT_BUDGET)  # a scenario version, never current
     scope = acting.scope
     organisation_only(session, scope)
     run = simulate_scenario(session, scope, scenario, rng=rng)
     version = copy_version(session, acting, project, None, version_name, kind=VersionKind.SCENARIO)
-    budget_lines_from_run(session, scope, run, version.id)
+    budget_lines_from_run(session, acting, run, version.id)
     session.refresh(version)
     return version, run
 

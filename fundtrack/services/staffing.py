@@ -85,9 +85,13 @@ def create_position(session: Session, acting: Acting, cmd: NewPosition) -> Posit
     position_terms(position)  # the projection's own checks, before anything is written
     with session.no_autoflush:
         position.funding = [_funding(session, acting, f, f"funding[{i}]") for i, f in enumerate(cmd.funding)]
+    # locked before the funding rows are written: a row that names a grant takes a share
+    # lock on it (PostgreSQL), and two writers each holding one would then deadlock
+    grant_ids = {f.grant_id for f in position.funding}
+    lock_grants(session, grant_ids)
     session.add(position)
     session.flush()
-    _check_grant_totals(session, {f.grant_id for f in position.funding})
+    _check_grant_totals(session, grant_ids)
     return position
 
 
@@ -125,7 +129,8 @@ def _funding(session: Session, acting: Acting, cmd: NewFunding, field: str) -> P
 
 
 def _check_grant_totals(session: Session, grant_ids: set[int]) -> None:
-    """No grant gives the plan's positions more than its amount (the grants locked)."""
+    """No grant gives the plan's positions more than its amount (the grants locked until
+    the commit, so that two positions funded at once are counted together)."""
     for grant in lock_grants(session, grant_ids):
         rows = session.scalars(
             select(PositionFundingAmount.amount)

@@ -147,7 +147,7 @@ def test_an_amount_across_the_simulated_range_keeps_its_days_outside_it(
             version.lines.append(line)
         session.flush()
         run = simulate_scenario(session, Scope(example), rng=YEARS)
-        lines = budget_lines_from_run(session, Scope(example), run, version.id)
+        lines = budget_lines_from_run(session, treasurer(session, example), run, version.id)
         by_line = {
             (ln.category.code, ln.description): [(a.period_start, a.period_end, a.amount) for a in ln.amounts]
             for ln in lines

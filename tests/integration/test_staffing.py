@@ -244,8 +244,8 @@ def test_the_budget_generated_from_a_scenario_equals_the_projection(staffed: Cal
         session.add(budget)
         session.flush()
         run = simulate_scenario(session, org.scope, "mobilisation agent", rng=YEARS)
-        lines = budget_lines_from_run(session, org.scope, run, version.id)
-        again = budget_lines_from_run(session, org.scope, run, version.id)  # replaces, never doubles
+        lines = budget_lines_from_run(session, org, run, version.id)
+        again = budget_lines_from_run(session, org, run, version.id)  # replaces, never doubles
         assert len(again) == len(lines)
         stored = session.scalars(select(BudgetLine).where(BudgetLine.version_id == version.id)).all()
         assert len(stored) == len(lines)
