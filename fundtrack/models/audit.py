@@ -39,6 +39,7 @@ from fundtrack.models.ledger import (
     Grant,
     GrantScheduleEntry,
     Instalment,
+    InstalmentReceipt,
     Organisation,
     Project,
     ReportDue,
@@ -115,6 +116,7 @@ ENTITIES: dict[type[Any], str] = {
     Grant: "grant",
     GrantScheduleEntry: "grant_schedule",
     Instalment: "instalment",
+    InstalmentReceipt: "instalment_receipt",
     ReportDue: "report_due",
     Budget: "budget",
     BudgetVersion: "budget_version",
@@ -139,6 +141,7 @@ ENTITIES: dict[type[Any], str] = {
 PARENTS: dict[type[Any], str] = {
     GrantScheduleEntry: "grant",
     Instalment: "grant",
+    InstalmentReceipt: "instalment",
     ReportDue: "grant",
     BudgetVersion: "budget",
     BudgetLine: "version",
@@ -157,6 +160,7 @@ LABELS: dict[type[Any], Callable[[Any], str]] = {
     Grant: lambda o: o.reference,
     GrantScheduleEntry: lambda o: f"{o.period_start}:{o.period_end}",
     Instalment: lambda o: str(o.expected_date),
+    InstalmentReceipt: lambda o: str(o.received_date),
     ReportDue: lambda o: f"{o.due_date} {o.title}",
     BudgetVersion: lambda o: o.name,
     BudgetLine: lambda o: o.description,
@@ -216,6 +220,9 @@ def _organisation_by_query(session: Session, obj: Any) -> int | None:
     conn = session.connection()
     if isinstance(obj, GrantScheduleEntry | Instalment | ReportDue):
         return conn.scalar(select(Grant.organisation_id).where(Grant.id == obj.grant_id))
+    if isinstance(obj, InstalmentReceipt):
+        query = select(Grant.organisation_id).join(Instalment).where(Instalment.id == obj.instalment_id)
+        return conn.scalar(query)
     if isinstance(obj, ExpenseCharge):
         return conn.scalar(select(Expense.organisation_id).where(Expense.id == obj.expense_id))
     if isinstance(obj, BudgetVersion):
@@ -296,8 +303,8 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 def _action(obj: Any, kind: str, before: dict[str, Any] | None) -> str:
     if kind == "create" and getattr(obj, "reverses_id", None) is not None:
         return "reverse"
-    if kind == "update" and isinstance(obj, Instalment) and before is not None and "received_date" in before:
-        return "receive"
+    if kind == "create" and isinstance(obj, InstalmentReceipt):
+        return "receive"  # a payment that came in (its instalment's totals are an update beside it)
     return kind
 
 

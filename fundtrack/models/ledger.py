@@ -280,6 +280,11 @@ class Instalment(Versioned, Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     grant: Mapped[Grant] = relationship(back_populates="instalments")
+    receipts: Mapped[list[InstalmentReceipt]] = relationship(
+        back_populates="instalment",
+        cascade="all, delete-orphan",
+        order_by="(InstalmentReceipt.received_date, InstalmentReceipt.id)",
+    )
 
     @property
     def received(self) -> bool:
@@ -289,6 +294,33 @@ class Instalment(Versioned, Base):
     def still_due(self) -> Decimal:
         """What is still to come of this instalment (nothing once received in full)."""
         return max(self.expected_amount - (self.received_amount or Decimal("0.00")), Decimal("0.00"))
+
+    def received_in(self, period: DateRange) -> Decimal:
+        """What came in on this instalment during ``period`` (each receipt on its own date)."""
+        return sum((r.amount for r in self.receipts if r.received_date in period), Decimal("0.00"))
+
+    def received_by(self, day: date) -> Decimal:
+        """What had come in on this instalment by the end of ``day``."""
+        return sum((r.amount for r in self.receipts if r.received_date <= day), Decimal("0.00"))
+
+    def any_received_in(self, period: DateRange) -> bool:
+        return any(r.received_date in period for r in self.receipts)
+
+
+class InstalmentReceipt(Base):
+    """One payment that came in on an instalment: an instalment may come in several
+    (``received_amount`` and ``received_date`` of the instalment are their sum and the
+    last one's date); the ledger counts each in the period of its own date."""
+
+    __tablename__ = "instalment_receipts"
+    __table_args__ = (CheckConstraint("amount > 0", name="receipt_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instalment_id: Mapped[int] = mapped_column(ForeignKey("instalments.id", ondelete="CASCADE"), index=True)
+    received_date: Mapped[date] = mapped_column(Date, index=True)
+    amount: Mapped[Decimal] = mapped_column(MoneyType())
+
+    instalment: Mapped[Instalment] = relationship(back_populates="receipts")
 
 
 class ReportDue(Versioned, Base):

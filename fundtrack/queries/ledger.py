@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fundtrack.calc.schedule import amount_in, amounts_by_year
-from fundtrack.models import Funder, Grant, GrantStatus, Instalment, Organisation
+from fundtrack.models import Funder, Grant, GrantStatus, Instalment, InstalmentReceipt, Organisation
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear
 from fundtrack.queries.listings import list_grants
@@ -84,7 +84,7 @@ def funding_ledger(session: Session, scope: Scope, period: DateRange, label: str
         return rows[funder.id]
 
     for grant in list_grants(session, scope, statuses=(*COMMITTED, GrantStatus.REQUESTED)):
-        received_in = any(i.received_date and i.received_date in period for i in grant.instalments)
+        received_in = any(i.any_received_in(period) for i in grant.instalments)
         if not grant.period.overlap(period) and not received_in:
             continue
         share = amount_in(grant_terms(grant), period) if grant.period.overlap(period) else ZERO
@@ -97,8 +97,7 @@ def funding_ledger(session: Session, scope: Scope, period: DateRange, label: str
         if not grant.instalments:
             r.to_receive += share
         for inst in grant.instalments:
-            if inst.received_date is not None and inst.received_amount is not None and inst.received_date in period:
-                r.received += inst.received_amount
+            r.received += inst.received_in(period)
             if inst.expected_date in period:
                 r.to_receive += inst.still_due
     ordered = sorted(rows.values(), key=lambda r: (-r.confirmed, r.funder))
@@ -158,15 +157,16 @@ def receivables(session: Session, scope: Scope, as_of: date) -> list[Receivable]
 
 
 def received_by_funder(session: Session, scope: Scope, period: DateRange) -> dict[str, Decimal]:
-    """Instalments received in ``period``, summed by the database per funder."""
+    """What came in during ``period`` (each receipt on its own date), summed by the database per funder."""
     query = (
-        select(Funder.name, func.sum(Instalment.received_amount))
+        select(Funder.name, func.sum(InstalmentReceipt.amount))
+        .join(InstalmentReceipt.instalment)
         .join(Instalment.grant)
         .join(Grant.funder)
         .where(
             scope.grants_filter(),
-            Instalment.received_date >= period.start,
-            Instalment.received_date <= period.end,
+            InstalmentReceipt.received_date >= period.start,
+            InstalmentReceipt.received_date <= period.end,
         )
         .group_by(Funder.name)
     )

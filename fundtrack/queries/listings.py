@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from fundtrack.models import Funder, Grant, GrantStatus, Project
+from fundtrack.models import Funder, Grant, GrantStatus, Instalment, Project
 from fundtrack.queries.scope import Scope
 
 
@@ -31,7 +31,7 @@ def list_grants(
         .options(
             selectinload(Grant.funder),
             selectinload(Grant.schedule),
-            selectinload(Grant.instalments),
+            selectinload(Grant.instalments).selectinload(Instalment.receipts),
             selectinload(Grant.projects),
             selectinload(Grant.report_dues),
             selectinload(Grant.eligible_categories),

@@ -269,14 +269,7 @@ def _state(received: date | None, expected: date, as_of: date) -> InstalmentStat
 
 def _summary(grant: Grant, period: DateRange, spent: dict[str, Decimal], to_date: dict[str, Decimal]) -> GrantSummary:
     overlaps = grant.period.overlap(period) is not None
-    received = sum(
-        (
-            i.received_amount
-            for i in grant.instalments
-            if i.received_amount is not None and i.received_date is not None and i.received_date <= period.end
-        ),
-        ZERO,
-    )
+    received = sum((i.received_by(period.end) for i in grant.instalments), ZERO)
     return GrantSummary(
         reference=grant.reference,
         title=grant.title,
@@ -342,7 +335,7 @@ def funder_report(
         )
         for g in grants
         for i in g.instalments
-        if i.expected_date in year or (i.received_date is not None and i.received_date in year)
+        if i.expected_date in year or i.any_received_in(year)
     ]
     instalments.sort(key=lambda i: (i.expected_date, i.reference))
     dues = [

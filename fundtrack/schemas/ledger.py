@@ -82,11 +82,24 @@ class ScheduleEntry:
 
 @dataclass(frozen=True)
 class NewInstalment:
+    """An instalment as written: what it expects, and what came in: either its receipts one
+    by one (``receipts``), or their total and last date (``received_amount``,
+    ``received_date``, read as one receipt), or both when they agree."""
+
     expected_date: date
     amount: Decimal
     received_date: date | None = None
     received_amount: Decimal | None = None
     note: str | None = None
+    receipts: tuple[ReceivedPayment, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReceivedPayment:
+    """One payment received on an instalment."""
+
+    received_date: date
+    amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -189,6 +202,12 @@ class ScheduleEntrySchema(StrictSchema):
         check_end_after_start(data, "start", "end")
 
 
+class ReceivedPaymentSchema(StrictSchema):
+    command = ReceivedPayment
+    received_date = IsoDate(required=True)
+    amount = Money(required=True, positive=True)
+
+
 class InstalmentSchema(StrictSchema):
     command = NewInstalment
     expected_date = IsoDate(required=True)
@@ -196,6 +215,7 @@ class InstalmentSchema(StrictSchema):
     received_date = IsoDate(load_default=None, allow_none=True)
     received_amount = Money(load_default=None, allow_none=True, not_negative=True)
     note = Text(load_default=None, allow_none=True)
+    receipts = fields.List(fields.Nested(ReceivedPaymentSchema), load_default=list)
 
 
 class ReportDueSchema(StrictSchema):

@@ -11,6 +11,7 @@ keep their rows), from the revision its author read, while the grant's row is lo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -24,6 +25,7 @@ from fundtrack.models import (
     GrantScheduleEntry,
     GrantStatus,
     Instalment,
+    InstalmentReceipt,
     MatchingBasis,
     ReportDue,
     ScheduleBasis,
@@ -41,7 +43,7 @@ from fundtrack.queries.lookups import (
 )
 from fundtrack.queries.terms import allocation_terms
 from fundtrack.roles import Action
-from fundtrack.schemas.ledger import Matching, NewGrant, NewInstalment, NewReportDue, ScheduleEntry
+from fundtrack.schemas.ledger import Matching, NewGrant, NewInstalment, NewReportDue, ReceivedPayment, ScheduleEntry
 from fundtrack.services.allocations import allocation_items
 from fundtrack.services.context import Acting
 
@@ -61,6 +63,7 @@ M_CHARGES_OUTSIDE = msg("grant.charges_outside")
 M_CHARGES_INELIGIBLE = msg("grant.charges_ineligible")
 M_RECEIPT_BY_RECEIVE = msg("grant.receipt_by_receive")
 M_DUPLICATE_INSTALMENT = msg("grant.duplicate_instalment")
+M_RECEIPTS_DISAGREE = msg("instalment.receipts_disagree")
 
 CHARGEABLE = (GrantStatus.CONFIRMED, GrantStatus.CLOSED)
 
@@ -75,7 +78,7 @@ def create_grant(session: Session, acting: Acting, cmd: NewGrant) -> Grant:
     grant = Grant(organisation_id=acting.organisation_id, funder_id=funder.id)
     with session.no_autoflush:
         _apply_terms(session, acting, grant, cmd)
-        grant.instalments = [_new_instalment(i) for i in _checked_instalments(cmd)]
+        grant.instalments = [_new_instalment(e, n) for n, e in enumerate(_checked_instalments(cmd))]
         grant.report_dues = [
             ReportDue(due_date=r.due_date, title=r.title, submitted_on=r.submitted_on) for r in cmd.report_dues
         ]
@@ -184,29 +187,70 @@ def _update_schedule(grant: Grant, entries: list[tuple[DateRange, Decimal]]) -> 
 
 def _checked_instalments(cmd: NewGrant) -> list[NewInstalment]:
     seen = set()
+    received = ZERO
     for i, entry in enumerate(cmd.instalments):
-        if (entry.received_date is None) != (entry.received_amount is None):
+        if (entry.received_date is None) != (entry.received_amount is None) and not entry.receipts:
             raise InputError(M_RECEIVED_BOTH, field=f"instalments[{i}]")
         if entry.expected_date in seen:
             raise InputError(M_DUPLICATE_INSTALMENT, field=f"instalments[{i}].expected_date", date=entry.expected_date)
         seen.add(entry.expected_date)
+        received += _received(entry, i)[0] or ZERO
     total = sum((i.amount for i in cmd.instalments), ZERO)
     if total > cmd.amount:
         raise RuleViolation(M_INSTALMENTS_EXCEED, field="instalments", total=shown(total), amount=shown(cmd.amount))
-    received = sum((i.received_amount or ZERO for i in cmd.instalments), ZERO)
     if received > cmd.amount:
         raise RuleViolation(M_RECEIVED_EXCEED, field="instalments", received=shown(received), amount=shown(cmd.amount))
     return sorted(cmd.instalments, key=lambda i: i.expected_date)
 
 
-def _new_instalment(entry: NewInstalment) -> Instalment:
+def _payments(entry: NewInstalment) -> list[ReceivedPayment]:
+    """The receipts an instalment's entry writes: one by one, or its total as one receipt."""
+    if entry.receipts:
+        return sorted(entry.receipts, key=lambda r: r.received_date)
+    if entry.received_date is not None and entry.received_amount:
+        return [ReceivedPayment(entry.received_date, entry.received_amount)]
+    return []
+
+
+def _received(entry: NewInstalment, index: int) -> tuple[Decimal | None, date | None]:
+    """What came in on the instalment and when last; its receipts and totals must agree."""
+    if not entry.receipts:
+        return entry.received_amount, entry.received_date
+    total = sum((r.amount for r in entry.receipts), ZERO)
+    last = max(r.received_date for r in entry.receipts)
+    if (entry.received_amount is not None and entry.received_amount != total) or (
+        entry.received_date is not None and entry.received_date != last
+    ):
+        raise InputError(
+            M_RECEIPTS_DISAGREE,
+            field=f"instalments[{index}].receipts",
+            total=shown(total),
+            last=last,
+            amount=shown(entry.received_amount or ZERO),
+            date=entry.received_date or last,
+        )
+    return total, last
+
+
+def _new_instalment(entry: NewInstalment, index: int) -> Instalment:
+    amount, last = _received(entry, index)
     return Instalment(
         expected_date=entry.expected_date,
         expected_amount=entry.amount,
-        received_date=entry.received_date,
-        received_amount=entry.received_amount,
+        received_date=last,
+        received_amount=amount,
         note=entry.note,
+        receipts=[InstalmentReceipt(received_date=p.received_date, amount=p.amount) for p in _payments(entry)],
     )
+
+
+def _same_receipts(entry: NewInstalment, row: Instalment) -> bool:
+    if entry.receipts:
+        mine = [(p.received_date, p.amount) for p in _payments(entry)]
+        return mine == [(r.received_date, r.amount) for r in row.receipts]
+    if entry.received_date is None:
+        return True  # a script that leaves receipts out keeps them
+    return (entry.received_date, entry.received_amount) == (row.received_date, row.received_amount)
 
 
 def _update_instalments(grant: Grant, entries: list[NewInstalment]) -> None:
@@ -217,12 +261,9 @@ def _update_instalments(grant: Grant, entries: list[NewInstalment]) -> None:
     for n, entry in enumerate(entries):
         row = existing.pop(entry.expected_date, None)
         if row is None:
-            kept.append(_new_instalment(entry))
+            kept.append(_new_instalment(entry, n))
             continue
-        if entry.received_date is not None and (entry.received_date, entry.received_amount) != (
-            row.received_date,
-            row.received_amount,
-        ):
+        if not _same_receipts(entry, row):
             raise RuleViolation(M_RECEIPT_BY_RECEIVE, field=f"instalments[{n}].received_amount", date=row.expected_date)
         row.expected_amount, row.note = entry.amount, entry.note
         kept.append(row)
@@ -308,7 +349,15 @@ def grant_command(grant: Grant) -> NewGrant:
         schedule_basis=grant.schedule_basis.value,
         schedule=tuple(ScheduleEntry(e.amount, start=e.period_start, end=e.period_end) for e in grant.schedule),
         instalments=tuple(
-            NewInstalment(i.expected_date, i.expected_amount, i.received_date, i.received_amount, i.note)
+            NewInstalment(
+                i.expected_date,
+                i.expected_amount,
+                i.received_date,
+                i.received_amount,
+                i.note,
+                # one receipt is its total; several are written one by one
+                tuple(ReceivedPayment(r.received_date, r.amount) for r in i.receipts) if len(i.receipts) > 1 else (),
+            )
             for i in grant.instalments
         ),
         report_dues=tuple(NewReportDue(r.due_date, r.title, r.submitted_on) for r in grant.report_dues),

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from fundtrack.errors import InputError, NotFound, RuleViolation
 from fundtrack.i18n import msg
-from fundtrack.models import Instalment
+from fundtrack.models import Instalment, InstalmentReceipt
 from fundtrack.money import ZERO, shown
 from fundtrack.queries.lookups import check_revision, grant_by_reference, new_revision
 from fundtrack.roles import Action
@@ -73,8 +73,10 @@ def record_instalment_received(session: Session, acting: Acting, cmd: Receipt) -
             grant=shown(grant.amount),
             reference=grant.reference,
         )
+    instalment.receipts.append(InstalmentReceipt(received_date=cmd.received_date, amount=cmd.amount))
     instalment.received_amount = (instalment.received_amount or ZERO) + cmd.amount
-    instalment.received_date = cmd.received_date
+    last = instalment.received_date
+    instalment.received_date = cmd.received_date if last is None else max(last, cmd.received_date)
     new_revision(grant)  # the agreement as a whole
     session.flush()
     return ReceiptRecorded(instalment, cmd.amount)

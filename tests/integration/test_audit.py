@@ -201,10 +201,10 @@ def replayed(session: Session) -> dict[tuple[str, int], dict[str, Any]]:
     rows: dict[tuple[str, int], dict[str, Any]] = {}
     for entry in session.scalars(select(AuditLog).order_by(AuditLog.id)):
         key = (entry.entity, entry.entity_id or 0)
-        if entry.action in ("create", "reverse"):
+        if entry.action in ("create", "reverse", "receive"):  # a receipt is a payment's own row
             assert key not in rows, entry.label
             rows[key] = dict(entry.after or {})
-        elif entry.action in ("update", "receive"):
+        elif entry.action == "update":
             rows[key].update(entry.after or {})
         else:
             assert entry.action == "delete"
@@ -304,14 +304,16 @@ def test_position_funding_is_recorded_with_its_amounts(factory: sessionmaker[Ses
 
 def test_an_instalment_received_is_recorded_as_a_receipt(factory: sessionmaker[Session], org_id: int) -> None:
     entries = entries_of(factory, org_id, lambda s, a: receive(s, a, SMALL, None, date(2025, 5, 3), D("12500.00")))
-    assert summary(entries) == [
-        (
-            "instalment",
-            "receive",
-            {"received_date": None, "received_amount": None},
-            {"received_date": "2025-05-03", "received_amount": "12500.00"},
-        )
-    ]
+    receipt, totals = summary(entries)
+    assert receipt[:3] == ("instalment_receipt", "receive", None)
+    assert receipt[3] is not None
+    assert (receipt[3]["received_date"], receipt[3]["amount"]) == ("2025-05-03", "12500.00")
+    assert totals == (
+        "instalment",
+        "update",
+        {"received_date": None, "received_amount": None},
+        {"received_date": "2025-05-03", "received_amount": "12500.00"},
+    )
 
 
 def test_an_instalment_dropped_from_a_grant_is_recorded_as_deleted(factory: sessionmaker[Session], org_id: int) -> None:
@@ -436,9 +438,11 @@ def test_the_command_line_records_the_person_who_acts(fresh_database: Engine, tm
     assert received.returncode == 0, received.stderr
     with session_factory(fresh_database)() as session:
         entries = session.scalars(select(AuditLog).order_by(AuditLog.id)).all()
-    receipts = [e for e in entries if e.action == "receive"]
-    assert [(e.actor, e.role) for e in receipts] == [(getpass.getuser(), "treasurer")]
-    assert {(e.actor, e.role) for e in entries if e.action != "receive"} == {("Marie Tremblay", "treasurer")}
+    first = next(n for n, e in enumerate(entries) if e.action == "receive")
+    loading, receiving = entries[:first], entries[first:]
+    assert [e.entity for e in receiving] == ["instalment_receipt", "instalment"]  # the payment, then the totals
+    assert {(e.actor, e.role) for e in receiving} == {(getpass.getuser(), "treasurer")}
+    assert {(e.actor, e.role) for e in loading} == {("Marie Tremblay", "treasurer")}
     assert {"organisation", "funder", "project", "grant", "instalment", "category"} <= {e.entity for e in entries}
 
 

@@ -288,16 +288,19 @@ def test_the_load_summary_names_its_sections_in_the_users_language(db: str) -> N
 
 
 def test_the_audit_log_names_who_received_and_loaded(loaded: str) -> None:
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from fundtrack.db import make_engine
     from fundtrack.models import AuditLog
 
-    run(loaded, "--as", "Awa Diallo", "receive", "VDM-2026", "--amount", "20000", "--date", "2026-11-20")
     engine = make_engine(loaded)
     with engine.connect() as conn:
-        actors = {a for (a,) in conn.execute(select(AuditLog.actor).where(AuditLog.action == "receive"))}
+        last = conn.scalar(select(func.max(AuditLog.id)))
+    run(loaded, "--as", "Awa Diallo", "receive", "VDM-2026", "--amount", "20000", "--date", "2026-11-20")
+    with engine.connect() as conn:
+        received = conn.execute(select(AuditLog.actor, AuditLog.action).where(AuditLog.id > last)).all()
         loaders = {a for (a,) in conn.execute(select(AuditLog.actor).where(AuditLog.entity == "grant"))}
     engine.dispose()
-    assert actors == {"Awa Diallo"}
+    assert {actor for actor, _ in received} == {"Awa Diallo"}
+    assert ("Awa Diallo", "receive") in received
     assert "system" not in loaders

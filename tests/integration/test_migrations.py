@@ -10,7 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from fundtrack.db import MIGRATIONS_DIR, alembic_config, current_revision, make_engine, upgrade
 from fundtrack.models import Base
@@ -72,3 +72,39 @@ def test_the_models_and_the_migrations_agree(empty_engine: Engine) -> None:
 def test_the_migrations_live_beside_the_package() -> None:
     assert (MIGRATIONS_DIR / "env.py").is_file()
     assert list((MIGRATIONS_DIR / "versions").glob("*.py"))
+
+
+def test_an_instalment_received_before_the_receipts_table_becomes_its_first_payment(empty_engine: Engine) -> None:
+    """A database of revision 0005 with an instalment received keeps it as one payment."""
+    upgrade(empty_engine, "0005")
+    with empty_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO organisations (id, name, fiscal_start_month, gst_rebate_rate, qst_rebate_rate, language)"
+                " VALUES (1, 'T', 4, 0.5, 0.5, 'fr')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO funders (id, organisation_id, name, kind, fiscal_start_month, language)"
+                " VALUES (1, 1, 'C', 'centraide', 4, 'fr')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO grants (id, organisation_id, funder_id, reference, title, status, amount, start_date,"
+                " end_date, restricted, schedule_basis, no_combination) VALUES (1, 1, 1, 'PIC', 'PIC', 'confirmed',"
+                " 3750000, '2025-04-01', '2026-03-31', false, 'days', false)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO instalments (id, grant_id, expected_date, expected_amount, received_date, received_amount)"
+                " VALUES (1, 1, '2025-06-01', 3750000, '2025-06-03', 3750000),"
+                " (2, 1, '2025-12-01', 100, NULL, NULL)"
+            )
+        )
+    upgrade(empty_engine)
+    with empty_engine.connect() as conn:
+        rows = conn.execute(text("SELECT instalment_id, received_date, amount FROM instalment_receipts")).all()
+    assert [(i, str(d), a) for i, d, a in rows] == [(1, "2025-06-03", 3750000)]

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from fundtrack.models import BudgetCategory, Funder, Grant, Organisation, Project
+from fundtrack.models import BudgetCategory, Funder, Grant, Instalment, Organisation, Project
 from fundtrack.schemas.ledger import CategorySchema, FunderSchema, GrantSchema, ProjectSchema
 from fundtrack.services.context import Acting
 from fundtrack.services.funders import create_funder, create_project, funder_command, project_command
@@ -56,7 +56,7 @@ def _dump_grants(session: Session, acting: Acting) -> list[dict[str, Any]]:
             selectinload(Grant.projects),
             selectinload(Grant.eligible_categories),
             selectinload(Grant.schedule),
-            selectinload(Grant.instalments),
+            selectinload(Grant.instalments).selectinload(Instalment.receipts),
             selectinload(Grant.report_dues),
         )
         .order_by(Grant.reference)

@@ -1,0 +1,54 @@
+"""instalment receipts: each payment received on an instalment, with its own date
+
+An instalment may come in several payments; the ledger counts each in the period of its
+own date. The receipts recorded so far (one per instalment) become its first rows.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-01 12:30:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import fundtrack.models.base
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "instalment_receipts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("instalment_id", sa.Integer(), nullable=False),
+        sa.Column("received_date", sa.Date(), nullable=False),
+        sa.Column("amount", fundtrack.models.base.MoneyType(), nullable=False),
+        sa.CheckConstraint("amount > 0", name=op.f("ck_instalment_receipts_receipt_positive")),
+        sa.ForeignKeyConstraint(
+            ["instalment_id"],
+            ["instalments.id"],
+            name=op.f("fk_instalment_receipts_instalment_id_instalments"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_instalment_receipts")),
+    )
+    with op.batch_alter_table("instalment_receipts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_instalment_receipts_instalment_id"), ["instalment_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_instalment_receipts_received_date"), ["received_date"], unique=False)
+    op.execute(
+        "INSERT INTO instalment_receipts (instalment_id, received_date, amount) "
+        "SELECT id, received_date, received_amount FROM instalments "
+        "WHERE received_date IS NOT NULL AND received_amount > 0"
+    )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("instalment_receipts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_instalment_receipts_received_date"))
+        batch_op.drop_index(batch_op.f("ix_instalment_receipts_instalment_id"))
+    op.drop_table("instalment_receipts")
