@@ -17,9 +17,9 @@ def percent(rate: Decimal | None) -> str:
     return "" if rate is None else format_percent(rate, current_lang())  # type: ignore[arg-type]
 
 
-def month_label(value: date) -> str:
-    """``avr. 2026`` / ``Apr 2026``."""
-    return str(format_date(value, format="MMM yyyy", locale=LOCALES[current_lang()]))
+def month_label(value: date, short: bool = False) -> str:
+    """``avr. 2026`` / ``Apr 2026`` (``avr.`` / ``Apr`` when ``short``)."""
+    return str(format_date(value, format="MMM" if short else "MMM yyyy", locale=LOCALES[current_lang()]))
 
 
 def init_formatting(app: Flask) -> None:

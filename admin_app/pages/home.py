@@ -51,7 +51,7 @@ class Home(AdminIndexView):  # type: ignore[misc]
 def month_chart(board: Dashboard) -> str:
     """The year's months: what confirmed grants cover, what the requests would, and the gap."""
     lang = current_lang()
-    categories = [month_label(m.month.start) for m in board.months]
+    categories = [month_label(m.month.start, short=True) for m in board.months]  # the year is in the title
     bars = [
         Bars(
             translate("admin.dashboard.covered_confirmed"),

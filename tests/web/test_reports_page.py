@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
 import pytest
 from flask import Flask
 from openpyxl import load_workbook
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
+from fundtrack.models import Grant
 from fundtrack.periods import DateRange
 from fundtrack.queries.lookups import funder_by_name, grant_by_reference
 from fundtrack.reports.budget import budget_report
@@ -19,7 +22,7 @@ from fundtrack.reports.budget_xlsx import write_budget_report
 from fundtrack.reports.funder import funder_report
 from fundtrack.reports.funder_xlsx import write_funder_report
 from fundtrack.roles import Role
-from tests.web.conftest import Browser
+from tests.web.conftest import Browser, statements
 from tests.web.figures import library, refusal_beside
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -144,3 +147,30 @@ def test_every_budgeted_year_by_default_and_years_out_of_order_refused(app: Flas
 def test_a_funders_login_has_no_reports_page_its_portal_has_its_own(browser: Browser, url: str) -> None:
     browser.login(Role.FUNDER)
     assert browser.get(url).status_code == 404
+
+
+def test_the_reports_page_runs_as_many_queries_with_more_grants_to_choose_from(app: Flask, browser: Browser) -> None:
+    browser.login(Role.TREASURER)
+    browser.get("/reports/")
+    with statements(app) as before:
+        browser.get("/reports/")
+    with library(app) as (session, _):
+        grant = session.scalars(select(Grant).where(Grant.reference == "FGM-2026-2027")).one()
+        for n in range(5):
+            session.add(
+                Grant(
+                    organisation_id=grant.organisation_id,
+                    funder_id=grant.funder_id,
+                    reference=f"FGM-EXTRA-{n}",
+                    title="Entente de plus",
+                    amount=Decimal("1000.00"),
+                    start_date=grant.start_date,
+                    end_date=grant.end_date,
+                    status=grant.status,
+                )
+            )
+        session.commit()
+    with statements(app) as after:
+        page = browser.get("/reports/")
+    assert "FGM-EXTRA-4" in page.text
+    assert len(after) == len(before)
