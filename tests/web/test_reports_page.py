@@ -174,3 +174,14 @@ def test_the_reports_page_runs_as_many_queries_with_more_grants_to_choose_from(a
         page = browser.get("/reports/")
     assert "FGM-EXTRA-4" in page.text
     assert len(after) == len(before)
+
+
+def test_a_grant_alone_names_its_funder(app: Flask, browser: Browser) -> None:
+    browser.login(Role.TREASURER)
+    _, grant_id = ids(app, "Centraide du Grand Montréal", "PIC-2025-2028")
+    response = browser.get(f"/reports/funder.xlsx?grant={grant_id}&year=2025-2026")
+    content = downloaded(response, "rapport-centraide-du-grand-montreal-pic-2025-2028-2025-2026.xlsx")
+    with library(app) as (_, acting):
+        year = acting.calendar.parse("2025-2026")
+    expected = library_funder_workbook(app, "Centraide du Grand Montréal", grant_reference="PIC-2025-2028", period=year)
+    assert cells(content) == cells(expected)
