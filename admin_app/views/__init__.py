@@ -14,3 +14,8 @@ LEDGER = label("admin.menu.ledger")
 def register_views(admin: Admin) -> None:
     admin.add_view(FunderView(Funder, name=label("admin.menu.funders"), category=LEDGER, endpoint="funders"))
     admin.add_view(ProjectView(Project, name=label("admin.menu.projects"), category=LEDGER, endpoint="projects"))
+    # the ledger's views (grants, budgets, allocations, contributions, users, audit)
+    from admin_app.views.grants import GrantView
+    from fundtrack.models import Grant
+
+    admin.add_view(GrantView(Grant, name=label("admin.menu.grants"), category=LEDGER, endpoint="grants"))
