@@ -15,10 +15,14 @@ def register_views(admin: Admin) -> None:
     admin.add_view(FunderView(Funder, name=label("admin.menu.funders"), category=LEDGER, endpoint="funders"))
     admin.add_view(ProjectView(Project, name=label("admin.menu.projects"), category=LEDGER, endpoint="projects"))
     # the ledger's views (grants, budgets, allocations, contributions, users, audit)
+    from admin_app.views.allocations import AllocationView
     from admin_app.views.grants import GrantView
     from admin_app.views.users import UserView
-    from fundtrack.models import Grant
+    from fundtrack.models import Allocation, Grant
     from fundtrack.models.users import User
 
     admin.add_view(GrantView(Grant, name=label("admin.menu.grants"), category=LEDGER, endpoint="grants"))
+    admin.add_view(
+        AllocationView(Allocation, name=label("admin.menu.allocations"), category=LEDGER, endpoint="allocations")
+    )
     admin.add_view(UserView(User, name=label("admin.menu.users"), endpoint="users"))

@@ -44,6 +44,22 @@ class ChoiceFilter(BaseSQLAFilter):  # type: ignore[misc]
         return lazy_gettext("equals")
 
 
+class FiscalYearFilter(ChoiceFilter):
+    """The rows whose period (``start`` to ``end``) touches a fiscal year of the organisation."""
+
+    def __init__(self, start: Any, end: Any, name: Any, choices: Callable[[], Options]):
+        super().__init__(start, name, choices)
+        self.end = end
+
+    def clean(self, value: Any) -> Any:
+        from admin_app.context import acting
+
+        return acting().calendar.parse(str(value))
+
+    def apply(self, query: Query[Any], value: Any, alias: Any = None) -> Query[Any]:
+        return query.filter(self.column <= value.end, self.end >= value.start)
+
+
 class FreshFilters:
     """Mixin of a model view: its filters' choices are read when the page is drawn."""
 

@@ -15,7 +15,6 @@ from typing import Any, ClassVar
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.helpers import get_form_data
-from sqlalchemy import func, select
 from sqlalchemy.orm import Query, Session
 from wtforms import BooleanField, DateField, Form, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
@@ -24,15 +23,14 @@ from admin_app.context import acting, writing
 from admin_app.extensions import db
 from admin_app.forms import MoneyField, RateField
 from admin_app.views.base import RevisionForm, day, label, money
-from admin_app.views.filters import ChoiceFilter, FreshFilters
+from admin_app.views.choices import category_codes, funder_ids, funder_names, grant_fiscal_years, project_names
+from admin_app.views.filters import ChoiceFilter, FiscalYearFilter, FreshFilters
 from admin_app.views.rows import RowForm, RowsView, rows
 from fundtrack.errors import FundtrackError
 from fundtrack.i18n import lazy, translate
-from fundtrack.models import BudgetCategory, Grant, GrantStatus
+from fundtrack.models import Grant, GrantStatus
 from fundtrack.money import format_percent
-from fundtrack.periods import DateRange
 from fundtrack.queries.grant_details import grant_figures
-from fundtrack.queries.listings import list_funders, list_projects
 from fundtrack.roles import Action
 from fundtrack.schemas.common import load_or_raise
 from fundtrack.schemas.ledger import GrantSchema
@@ -110,32 +108,8 @@ def _without_none(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def _funders() -> list[tuple[str, str]]:
-    return [(str(f.id), f.name) for f in list_funders(db.session, acting().scope)]
-
-
 def _statuses() -> list[tuple[str, Any]]:
     return STATUSES
-
-
-def _fiscal_years() -> list[tuple[str, str]]:
-    """The organisation's fiscal years that the grants in scope touch."""
-    where = acting().scope.grants_filter()
-    first = db.session.scalar(select(func.min(Grant.start_date)).where(where))
-    last = db.session.scalar(select(func.max(Grant.end_date)).where(where))
-    if first is None or last is None:
-        return []
-    return [(y.label, y.label) for y in acting().calendar.years(DateRange(first, last))]
-
-
-class FiscalYearFilter(ChoiceFilter):
-    """The grants whose period touches a fiscal year of the organisation."""
-
-    def clean(self, value: Any) -> Any:
-        return acting().calendar.parse(str(value))
-
-    def apply(self, query: Query[Any], value: Any, alias: Any = None) -> Query[Any]:
-        return query.filter(Grant.start_date <= value.end, Grant.end_date >= value.start)
 
 
 class GrantView(FreshFilters, RowsView):
@@ -190,8 +164,8 @@ class GrantView(FreshFilters, RowsView):
     }
 
     column_filters = (
-        FiscalYearFilter(Grant.start_date, label("term.fiscal_year"), _fiscal_years),
-        ChoiceFilter(Grant.funder_id, label("term.funder"), _funders, int),
+        FiscalYearFilter(Grant.start_date, Grant.end_date, label("term.fiscal_year"), grant_fiscal_years),
+        ChoiceFilter(Grant.funder_id, label("term.funder"), funder_ids, int),
         ChoiceFilter(Grant.status, label("label.status"), _statuses, GrantStatus),
     )
 
@@ -222,17 +196,9 @@ class GrantView(FreshFilters, RowsView):
     # --- the form --------------------------------------------------------------------------------
 
     def _choices(self, form: Form) -> Form:
-        scope = acting().scope
-        form.funder.choices = [(f.name, f.name) for f in list_funders(db.session, scope)]
-        form.projects.choices = [(p.name, p.name) for p in list_projects(db.session, scope)]
-        categories = db.session.scalars(
-            select(BudgetCategory)
-            .where(BudgetCategory.organisation_id == scope.organisation_id)
-            .order_by(BudgetCategory.position, BudgetCategory.code)
-        )
-        form.eligible_categories.choices = [
-            (c.code, c.label_fr if acting().lang == "fr" else c.label_en) for c in categories
-        ]
+        form.funder.choices = funder_names()
+        form.projects.choices = project_names()
+        form.eligible_categories.choices = category_codes()
         return form
 
     def create_form(self, obj: Any = None) -> Form:
