@@ -16,12 +16,16 @@ def register_views(admin: Admin) -> None:
     admin.add_view(ProjectView(Project, name=label("admin.menu.projects"), category=LEDGER, endpoint="projects"))
     # the ledger's views (grants, budgets, allocations, contributions, users, audit)
     from admin_app.views.allocations import AllocationView
+    from admin_app.views.budgets import BudgetVersionView
     from admin_app.views.grants import GrantView
     from admin_app.views.users import UserView
-    from fundtrack.models import Allocation, Grant
+    from fundtrack.models import Allocation, BudgetVersion, Grant
     from fundtrack.models.users import User
 
     admin.add_view(GrantView(Grant, name=label("admin.menu.grants"), category=LEDGER, endpoint="grants"))
+    admin.add_view(
+        BudgetVersionView(BudgetVersion, name=label("admin.menu.budgets"), category=LEDGER, endpoint="budgets")
+    )
     admin.add_view(
         AllocationView(Allocation, name=label("admin.menu.allocations"), category=LEDGER, endpoint="allocations")
     )
