@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from babel.dates import format_datetime
-from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.contrib.sqla.filters import IntEqualFilter
 from sqlalchemy import select
 
 from admin_app.context import acting, current_lang
@@ -124,7 +124,7 @@ class AuditView(FreshFilters, FundtrackView):
     column_searchable_list = ("label",)
     column_filters = (
         ChoiceFilter(AuditLog.entity, label("admin.audit.record"), _entities),
-        FilterEqual(AuditLog.entity_id, label("admin.audit.record_number")),
+        IntEqualFilter(AuditLog.entity_id, label("admin.audit.record_number")),
         ChoiceFilter(AuditLog.actor, label("admin.audit.person"), _actors),
     )
     column_labels: ClassVar[dict[str, Any]] = {

@@ -48,6 +48,7 @@ def test_a_change_made_in_the_admin_is_in_the_log_under_the_persons_name(browser
     treasurer = ACCOUNTS[Role.TREASURER][0]
     mine = text_of(browser.get(f"/audit/?flt0_0=grant&flt1_1={gid}&flt2_2={treasurer}").text)
     assert f"{treasurer} trésorier·ère modification Entente {gid} ARR-VSP-2027 status: requested → confirmed" in mine
+    assert browser.get("/audit/?flt0_1=abc").status_code == 200  # a record number that is no number is ignored
     others = text_of(browser.get("/audit/?flt0_2=system&flt1_0=grant").text)
     assert "requested → confirmed" not in others
 
