@@ -271,3 +271,61 @@ def test_a_funders_login_cannot_change_the_status_of_another_funders_grant(brows
     assert refused.status_code in (403, 404)
     grant = read_grant(app, REQUESTED)
     assert grant is not None and grant.status is GrantStatus.REQUESTED
+
+
+def _edit_fields(page: str) -> dict[str, Any]:
+    fields: dict[str, Any] = dict(re.findall(r'name="([\w-]+)" type="(?:text|date)" value="([^"]*)"', page))
+    revision = re.search(r'name="revision"[^>]*value="(\d+)"', page) or re.search(
+        r'value="(\d+)"[^>]*name="revision"', page
+    )
+    assert revision
+    fields["revision"] = revision.group(1)
+    fields["csrf_token"] = csrf_token(page)
+    fields["status"] = re.findall(
+        r'<option selected value="([^"]+)"', page.split('id="status"')[1].split("</select>")[0]
+    )[0]
+    fields["funder"] = html.unescape(
+        re.findall(r'<option selected value="([^"]+)"', page.split('id="funder"')[1].split("</select>")[0])[0]
+    )
+    fields["projects"] = [
+        html.unescape(v)
+        for v in re.findall(r'<option selected value="([^"]+)"', page.split('id="projects"')[1].split("</select>")[0])
+    ]
+    return fields
+
+
+def test_changing_what_an_instalment_received_is_refused_beside_that_rows_field(browser: Browser, app: Flask) -> None:
+    browser.login(Role.TREASURER)
+    gid = grant_id(app, PIC)
+    url = f"/grants/edit/?id={gid}"
+    fields = _edit_fields(browser.get(url).text)
+    assert fields["instalments-1-received_amount"] == "37\u00a0500,00"
+    fields["instalments-1-received_amount"] = "30 000,00"
+    refused = browser.client.post(url, data=fields)
+    assert refused.status_code == 200
+    cell = re.search(r'id="instalments-1-received_amount"[^>]*>(.*?)</td>', refused.text, re.S)
+    assert cell and "invalid-feedback" in cell.group(1)
+    grant = read_grant(app, PIC)
+    assert grant is not None and grant.instalments[1].received_amount == Decimal("37500.00")
+
+
+def test_a_form_sent_back_with_a_typing_error_keeps_the_revision_its_author_read(browser: Browser, app: Flask) -> None:
+    browser.login(Role.TREASURER)
+    gid = grant_id(app, REQUESTED)
+    url = f"/grants/edit/?id={gid}"
+    fields = _edit_fields(browser.get(url).text)
+    other = Browser(app.test_client())
+    other.login(Role.TREASURER)
+    page = other.get(f"/grants/details/?id={gid}")
+    revision = re.search(r'name="revision" value="(\d+)"', page.text)
+    assert revision
+    decided = {"id": gid, "status": "declined", "revision": revision.group(1), "csrf_token": csrf_token(page.text)}
+    assert other.client.post("/grants/status/", data=decided).status_code == 302
+    typo = browser.client.post(url, data={**fields, "amount": "30 000,001"})
+    assert typo.status_code == 200
+    again = _edit_fields(typo.text)
+    assert again["revision"] == fields["revision"]  # not the revision written meanwhile
+    stale = browser.client.post(url, data={**again, "amount": "30 000,00"})
+    assert stale.status_code == 200 and "modifié par quelqu'un d'autre" in html.unescape(stale.text)
+    grant = read_grant(app, REQUESTED)
+    assert grant is not None and grant.status is GrantStatus.DECLINED
