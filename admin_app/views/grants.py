@@ -33,8 +33,9 @@ from fundtrack.money import format_percent
 from fundtrack.queries.grant_details import grant_figures
 from fundtrack.roles import Action
 from fundtrack.schemas.common import load_or_raise
-from fundtrack.schemas.ledger import GrantSchema
+from fundtrack.schemas.ledger import GrantSchema, ReceiptSchema
 from fundtrack.services.grants import create_grant, grant_command, update_grant
+from fundtrack.services.receipts import record_instalment_received
 
 STATUSES = [(s.value, lazy(f"grant_status.{s.value}")) for s in GrantStatus]
 # the status changes offered on a grant's page, by the status they lead to
@@ -62,6 +63,12 @@ class ReportDueRow(RowForm):
     due_date = DateField(label("admin.grants.due_date"), validators=[Optional()])
     title = StringField(label("label.title"), validators=[Optional()])
     submitted_on = DateField(label("admin.grants.submitted_on"), validators=[Optional()])
+
+
+class ReceiptForm(RevisionForm):
+    expected_date = SelectField(label("admin.grants.instalment_received"), choices=[])
+    received_date = DateField(label("col.received_on"))
+    amount = MoneyField(label("label.amount"))
 
 
 class GrantForm(RevisionForm):
@@ -293,6 +300,7 @@ class GrantView(FreshFilters, RowsView):
             kwargs.update(
                 figures=grant_figures(db.session, grant),
                 status_changes=self.status_changes(grant),
+                can_receive=self.can_edit and any(i.still_due > 0 for i in grant.instalments),
                 money=money,
                 day=day,
             )
@@ -326,6 +334,50 @@ class GrantView(FreshFilters, RowsView):
             flash(translate(STATUS_CHANGED[GrantStatus(wanted)], reference=grant.reference), "success")
         db.session.rollback()
         return redirect(self.get_url(".details_view", id=grant.id))
+
+    # --- a payment received on an instalment ---------------------------------------------------
+
+    @expose("/receive/", methods=("GET", "POST"))
+    def receive_view(self) -> Any:
+        """Record a payment received on one of the grant's instalments, from the revision read."""
+        grant = self.get_one(request.args.get("id", ""))
+        if not self.can_edit:
+            abort(403)
+        form = ReceiptForm()
+        form.expected_date.choices = [
+            (i.expected_date.isoformat(), f"{day(i.expected_date)} — {money(i.still_due)}")
+            for i in grant.instalments
+            if i.still_due > 0
+        ]
+        if request.method == "GET":
+            form.revision.data = str(grant.revision)
+        elif form.validate():
+            data = {
+                "reference": grant.reference,
+                "expected_date": form.expected_date.data,
+                "received_date": _iso(form.received_date.data),
+                "amount": form.amount.data,
+                "revision": self._revision(form),
+            }
+            try:
+                cmd = load_or_raise(ReceiptSchema(), {k: v for k, v in data.items() if v is not None})
+                with writing() as session:
+                    recorded = record_instalment_received(session, acting(), cmd)
+                    short = recorded.instalment.still_due if not recorded.in_full else None
+            except FundtrackError as exc:
+                self.refused(form, exc)
+                db.session.rollback()
+            else:
+                db.session.rollback()
+                if short is None:
+                    flash(translate("admin.grants.received_in_full", reference=grant.reference), "success")
+                else:
+                    flash(
+                        translate("admin.grants.received_short", reference=grant.reference, short=money(short)),
+                        "warning",
+                    )
+                return redirect(self.get_url(".details_view", id=grant.id))
+        return self.render("fundtrack/grant_receive.html", form=form, grant=grant, money=money)
 
 
 __all__ = ["GrantView"]

@@ -329,3 +329,43 @@ def test_a_form_sent_back_with_a_typing_error_keeps_the_revision_its_author_read
     assert stale.status_code == 200 and "modifié par quelqu'un d'autre" in html.unescape(stale.text)
     grant = read_grant(app, REQUESTED)
     assert grant is not None and grant.status is GrantStatus.DECLINED
+
+
+def test_the_treasurer_records_a_short_payment_and_the_difference_is_shown(browser: Browser, app: Flask) -> None:
+    browser.login(Role.TREASURER)
+    gid = grant_id(app, PIC)
+    details = browser.get(f"/grants/details/?id={gid}")
+    assert "Inscrire un paiement reçu" in html.unescape(details.text)
+    url = f"/grants/receive/?id={gid}"
+    page = browser.get(url)
+    assert page.status_code == 200 and "15 oct. 2026" in page.text
+    data = {"expected_date": "2026-10-15", "received_date": "2026-10-20", "amount": "30 000,00 $"}
+    done = browser.post_form(url, data, follow_redirects=True)
+    assert "il manque encore 7\u00a0500,00\u00a0$ sur ce versement" in html.unescape(done.text)
+    grant = read_grant(app, PIC)
+    assert grant is not None
+    [october] = [i for i in grant.instalments if i.expected_date.isoformat() == "2026-10-15"]
+    assert october.received_amount == Decimal("30000.00")
+
+
+def test_a_payment_beyond_the_grant_is_refused_beside_the_amount_and_nothing_is_written(
+    browser: Browser, app: Flask
+) -> None:
+    browser.login(Role.TREASURER)
+    gid = grant_id(app, PIC)
+    url = f"/grants/receive/?id={gid}"
+    data = {"expected_date": "2026-10-15", "received_date": "2026-10-20", "amount": "300 000,00"}
+    refused = browser.post_form(url, data)
+    assert refused.status_code == 200
+    found = re.search(r'id="amount"[^>]*>(.{0,400})', refused.text, re.S)
+    assert found and "invalid-feedback" in found.group(1)
+    grant = read_grant(app, PIC)
+    assert grant is not None
+    assert [i.received_amount for i in grant.instalments if i.expected_date.isoformat() == "2026-10-15"] == [None]
+
+
+@pytest.mark.parametrize("role", [Role.BOARD, Role.FUNDER])
+def test_only_the_treasurer_records_payments(browser: Browser, app: Flask, role: Role) -> None:
+    browser.login(role)
+    assert browser.get(f"/grants/receive/?id={grant_id(app, PIC)}").status_code == 403
+    assert browser.get(f"/grants/receive/?id={grant_id(app, VDM)}").status_code == (404 if role is Role.FUNDER else 403)
