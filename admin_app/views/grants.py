@@ -194,12 +194,6 @@ class GrantView(FreshFilters, RowsView):
     def scoped(self, query: Query[Any]) -> Query[Any]:
         return query.filter(acting().scope.grants_filter())
 
-    def _handle_view(self, name: str, **kwargs: Any) -> Any:
-        # another funder's grant does not exist for a funder's login, even where it may not write
-        if self.is_accessible() and request.args.get("id") is not None:
-            self.get_one(request.args["id"])
-        return super()._handle_view(name, **kwargs)
-
     # --- the form --------------------------------------------------------------------------------
 
     def _choices(self, form: Form) -> Form:

@@ -154,3 +154,16 @@ def test_a_correction_is_a_reversal_and_a_new_entry_and_a_refused_one_leaves_not
     after = entries(app)
     assert after[0] == before[0]
     assert [a[1:] for a in after[len(before) :]] == [(Decimal("-52000.00"), 1), (Decimal("50000.00"), None)]
+
+
+def test_an_allocation_that_does_not_exist_answers_404_on_every_path(browser: Browser) -> None:
+    browser.login(Role.TREASURER)
+    for url in (
+        "/allocations/details/?id=99999",
+        "/allocations/edit/?id=99999",  # no one edits an allocation, but this one is not there at all
+        "/allocations/correct/?id=99999",
+        "/allocations/details/?id=1,2",
+    ):
+        assert browser.get(url).status_code == 404, url
+    token = csrf_token(browser.get("/allocations/").text)
+    assert browser.client.post("/allocations/reverse/", data={"id": 99999, "csrf_token": token}).status_code == 404

@@ -177,3 +177,9 @@ def test_the_treasurer_gives_an_account_a_new_password_typed_twice(browser: Brow
     done = browser.post_form(url, {"password": "nouveau-mot-de-passe", "password_again": "nouveau-mot-de-passe"})
     assert done.status_code == 302
     assert logs_in(app, email, "nouveau-mot-de-passe") and not logs_in(app, email, PASSWORD)
+
+
+def test_an_account_that_does_not_reach_the_organisation_answers_404(browser: Browser) -> None:
+    browser.login(Role.TREASURER)
+    for url in ("/users/details/?id=99999", "/users/edit/?id=99999", "/users/password/?id=99999"):
+        assert browser.get(url).status_code == 404, url
