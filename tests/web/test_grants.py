@@ -369,3 +369,14 @@ def test_only_the_treasurer_records_payments(browser: Browser, app: Flask, role:
     browser.login(role)
     assert browser.get(f"/grants/receive/?id={grant_id(app, PIC)}").status_code == 403
     assert browser.get(f"/grants/receive/?id={grant_id(app, VDM)}").status_code == (404 if role is Role.FUNDER else 403)
+
+
+def test_in_english_the_grants_show_amounts_and_dates_as_english_writes_them(browser: Browser, app: Flask) -> None:
+    browser.login(Role.TREASURER)
+    token = csrf_token(browser.get("/grants/").text)
+    assert browser.client.post("/language/en", data={"csrf_token": token, "next": "/grants/"}).status_code == 302
+    shown = text_of(browser.get("/grants/").text)
+    assert "Centraide du Grand Montréal PIC-2025-2028" in shown and "$450,000.00" in shown
+    assert "Apr 1, 2025 – Mar 31, 2028" in shown
+    details = text_of(browser.get(f"/grants/details/?id={grant_id(app, PIC)}").text)
+    assert "Amount per fiscal year" in details and "To receive $225,000.00" in details
