@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from flask import abort, flash, redirect, request
+from flask import abort, flash, g, redirect, request
 from flask_admin import expose
 from sqlalchemy import func, select
 from sqlalchemy.orm import Query, Session, joinedload
@@ -135,6 +135,15 @@ class AllocationView(FreshFilters, RowsView):
             ),
             "created_at": lambda v, c, m, n: day(m.created_at.date()),
         }
+
+    def reversed_among(self, rows: list[Allocation]) -> set[int]:
+        """Which of the page's allocations already have their reversal (one query a page)."""
+        cached = g.get("fundtrack_reversed")
+        if cached is None:
+            ids = [r.id for r in rows]
+            cached = set(db.session.scalars(select(Allocation.reverses_id).where(Allocation.reverses_id.in_(ids))))
+            g.fundtrack_reversed = cached
+        return cached  # type: ignore[no-any-return]
 
     # --- a new allocation ----------------------------------------------------------------------
 

@@ -132,6 +132,9 @@ def test_a_reversal_leaves_the_original_and_cancels_it_and_a_second_reversal_is_
     assert rows[0] == (1, Decimal("52000.00"), None)
     assert rows[-1][1:] == (Decimal("-52000.00"), 1)
     assert total(app) == before - Decimal("52000.00")
+    listed = browser.get("/allocations/?sort=0&page_size=100").text
+    assert '<input type="hidden" name="id" value="1">' not in listed  # no button to reverse it again
+    assert '<input type="hidden" name="id" value="2">' in listed
     again = browser.client.post("/allocations/reverse/", data={"id": 1, "csrf_token": token}, follow_redirects=True)
     assert "a déjà été contrepassée" in html.unescape(again.text)
     assert len(entries(app)) == len(rows)
