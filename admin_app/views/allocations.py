@@ -40,10 +40,10 @@ class YearAmountRow(RowForm):
 
 
 class AllocationForm(BaseForm):
-    grant = SelectField(label("term.grant"), choices=[])
-    project = SelectField(label("term.project"), choices=[])
+    grant = SelectField(label("term.grant"), choices=[], validate_choice=False)
+    project = SelectField(label("term.project"), choices=[], validate_choice=False)
     version = StringField(label("admin.allocations.version"), validators=[Optional()])
-    category = SelectField(label("term.category"), choices=[])
+    category = SelectField(label("term.category"), choices=[], validate_choice=False)
     line = StringField(label("admin.allocations.line_description"), validators=[Optional()])
     amounts = rows(YearAmountRow, "admin.allocations.amounts")
     note = StringField(label("admin.col.notes"), validators=[Optional()])

@@ -41,14 +41,14 @@ _LINE_PATH = re.compile(r"^lines\[(\d+)\](?:\.amounts\[(\d+)\])?(?:\.(\w+))?")
 
 
 class LineRow(RowForm):
-    category = SelectField(label("term.category"), choices=[], validators=[Optional()])
+    category = SelectField(label("term.category"), choices=[], validate_choice=False, validators=[Optional()])
     description = StringField(label("admin.col.description"), validators=[Optional()])
     fiscal_year = StringField(label("term.fiscal_year"), validators=[Optional()])
     amount = MoneyField(label("label.amount"), validators=[Optional()])
 
 
 class VersionForm(BaseForm):
-    project = SelectField(label("term.project"), choices=[])
+    project = SelectField(label("term.project"), choices=[], validate_choice=False)
     name = StringField(label("admin.budgets.version_name"))
     kind = SelectField(label("admin.budgets.kind"), choices=KINDS, default=VersionKind.SCENARIO.value)
     current = BooleanField(label("admin.budgets.current"))

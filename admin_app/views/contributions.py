@@ -42,17 +42,17 @@ def _years_of(model: Any) -> Any:
 
 
 class InKindForm(BaseForm):
-    project = SelectField(label("term.project"), choices=[])
+    project = SelectField(label("term.project"), choices=[], validate_choice=False)
     contributor = StringField(label("admin.contributions.contributor"))
     description = StringField(label("admin.col.description"))
-    category = SelectField(label("term.category"), choices=[], validators=[Optional()])
+    category = SelectField(label("term.category"), choices=[], validate_choice=False, validators=[Optional()])
     fair_value = MoneyField(label("admin.contributions.fair_value"))
     start_date = DateField(label("label.start"), validators=[Optional()])
     end_date = DateField(label("label.end"), validators=[Optional()])
 
 
 class OwnFundsForm(BaseForm):
-    project = SelectField(label("term.project"), choices=[])
+    project = SelectField(label("term.project"), choices=[], validate_choice=False)
     description = StringField(label("admin.col.description"))
     amount = MoneyField(label("label.amount"))
     start_date = DateField(label("label.start"), validators=[Optional()])

@@ -66,22 +66,26 @@ class ReportDueRow(RowForm):
 
 
 class ReceiptForm(RevisionForm):
-    expected_date = SelectField(label("admin.grants.instalment_received"), choices=[])
+    expected_date = SelectField(label("admin.grants.instalment_received"), choices=[], validate_choice=False)
     received_date = DateField(label("col.received_on"))
     amount = MoneyField(label("label.amount"))
 
 
 class GrantForm(RevisionForm):
     reference = StringField(label("label.reference"))
-    funder = SelectField(label("term.funder"), choices=[])
+    funder = SelectField(label("term.funder"), choices=[], validate_choice=False)
     title = StringField(label("label.title"))
-    status = SelectField(label("label.status"), choices=STATUSES, default=GrantStatus.REQUESTED.value)
+    status = SelectField(
+        label("label.status"), choices=STATUSES, validate_choice=False, default=GrantStatus.REQUESTED.value
+    )
     amount = MoneyField(label("label.amount"))
     start_date = DateField(label("label.start"), validators=[Optional()])
     end_date = DateField(label("label.end"), validators=[Optional()])
-    projects = SelectMultipleField(label("admin.grants.projects"), choices=[])
+    projects = SelectMultipleField(label("admin.grants.projects"), choices=[], validate_choice=False)
     restricted = BooleanField(label("admin.grants.restricted"))
-    eligible_categories = SelectMultipleField(label("admin.grants.eligible_categories"), choices=[])
+    eligible_categories = SelectMultipleField(
+        label("admin.grants.eligible_categories"), choices=[], validate_choice=False
+    )
     fee_cap = RateField(label("admin.col.fee_cap_percent"), validators=[Optional()])
     schedule = rows(ScheduleRow, "admin.grants.schedule")
     instalments = rows(InstalmentRow, "term.instalments")

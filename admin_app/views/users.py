@@ -37,7 +37,7 @@ class UserForm(BaseForm):
     email = StringField(label("admin.login.email"))
     name = StringField(label("admin.users.name"), validators=[Optional()])
     role = SelectField(label("admin.users.role"), choices=ROLES, default=Role.COORDINATOR.value)
-    funder = SelectField(label("admin.users.funder"), choices=[], validators=[Optional()])
+    funder = SelectField(label("admin.users.funder"), choices=[], validate_choice=False, validators=[Optional()])
     language = SelectField(label("col.language"), choices=LANGUAGES, default="fr")
     password = PasswordField(label("admin.login.password"))
     password_again = PasswordField(label("admin.users.password_again"))

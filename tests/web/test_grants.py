@@ -380,3 +380,15 @@ def test_in_english_the_grants_show_amounts_and_dates_as_english_writes_them(bro
     assert "Apr 1, 2025 – Mar 31, 2028" in shown
     details = text_of(browser.get(f"/grants/details/?id={grant_id(app, PIC)}").text)
     assert "Amount per fiscal year" in details and "To receive $225,000.00" in details
+
+
+def test_an_unknown_funder_is_refused_beside_its_field_in_the_readers_words(browser: Browser, app: Flask) -> None:
+    browser.login(Role.TREASURER)
+    before = count_grants(app)
+    refused = browser.post_form("/grants/new/", new_grant(funder="Fondation inconnue"))
+    assert refused.status_code == 200
+    found = re.search(r'id="funder"(.*?)class="form-group', refused.text, re.S)
+    assert (
+        found and "Fondation inconnue" in html.unescape(found.group(1)) and "Not a valid choice" not in found.group(1)
+    )
+    assert count_grants(app) == before
