@@ -317,8 +317,11 @@ class GrantView(FreshFilters, RowsView):
         if not self.can_edit:
             abort(403)
         wanted = request.form.get("status", "")
-        if wanted not in {s.value for s in STATUS_CHANGES} or grant.status is not GrantStatus.REQUESTED:
+        if wanted not in {s.value for s in STATUS_CHANGES}:
             abort(400)
+        if grant.status is not GrantStatus.REQUESTED:  # decided meanwhile (by someone else, or a second click)
+            flash(translate("admin.grants.not_requested", reference=grant.reference), "error")
+            return redirect(self.get_url(".details_view", id=grant.id))
         revision = request.form.get("revision", "")
         if not revision.isdigit():
             abort(400)

@@ -7,6 +7,7 @@ else the page does not exist. Passwords are typed twice and never shown.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from flask import abort, current_app, flash, redirect, request
@@ -46,6 +47,14 @@ class UserForm(BaseForm):
 class PasswordForm(BaseForm):
     password = PasswordField(label("admin.users.new_password"))
     password_again = PasswordField(label("admin.users.password_again"))
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """The account to create and its first password (kept apart: the service hashes it)."""
+
+    user: NewUser
+    password: str
 
 
 def _same_passwords(form: Any) -> bool:
@@ -125,26 +134,23 @@ class UserView(FreshFilters, FundtrackView):
         form.funder.choices = [("", "—")] + [(f.name, f.name) for f in list_funders(db.session, acting().scope)]
         return form
 
-    def command(self, form: Any, model: Any = None) -> NewUser:
-        return NewUser(
+    def command(self, form: Any, model: Any = None) -> NewAccount:
+        user = NewUser(
             email=form.email.data or "",
             name=(form.name.data or "").strip(),
             role=form.role.data,
             funder=form.funder.data or None,
             language=form.language.data,
         )
+        return NewAccount(user, form.password.data or "")
 
     def create_model(self, form: Any) -> Any:
         if not _same_passwords(form):
             return False
         return super().create_model(form)
 
-    def create(self, session: Session, cmd: NewUser) -> Any:
-        return create_user(session, acting(), cmd, self._typed_password, method=_method())
-
-    @property
-    def _typed_password(self) -> str:
-        return request.form.get("password", "")
+    def create(self, session: Session, cmd: NewAccount) -> Any:
+        return create_user(session, acting(), cmd.user, cmd.password, method=_method())
 
     # --- disable, enable, a new password -------------------------------------------------------
 

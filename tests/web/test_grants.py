@@ -257,8 +257,9 @@ def test_the_treasurer_confirms_a_requested_grant_from_its_page(browser: Browser
     assert done.status_code == 302
     grant = read_grant(app, REQUESTED)
     assert grant is not None and grant.status is GrantStatus.CONFIRMED
-    again = browser.client.post("/grants/status/", data=data)  # no longer requested
-    assert again.status_code == 400
+    again = browser.client.post("/grants/status/", data=data, follow_redirects=True)  # no longer requested
+    assert "n'est plus demandée" in html.unescape(again.text)
+    assert browser.client.post("/grants/status/", data={**data, "status": "closed"}).status_code == 400
 
 
 def test_a_funders_login_cannot_change_the_status_of_another_funders_grant(browser: Browser, app: Flask) -> None:
