@@ -14,3 +14,24 @@ LEDGER = label("admin.menu.ledger")
 def register_views(admin: Admin) -> None:
     admin.add_view(FunderView(Funder, name=label("admin.menu.funders"), category=LEDGER, endpoint="funders"))
     admin.add_view(ProjectView(Project, name=label("admin.menu.projects"), category=LEDGER, endpoint="projects"))
+    # the ledger's views (grants, budgets, allocations, contributions, users, audit)
+    from admin_app.views.allocations import AllocationView
+    from admin_app.views.audit import AuditView
+    from admin_app.views.budgets import BudgetVersionView
+    from admin_app.views.contributions import InKindView, OwnFundsView
+    from admin_app.views.grants import GrantView
+    from admin_app.views.users import UserView
+    from fundtrack.models import Allocation, AuditLog, BudgetVersion, Grant, InKindContribution, OwnFunds
+    from fundtrack.models.users import User
+
+    admin.add_view(GrantView(Grant, name=label("admin.menu.grants"), category=LEDGER, endpoint="grants"))
+    admin.add_view(
+        BudgetVersionView(BudgetVersion, name=label("admin.menu.budgets"), category=LEDGER, endpoint="budgets")
+    )
+    admin.add_view(
+        AllocationView(Allocation, name=label("admin.menu.allocations"), category=LEDGER, endpoint="allocations")
+    )
+    admin.add_view(InKindView(InKindContribution, name=label("term.in_kind"), category=LEDGER, endpoint="in_kind"))
+    admin.add_view(OwnFundsView(OwnFunds, name=label("term.own_funds"), category=LEDGER, endpoint="own_funds"))
+    admin.add_view(UserView(User, name=label("admin.menu.users"), endpoint="users"))
+    admin.add_view(AuditView(AuditLog, name=label("admin.menu.audit"), endpoint="audit"))

@@ -112,6 +112,8 @@ class FundtrackView(ModelView):  # type: ignore[misc]
         refused = super()._handle_view(name, **kwargs)
         if refused is not None:
             return refused
+        if request.args.get("id") is not None:
+            self.get_one(request.args["id"])  # a row out of scope is not there (404), writable or not
         allowed = {"create_view": self.can_create, "edit_view": self.can_edit, "delete_view": self.can_delete}
         if name in WRITES and not allowed.get(name, False):
             abort(403)
