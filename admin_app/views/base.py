@@ -213,6 +213,8 @@ class FundtrackView(ModelView):  # type: ignore[misc]
         return True
 
     def on_form_prefill(self, form: Form, id: Any) -> None:
+        if is_post():  # a form sent back keeps what its author typed and the revision they read
+            return
         model = self.get_one(id)
         if hasattr(form, "revision"):
             form.revision.data = str(model.revision)

@@ -213,10 +213,6 @@ class GrantView(FreshFilters, RowsView):
         # the form is filled from the grant by prefill (on reading), from what was typed otherwise
         return self._choices(self._edit_form_class(get_form_data(), obj=None))
 
-    def on_form_prefill(self, form: Any, id: Any) -> None:
-        if request.method == "GET":  # a form sent back keeps the revision its author read
-            super().on_form_prefill(form, id)
-
     def prefill(self, form: Any, model: Grant) -> None:
         form.reference.data = model.reference
         form.funder.data = model.funder.name

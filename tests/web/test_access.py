@@ -114,3 +114,33 @@ def test_an_edit_from_a_stale_read_is_refused_not_applied(browser: Browser) -> N
     second = browser.client.post("/funders/edit/?id=1", data={**data, "revision": revision.group(1), "notes": "deux"})
     assert second.status_code == 200
     assert "« Centraide du Grand Montréal » a été modifié par quelqu'un d'autre" in html.unescape(second.text)
+
+
+def test_a_refused_edit_keeps_what_was_typed_and_the_revision_read(browser: Browser) -> None:
+    import re
+
+    from tests.web.conftest import csrf_token
+
+    browser.login(Role.TREASURER)
+    page = browser.get("/funders/edit/?id=1")
+    revision = re.search(r'name="revision"[^>]*value="(\d+)"', page.text) or re.search(
+        r'value="(\d+)"[^>]*name="revision"', page.text
+    )
+    assert revision
+    data = {
+        "name": "Ville de Montréal",
+        "kind": "borough",
+        "fiscal_start_month": "13",  # refused beside the field
+        "language": "en",
+        "revision": str(int(revision.group(1)) - 1 if int(revision.group(1)) > 1 else 0),
+        "csrf_token": csrf_token(page.text),
+    }
+    refused = browser.client.post("/funders/edit/?id=1", data=data)
+    assert refused.status_code == 200
+    text = html.unescape(refused.text)
+    assert re.search(r'<option selected value="borough">', text), "the kind typed is lost"
+    assert re.search(r'<option selected value="en">', text), "the language typed is lost"
+    sent_back = re.search(r'name="revision"[^>]*value="(\d+)"', text) or re.search(
+        r'value="(\d+)"[^>]*name="revision"', text
+    )
+    assert sent_back and sent_back.group(1) == data["revision"], "the form forgot the revision its author read"
