@@ -112,8 +112,9 @@ class FundtrackView(ModelView):  # type: ignore[misc]
         refused = super()._handle_view(name, **kwargs)
         if refused is not None:
             return refused
-        if request.args.get("id") is not None:
-            self.get_one(request.args["id"])  # a row out of scope is not there (404), writable or not
+        named = request.values.getlist("id") + (request.form.getlist("rowid") if request.method == "POST" else [])
+        for row_id in named:
+            self.get_one(row_id)  # a row out of scope is not there (404), writable or not, asked by URL or form
         allowed = {"create_view": self.can_create, "edit_view": self.can_edit, "delete_view": self.can_delete}
         if name in WRITES and not allowed.get(name, False):
             abort(403)
