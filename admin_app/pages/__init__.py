@@ -7,3 +7,7 @@ from flask_admin import Admin
 
 def register_pages(admin: Admin) -> None:
     """Add the pages to ``admin`` (the dashboard is its index view)."""
+    # expenses: receipts and agreements, the CSV import of a month of expenses
+    from admin_app.files import FilesView
+
+    admin.add_view(FilesView())
