@@ -14,3 +14,8 @@ LEDGER = label("admin.menu.ledger")
 def register_views(admin: Admin) -> None:
     admin.add_view(FunderView(Funder, name=label("admin.menu.funders"), category=LEDGER, endpoint="funders"))
     admin.add_view(ProjectView(Project, name=label("admin.menu.projects"), category=LEDGER, endpoint="projects"))
+    # expenses: the list, the details with the split and the receipt, recording and correcting
+    from admin_app.views.expenses import ExpenseView
+    from fundtrack.models import Expense
+
+    admin.add_view(ExpenseView(Expense, name=label("admin.menu.expenses"), category=LEDGER, endpoint="expenses"))
