@@ -30,7 +30,7 @@ from fundtrack.i18n import msg
 from fundtrack.limits import MAX_ATTACHMENT_BYTES
 from fundtrack.models import Attachment, Expense, ExpenseCharge, Grant
 from fundtrack.roles import Action
-from fundtrack.schemas.attachments import EXPENSE, GRANT, NewAttachment
+from fundtrack.schemas.attachments import EXPENSE, GRANT, AttachmentRecord, NewAttachment
 from fundtrack.services.context import Acting
 
 M_EMPTY = msg("attachment.empty")
@@ -233,3 +233,33 @@ def open_attachment(
 def extension_of(kind: str) -> str:
     """The usual extension of a media type this module accepts."""
     return next(ext for _, media, ext in SIGNATURES if media == kind)
+
+
+def restore_attachment(
+    session: Session,
+    acting: Acting,
+    record: AttachmentRecord,
+    *,
+    expense_id: int | None = None,
+    grant_id: int | None = None,
+) -> Attachment:
+    """Write the row of a file listed in an interchange file (a backup being restored): its
+    bytes are expected in the data folder under their hash, copied there with the backup;
+    one that is missing is reported when the file is opened, never served in its place."""
+    acting.require(session, Action.MONEY)
+    owner, owner_id = (EXPENSE, expense_id) if expense_id is not None else (GRANT, grant_id)
+    assert owner_id is not None
+    _check_owner(session, acting, owner, owner_id, lock=True)
+    attachment = Attachment(
+        organisation_id=acting.organisation_id,
+        expense_id=expense_id,
+        grant_id=grant_id,
+        sha256=record.sha256,
+        file_name=record.file_name,
+        media_type=record.media_type,
+        size=record.size,
+        created_by=acting.actor,
+    )
+    session.add(attachment)
+    session.flush()
+    return attachment

@@ -226,3 +226,61 @@ def test_a_file_is_written_whole_or_not_at_all(store: AttachmentStore, monkeypat
     with pytest.raises(OSError):
         store.write(digest, PDF)
     assert not any(p.is_file() for p in store.root.rglob("*"))
+
+
+def test_a_backup_lists_the_files_by_hash_and_name_and_restores_them_with_the_data_folder(
+    factory: sessionmaker[Session], org_id: int, store: AttachmentStore, empty_database: sessionmaker[Session]
+) -> None:
+    with unit_of_work(factory) as session:
+        expense_id = _expense_charged_to(session, CENTRAIDE, charged=True)
+        grant_id = _grant_of(session, CENTRAIDE, own=True)
+        grant_reference = session.get_one(Grant, grant_id).reference
+        acting = treasurer(session, org_id)
+        attach(session, acting, _new("expense", expense_id, "reçu.pdf", PDF), store)
+        attach(session, acting, _new("grant", grant_id, "entente signée.png", PNG), store)
+    with unit_of_work(factory) as session:
+        document = interchange.dump_document(session, treasurer(session, org_id))
+    listed = document["attachments"]
+    assert [(a.get("expense") is not None, a.get("grant"), a["file_name"], a["sha256"]) for a in listed] == [
+        (True, None, "reçu.pdf", hashlib.sha256(PDF).hexdigest()),
+        (False, grant_reference, "entente signée.png", hashlib.sha256(PNG).hexdigest()),
+    ]
+    key = listed[0]["expense"]
+    receipt_owner = next(e for e in document["expenses"] if e.get("key") == key)
+    with unit_of_work(factory) as session:
+        original = session.get_one(Expense, expense_id)
+        assert (receipt_owner["payee"], receipt_owner["date"]) == (original.payee, original.expense_date.isoformat())
+    # restored elsewhere, with the same data folder beside it
+    with unit_of_work(empty_database) as session:
+        restored = interchange.load_document(session, interchange.parse_text(interchange.to_json(document), "b.json"))
+        restored_org = restored.organisation_id
+    with unit_of_work(empty_database) as session:
+        acting = treasurer(session, restored_org)
+        row = session.scalars(select(Attachment).where(Attachment.expense_id.is_not(None))).one()
+        assert row.expense_id is not None
+        assert open_attachment(session, acting, "expense", row.expense_id, store).content == PDF
+        again = interchange.dump_document(session, acting)
+        assert again["attachments"] == listed
+
+
+def test_a_listed_file_naming_an_unknown_expense_key_is_refused(
+    factory: sessionmaker[Session], empty_database: sessionmaker[Session]
+) -> None:
+    document = interchange.read_file(EXAMPLE)
+    document["attachments"] = [
+        {"expense": "dep-9999", "sha256": "a" * 64, "file_name": "r.pdf", "media_type": "application/pdf", "size": 3},
+        {
+            "grant": "PIC-2025-2028",
+            "sha256": "b" * 63,
+            "file_name": "e.pdf",
+            "media_type": "application/pdf",
+            "size": 3,
+        },
+        {"sha256": "c" * 64, "file_name": "x.pdf", "media_type": "text/html", "size": 3},
+    ]
+    from fundtrack.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused, unit_of_work(empty_database) as session:
+        interchange.load_document(session, document)
+    paths = {e.path for e in refused.value.errors}
+    assert {"attachments[0].expense", "attachments[1].sha256", "attachments[2].media_type"} <= paths
