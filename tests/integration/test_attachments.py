@@ -284,3 +284,30 @@ def test_a_listed_file_naming_an_unknown_expense_key_is_refused(
         interchange.load_document(session, document)
     paths = {e.path for e in refused.value.errors}
     assert {"attachments[0].expense", "attachments[1].sha256", "attachments[2].media_type"} <= paths
+
+
+def test_the_attach_command_checks_the_content_and_stores_the_file(
+    factory: sessionmaker[Session], org_id: int, store: AttachmentStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.integration.cli_support import run
+
+    monkeypatch.delenv("FUNDTRACK_DATA_DIR", raising=False)
+    url = factory.kw["bind"].url.render_as_string(hide_password=False)
+    with unit_of_work(factory) as session:
+        expense_id = _expense_charged_to(session, CENTRAIDE, charged=True)
+        reference = session.get_one(Grant, _grant_of(session, CENTRAIDE, own=True)).reference
+    receipt = tmp_path / "reçu.pdf"
+    receipt.write_bytes(PDF)
+    done = run(url, "attach", "receipt", str(expense_id), str(receipt), "--data-dir", str(store.root))
+    assert done.exit_code == 0, done.output
+    assert hashlib.sha256(PDF).hexdigest() in done.output
+    fake = tmp_path / "entente.pdf"
+    fake.write_bytes(b"MZ\x90\x00 not a pdf")
+    refused = run(url, "attach", "agreement", reference, str(fake), "--data-dir", str(store.root))
+    assert refused.exit_code == 1 and "ni un PDF" in refused.output
+    nowhere = run(url, "attach", "agreement", reference, str(receipt))
+    assert nowhere.exit_code == 1 and "--data-dir" in nowhere.output
+    with unit_of_work(factory) as session:
+        acting = treasurer(session, org_id)
+        assert open_attachment(session, acting, "expense", expense_id, store).file_name == "reçu.pdf"
+        assert len(session.scalars(select(Attachment)).all()) == 1  # the refused agreement left nothing
