@@ -383,13 +383,15 @@ class ExpenseView(FundtrackView):
 
     # --- writes -------------------------------------------------------------------------
 
-    def command(self, form: Any, model: Any = None) -> Any:
+    def command(self, form: Any, model: Any = None, *, split: bool = True) -> Any:
+        """The library's command from the form; ``split`` false reads the expense alone
+        (the split rows and the charging mode left out, as when a split is proposed)."""
         fields = ("date", "payee", "description", "project", "category", "line", "pre_tax", "gst", "qst")
         data: dict[str, Any] = {k: form[k].data for k in fields if form[k].data not in (None, "")}
         for name in ("payment_method", "receipt_reference"):
             if form[name].data:
                 data[name] = form[name].data
-        mode = form.charge.data or "auto"
+        mode = (form.charge.data or "auto") if split else "auto"
         if mode == SPLIT:
             data["charges"] = [
                 {"grant": row.form.grant.data, "amount": row.form.amount.data}
@@ -439,7 +441,7 @@ class ExpenseView(FundtrackView):
     def _propose(self, form: Any) -> None:
         """Fill the split rows with the library's automatic split, for the person to change."""
         try:
-            proposed = propose_split(db.session, acting(), self.command(form))
+            proposed = propose_split(db.session, acting(), self.command(form, split=False))
         except FundtrackError as exc:
             self.refused(form, exc)
             return

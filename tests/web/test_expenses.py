@@ -93,6 +93,24 @@ def test_the_filters_and_the_search_narrow_the_list(browser: Browser) -> None:
     assert grant_option, "the grant filter lists the organisation's grants"
     desjardins = text(browser.get(f"/expenses/?flt0_3={grant_option.group(1)}&page_size=100"))
     assert "DESJ-2026" in desjardins and "Paie — coordonnatrice" not in desjardins
+    unknown = text(browser.get("/expenses/?flt0_3=999999&page_size=100"))
+    assert "Paie — coordonnatrice" in unknown  # a value not among the options filters nothing
+
+
+def test_the_list_sorts_by_date_supplier_project_and_amount(app: Flask, browser: Browser) -> None:
+    browser.login(Role.TREASURER)
+    for column in range(10):
+        for desc in ("0", "1"):
+            assert browser.get(f"/expenses/?sort={column}&desc={desc}").status_code == 200
+    with Session(app.extensions["fundtrack.engine"]) as session:
+        cheapest = session.scalars(select(Expense).order_by(Expense.pre_tax, Expense.id).limit(1)).one()
+        dearest = session.scalars(select(Expense).order_by(Expense.pre_tax.desc(), Expense.id).limit(1)).one()
+        names = (cheapest.description, dearest.description)
+    assert names[0] != names[1]
+    ascending = text(browser.get("/expenses/?sort=5&page_size=100"))
+    descending = text(browser.get("/expenses/?sort=5&desc=1&page_size=100"))
+    assert ascending.index(names[0]) < ascending.index(names[1])
+    assert descending.index(names[1]) < descending.index(names[0])
 
 
 @pytest.mark.parametrize("role", [Role.BOARD, Role.COORDINATOR])
@@ -129,7 +147,8 @@ def test_the_library_proposes_the_split_restricted_grant_first_and_the_treasurer
 ) -> None:
     browser.login(Role.TREASURER)
     before = count(app)
-    proposed = browser.post_form("/expenses/new/", {**interpreters(), "propose": "1"})
+    half_typed = {"charge": "split", "charges-0-grant": "PIC-2025-2028"}  # rows half filled: not read
+    proposed = browser.post_form("/expenses/new/", {**interpreters(**half_typed), "propose": "1"})
     assert proposed.status_code == 200
     assert count(app) == before  # a proposal writes nothing
     shown = text(proposed)
