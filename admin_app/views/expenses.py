@@ -9,12 +9,14 @@ their grants and the receipts are loaded for the whole page at once.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import date
 from typing import Any, ClassVar
 
 from flask import abort, flash, has_request_context, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_admin.model.base import FilterGroup
 from flask_wtf.file import FileField
 from markupsafe import Markup
 from sqlalchemy import exists, select
@@ -283,11 +285,23 @@ class ExpenseView(FundtrackView):
             )
         )
 
-    def _handle_view(self, name: str, **kwargs: Any) -> Any:
-        refused = super()._handle_view(name, **kwargs)
-        if refused is None and name == "index_view":
-            self._refresh_filters_cache()  # the options of this organisation
-        return refused
+    def _get_filter_groups(self) -> Any:
+        """The filters with this request's options (the acting organisation's projects,
+        grants...), built per request rather than cached on the view, which every
+        request and every organisation share."""
+        groups: OrderedDict[str, FilterGroup] = OrderedDict()
+        for index, flt in enumerate(self._filters or []):
+            group = groups.setdefault(str(flt.name), FilterGroup(flt.name))
+            group.append(
+                {
+                    "index": index,
+                    "arg": self.get_filter_arg(index, flt),
+                    "operation": flt.operation(),
+                    "options": flt.get_options(self) or None,
+                    "type": flt.data_type,
+                }
+            )
+        return OrderedDict(group.non_lazy() for group in groups.values()) or None
 
     def extra_formatters(self) -> dict[str, Any]:
         lang = acting().lang if has_request_context() else "fr"
