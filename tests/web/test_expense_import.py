@@ -154,3 +154,13 @@ def test_the_import_page_reads_a_constant_number_of_statements(app: Flask, brows
     with statements(app) as seen:
         assert browser.get(URL).status_code == 200
     assert len(seen) <= 6
+
+
+def test_the_menu_offers_the_import_to_the_treasurer_only(browser: Browser) -> None:
+    browser.login(Role.TREASURER)
+    home = browser.get("/")
+    assert 'href="/expenses-import/"' in home.text and 'href="/expenses/"' in home.text
+    browser.client.post("/logout", data={"csrf_token": csrf_token(home.text)})
+    browser.login(Role.BOARD)
+    board = browser.get("/")
+    assert 'href="/expenses/"' in board.text and 'href="/expenses-import/"' not in board.text
