@@ -13,10 +13,15 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import stream_encode_multipart
 
+from fundtrack.db import session_factory, unit_of_work
 from fundtrack.limits import MAX_ATTACHMENT_BYTES
 from fundtrack.models import Attachment, Expense, ExpenseCharge, Funder, Grant
 from fundtrack.roles import Role
-from tests.web.conftest import OTHER_FUNDER, Browser, csrf_token
+from fundtrack.schemas.attachments import NewAttachment
+from fundtrack.services import interchange
+from fundtrack.services.attachments import AttachmentStore, attach
+from fundtrack.services.context import acting_for
+from tests.web.conftest import EXAMPLE, OTHER_FUNDER, Browser, csrf_token
 
 CENTRAIDE = "Centraide du Grand Montréal"
 PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
@@ -169,3 +174,43 @@ def test_an_upload_without_its_csrf_token_is_refused(app: Flask, browser: Browse
     url = f"/files/expenses/{expense_of(app, CENTRAIDE)}/receipt"
     assert browser.client.post(url, data={"file": (io.BytesIO(PDF), "r.pdf")}).status_code == 400
     assert attachments(app) == 0
+
+
+def test_another_organisations_expense_and_its_files_answer_404(app: Flask, browser: Browser) -> None:
+    engine = app.extensions["fundtrack.engine"]
+    document = interchange.read_file(EXAMPLE)
+    document["organisation"]["name"] = "Table de quartier voisine"
+    with unit_of_work(session_factory(engine)) as session:
+        other = interchange.load_document(session, document).organisation_id
+    with unit_of_work(session_factory(engine)) as session:
+        acting = acting_for(session, organisation_id=other)
+        expense_id = session.scalars(select(Expense.id).where(Expense.organisation_id == other)).first()
+        assert expense_id is not None
+        attach(
+            session,
+            acting,
+            NewAttachment("expense", expense_id, "r.pdf", PDF),
+            AttachmentStore(app.config["FUNDTRACK_DATA_DIR"]),
+        )
+    browser.login(Role.TREASURER)
+    for url in (
+        f"/files/expenses/{expense_id}/receipt",
+        f"/files/expenses/{expense_id}/receipt/upload",
+        f"/expenses/details/?id={expense_id}",
+        f"/expenses/new/?corrects={expense_id}",
+    ):
+        assert browser.get(url).status_code == 404, url
+    sent = upload_to(browser, f"/files/expenses/{expense_id}/receipt", PNG)
+    assert sent.status_code == 404
+    reverse = browser.post_form("/expenses/", {"id": str(expense_id)}, url="/expenses/reverse/")
+    assert reverse.status_code == 404
+    listed = browser.get("/expenses/?page_size=100&search=Paie")
+    assert f"id={expense_id}" not in listed.text
+
+
+def upload_to(browser: Browser, url: str, content: bytes) -> Any:
+    """Post a file to ``url`` with a token taken from the home page."""
+    token = csrf_token(browser.get("/").text)
+    return browser.client.post(
+        url, **multipart({"csrf_token": token, "file": FileStorage(io.BytesIO(content), "x.png")})
+    )
