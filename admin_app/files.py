@@ -29,10 +29,18 @@ from fundtrack.limits import MAX_ATTACHMENT_BYTES
 from fundtrack.roles import Action
 from fundtrack.schemas.attachments import EXPENSE, GRANT, AttachmentSchema
 from fundtrack.schemas.common import load_or_raise
-from fundtrack.services.attachments import AttachmentStore, StoreError, attach, attachment_of, open_attachment
+from fundtrack.services.attachments import (
+    AttachmentStore,
+    StoreError,
+    attach,
+    attachment_of,
+    detach,
+    open_attachment,
+)
 
 M_NO_FILE = msg("admin.files.no_file")
 M_ATTACHED = msg("admin.files.attached")
+M_REMOVED = msg("admin.files.removed")
 
 
 class UploadForm(BaseForm):
@@ -42,6 +50,10 @@ class UploadForm(BaseForm):
 def store() -> AttachmentStore:
     """The data folder of this app's configuration (``FUNDTRACK_DATA_DIR``)."""
     return AttachmentStore(current_app.config["FUNDTRACK_DATA_DIR"])
+
+
+def receipt_remove_url(expense_id: int) -> str:
+    return url_for("files.expense_receipt_remove", expense_id=expense_id)
 
 
 def receipt_url(expense_id: int) -> str:
@@ -86,6 +98,14 @@ class FilesView(BaseView):  # type: ignore[misc]
     def grant_agreement(self, grant_id: int) -> Any:
         return self._file(GRANT, grant_id)
 
+    @expose("/expenses/<int:expense_id>/receipt/remove", methods=("POST",))
+    def expense_receipt_remove(self, expense_id: int) -> Any:
+        return self._remove(EXPENSE, expense_id)
+
+    @expose("/grants/<int:grant_id>/agreement/remove", methods=("POST",))
+    def grant_agreement_remove(self, grant_id: int) -> Any:
+        return self._remove(GRANT, grant_id)
+
     @expose("/expenses/<int:expense_id>/receipt/upload")
     def expense_receipt_upload(self, expense_id: int) -> Any:
         return self._upload_page(EXPENSE, expense_id, UploadForm())
@@ -123,6 +143,22 @@ class FilesView(BaseView):  # type: ignore[misc]
         response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
         response.headers["Cache-Control"] = "private, no-store"
         return response
+
+    def _remove(self, owner: str, owner_id: int) -> Any:
+        if self._visible(owner, owner_id) is None:
+            abort(404)
+        if not acting().can(Action.MONEY):
+            abort(403)
+        try:
+            with writing() as session:
+                detach(session, acting(), owner, owner_id)
+        except FundtrackError as exc:
+            db.session.rollback()
+            flash(exc.describe(acting().lang), "error")
+            return redirect(_back(owner, owner_id))
+        db.session.rollback()
+        flash(translate(M_REMOVED), "success")
+        return redirect(_back(owner, owner_id))
 
     def _upload_page(self, owner: str, owner_id: int, form: UploadForm, status: int = 200) -> Any:
         current = self._visible(owner, owner_id)

@@ -26,7 +26,7 @@ from wtforms.validators import InputRequired, Optional
 
 from admin_app.context import acting, writing
 from admin_app.extensions import db
-from admin_app.files import receipt_url, store
+from admin_app.files import receipt_remove_url, receipt_url, store
 from admin_app.forms import BaseForm, MoneyField
 from admin_app.views.base import FundtrackView, label, money
 from fundtrack.errors import FundtrackError
@@ -331,6 +331,7 @@ class ExpenseView(FundtrackView):
                 own_funds=money(own_funds_part(model)),
                 receipt=model.receipt,
                 receipt_link=receipt_url(model.id),
+                receipt_remove_link=receipt_remove_url(model.id),
                 reversed_by=reversal,
                 may_write=self.can_create,
                 max_mb=MAX_ATTACHMENT_BYTES // (1024 * 1024),

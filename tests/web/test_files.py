@@ -214,3 +214,25 @@ def upload_to(browser: Browser, url: str, content: bytes) -> Any:
     return browser.client.post(
         url, **multipart({"csrf_token": token, "file": FileStorage(io.BytesIO(content), "x.png")})
     )
+
+
+def test_the_treasurer_removes_a_receipt_and_others_cannot(app: Flask, browser: Browser) -> None:
+    expense_id = expense_of(app, CENTRAIDE)
+    url = f"/files/expenses/{expense_id}/receipt"
+    browser.login(Role.TREASURER)
+    assert upload(browser, url, "r.pdf", PDF).status_code == 302
+    details = browser.get(f"/expenses/details/?id={expense_id}")
+    assert f"{url}/remove" in details.text
+    browser.client.post("/logout", data={"csrf_token": csrf_token(details.text)})
+    for role in (Role.BOARD, Role.FUNDER):
+        browser.login(role)
+        token = csrf_token(browser.get("/").text)
+        assert browser.client.post(f"{url}/remove", data={"csrf_token": token}).status_code == 403
+        browser.client.post("/logout", data={"csrf_token": token})
+    assert attachments(app) == 1
+    browser.login(Role.TREASURER)
+    removed = browser.post_form(f"/expenses/details/?id={expense_id}", {"next": "/"}, url=f"{url}/remove")
+    assert removed.status_code == 302
+    assert attachments(app) == 0 and browser.get(url).status_code == 404
+    again = browser.post_form(f"/expenses/details/?id={expense_id}", {}, url=f"{url}/remove")
+    assert again.status_code == 404  # nothing left to remove
