@@ -27,7 +27,7 @@ from fundtrack.errors import FieldError, FundtrackError, InputError, ValidationF
 from fundtrack.files import decode
 from fundtrack.i18n import lazy, msg, translate
 from fundtrack.limits import MAX_FILE_BYTES
-from fundtrack.roles import Action, Role
+from fundtrack.roles import Action
 from fundtrack.services.expense_import import ImportReport, import_csv
 
 M_NO_FILE = msg("admin.import.no_file")
@@ -96,18 +96,13 @@ class ExpenseImportPage(BaseView):  # type: ignore[misc]
         super().__init__(name=name, category=category, endpoint="expense_import", url="/expenses-import")
 
     def is_accessible(self) -> bool:
-        return acting().role is not Role.FUNDER
+        return acting().can(Action.MONEY)  # a page of the treasurer's alone, as the users page
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
-        abort(404)
-
-    def is_visible(self) -> bool:
-        return acting().can(Action.MONEY)
+        abort(404)  # for anyone else it does not exist
 
     @expose("/", methods=("GET", "POST"))
     def index(self) -> Any:
-        if not acting().can(Action.MONEY):
-            abort(403)  # recording expenses is the treasurer's
         form = ImportForm()
         if request.method == "GET":
             return self._page(form)

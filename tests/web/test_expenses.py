@@ -122,7 +122,7 @@ def test_the_board_and_the_coordinator_read_expenses_but_cannot_record_or_revers
     details = browser.get("/expenses/details/?id=1")
     assert details.status_code == 200 and "Annuler par une écriture inverse" not in details.text
     assert browser.get("/expenses/new/").status_code == 403
-    token = csrf_token(browser.get("/").text)
+    token = csrf_token(browser.get("/", follow_redirects=True).text)
     before = count(app)
     assert browser.client.post("/expenses/reverse/", data={"csrf_token": token, "id": "1"}).status_code == 403
     assert browser.get("/expenses/edit/?id=1").status_code == 403

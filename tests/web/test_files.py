@@ -136,7 +136,7 @@ def test_a_funder_downloads_its_own_files_and_gets_404_for_any_other(app: Flask,
     }
     for url in urls.values():
         assert upload(browser, url, "f.pdf", PDF).status_code == 302
-    browser.client.post("/logout", data={"csrf_token": csrf_token(browser.get("/").text)})
+    browser.client.post("/logout", data={"csrf_token": csrf_token(browser.get("/", follow_redirects=True).text)})
 
     browser.login(Role.FUNDER)
     assert browser.get(urls["own_expense"]).status_code == 200
@@ -144,7 +144,7 @@ def test_a_funder_downloads_its_own_files_and_gets_404_for_any_other(app: Flask,
     for key in ("other_expense", "other_grant"):
         assert browser.get(urls[key]).status_code == 404
         assert browser.get(f"{urls[key]}/upload").status_code == 404
-    token = csrf_token(browser.get("/").text)
+    token = csrf_token(browser.get("/", follow_redirects=True).text)
     for key in ("other_expense", "other_grant"):  # another funder's row: 404 on the write path too
         sent = browser.client.post(urls[key], data={"csrf_token": token, "file": (io.BytesIO(PDF), "x.pdf")})
         assert sent.status_code == 404
@@ -159,11 +159,11 @@ def test_the_board_and_the_coordinator_download_but_cannot_attach(app: Flask, br
     browser.login(Role.TREASURER)
     url = f"/files/grants/{grant_of(app, OTHER_FUNDER[1])}/agreement"
     assert upload(browser, url, "entente.pdf", PDF).status_code == 302
-    browser.client.post("/logout", data={"csrf_token": csrf_token(browser.get("/").text)})
+    browser.client.post("/logout", data={"csrf_token": csrf_token(browser.get("/", follow_redirects=True).text)})
     browser.login(role)
     assert browser.get(url).data == PDF
     assert browser.get(f"{url}/upload").status_code == 403
-    token = csrf_token(browser.get("/").text)
+    token = csrf_token(browser.get("/", follow_redirects=True).text)
     sent = browser.client.post(url, data={"csrf_token": token, "file": (io.BytesIO(PNG), "x.png")})
     assert sent.status_code == 403
     assert browser.get(url).data == PDF
@@ -210,7 +210,7 @@ def test_another_organisations_expense_and_its_files_answer_404(app: Flask, brow
 
 def upload_to(browser: Browser, url: str, content: bytes) -> Any:
     """Post a file to ``url`` with a token taken from the home page."""
-    token = csrf_token(browser.get("/").text)
+    token = csrf_token(browser.get("/", follow_redirects=True).text)
     return browser.client.post(
         url, **multipart({"csrf_token": token, "file": FileStorage(io.BytesIO(content), "x.png")})
     )
@@ -226,7 +226,7 @@ def test_the_treasurer_removes_a_receipt_and_others_cannot(app: Flask, browser: 
     browser.client.post("/logout", data={"csrf_token": csrf_token(details.text)})
     for role in (Role.BOARD, Role.FUNDER):
         browser.login(role)
-        token = csrf_token(browser.get("/").text)
+        token = csrf_token(browser.get("/", follow_redirects=True).text)
         assert browser.client.post(f"{url}/remove", data={"csrf_token": token}).status_code == 403
         browser.client.post("/logout", data={"csrf_token": token})
     assert attachments(app) == 1
