@@ -49,6 +49,7 @@ from fundtrack.models.base import Base
 from fundtrack.periods import FiscalCalendar
 from fundtrack.queries.scope import Scope
 from fundtrack.queries.variance import budget_vs_actual
+from fundtrack.schemas.interchange import NewOrganisation
 from fundtrack.services.organisation import create_organisation
 
 YEARS = list(range(2016, 2026))  # ten fiscal years, 2016-2017 to 2025-2026
@@ -60,8 +61,7 @@ def build(engine: Engine, expenses: int, seed: int = 7) -> int:
     rnd = random.Random(seed)
     factory = session_factory(engine)
     with factory() as s, s.begin():
-        org = create_organisation(s, "Grande organisation")
-        org_id = org.id
+        org_id = create_organisation(s, NewOrganisation("Grande organisation")).organisation_id
         categories = [
             c for (c,) in s.execute(text("SELECT id FROM budget_categories WHERE organisation_id = :o"), {"o": org_id})
         ]

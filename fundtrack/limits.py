@@ -7,6 +7,8 @@ the other; each refusal names the field and the limit, in the reader's language.
   and :data:`MAX_RECORDS` records, nested at most :data:`MAX_DEPTH` levels, YAML aliases
   repeating at most :data:`MAX_ALIAS_VALUES` values in all; a CSV cell at most
   :data:`MAX_CSV_CELL` characters.
+- Attachments (a receipt, a signed agreement): at most :data:`MAX_ATTACHMENT_BYTES`
+  bytes, and not empty.
 - Amounts: at most :data:`MAX_AMOUNT` in absolute value (:mod:`fundtrack.money`).
 - Dates: from :data:`MIN_DATE` to :data:`MAX_DATE`, for every date field and option.
 - Text: a ``String(n)`` column holds at most ``n`` characters on one line; a ``Text``
@@ -31,6 +33,7 @@ from fundtrack.i18n import EXCERPT_LENGTH, msg
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_RECORDS = 50_000
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # a receipt or an agreement: PDF, JPEG or PNG
 MAX_DEPTH = 20
 MAX_ALIAS_VALUES = 1_000
 MAX_CSV_CELL = 131_072  # the csv module's own field limit, left as it is (it is process-wide)

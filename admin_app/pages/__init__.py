@@ -26,3 +26,10 @@ def register_pages(admin: Admin) -> None:
     )
     admin.add_view(ReportsPage(name=label("admin.menu.reports"), endpoint="reports", url="/reports"))
     admin.add_view(PortalPage(name=label("admin.menu.portal"), endpoint="portal", url="/portal"))
+    # expenses: receipts and agreements, the CSV import of a month of expenses
+    from admin_app.files import FilesView
+    from admin_app.pages.expense_import import ExpenseImportPage
+    from fundtrack.i18n import lazy
+
+    admin.add_view(FilesView())
+    admin.add_view(ExpenseImportPage(lazy("admin.menu.expense_import"), category=lazy("admin.menu.ledger")))

@@ -35,3 +35,8 @@ def register_views(admin: Admin) -> None:
     admin.add_view(OwnFundsView(OwnFunds, name=label("term.own_funds"), category=LEDGER, endpoint="own_funds"))
     admin.add_view(UserView(User, name=label("admin.menu.users"), endpoint="users"))
     admin.add_view(AuditView(AuditLog, name=label("admin.menu.audit"), endpoint="audit"))
+    # expenses: the list, the details with the split and the receipt, recording and correcting
+    from admin_app.views.expenses import ExpenseView
+    from fundtrack.models import Expense
+
+    admin.add_view(ExpenseView(Expense, name=label("admin.menu.expenses"), category=LEDGER, endpoint="expenses"))

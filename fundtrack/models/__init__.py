@@ -1,5 +1,6 @@
 """SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
 
+from fundtrack.models.attachments import Attachment as Attachment
 from fundtrack.models.audit import AuditLog as AuditLog
 from fundtrack.models.base import Base, MoneyType, RateType
 from fundtrack.models.budgets import Allocation as Allocation

@@ -22,6 +22,7 @@ from sqlalchemy.orm.state import InstanceState
 
 from fundtrack.errors import FundtrackError
 from fundtrack.i18n import msg
+from fundtrack.models.attachments import Attachment
 from fundtrack.models.base import Base, UTCDateTime, utcnow
 from fundtrack.models.budgets import (
     Allocation,
@@ -135,6 +136,7 @@ ENTITIES: dict[type[Any], str] = {
     ScenarioChange: "scenario_change",
     User: "user",
     UserAccess: "user_access",
+    Attachment: "attachment",
 }
 
 # the parent a row belongs to, for its organisation and its label
@@ -174,6 +176,7 @@ LABELS: dict[type[Any], Callable[[Any], str]] = {
     Scenario: lambda o: o.name,
     ScenarioChange: lambda o: f"{o.seq} {o.kind} {o.position_key}",
     User: lambda o: o.email,
+    Attachment: lambda o: f"{o.file_name} {o.sha256[:12]}",
 }
 
 # many-to-many collections recorded with their owner, by what names their members

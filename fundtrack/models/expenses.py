@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +19,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from fundtrack.models.base import Base, MoneyType, UTCDateTime, Versioned, str_enum, utcnow
 from fundtrack.models.budgets import BudgetLine
 from fundtrack.models.ledger import BudgetCategory, Grant, Project
+
+if TYPE_CHECKING:
+    from fundtrack.models.attachments import Attachment
 
 
 class PaymentMethod(enum.StrEnum):
@@ -63,6 +67,7 @@ class Expense(Versioned, Base):
     charges: Mapped[list[ExpenseCharge]] = relationship(
         back_populates="expense", cascade="all, delete-orphan", order_by="ExpenseCharge.id"
     )
+    receipt: Mapped[Attachment | None] = relationship(uselist=False, viewonly=True)
 
 
 class ExpenseCharge(Versioned, Base):

@@ -12,7 +12,7 @@ before anything is written.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -37,7 +37,7 @@ from fundtrack.queries.lookups import (
     project_by_name,
 )
 from fundtrack.roles import Action
-from fundtrack.schemas.budgets import NewExpense
+from fundtrack.schemas.budgets import NewCharge, NewExpense
 from fundtrack.services.context import Acting
 from fundtrack.services.reversal import ReversalTexts, entry_by_id, reverse
 
@@ -231,6 +231,40 @@ def _plan(batch: ExpenseBatch, target: ExpenseToCharge, line: BudgetLine | None,
     if (cmd.charge or AUTO) == OWN or line is None:
         return ChargePlan((), target.net_cost)
     return auto_split(target, batch.funds(batch.allocated_grants(line.id, target.day)))
+
+
+@dataclass(frozen=True)
+class ProposedSplit:
+    """The automatic split of an expense not yet recorded: its net cost, each grant's part
+    (by reference) and what is left to own funds."""
+
+    net_cost: Decimal
+    charges: tuple[NewCharge, ...]
+    own_funds: Decimal
+
+
+def propose_split(session: Session, acting: Acting, cmd: NewExpense) -> ProposedSplit:
+    """The split :func:`record_expense` would make automatically for ``cmd`` (restricted
+    grants first, those expiring earliest first, as much as remains of each), so that a
+    person may change it before recording it. Nothing is written and nothing locked: the
+    split is checked again when the expense is recorded."""
+    acting.require(session, Action.MONEY)
+    batch = ExpenseBatch(session, acting)
+    project = batch.project(cmd.project)
+    category = batch.category(cmd.category)
+    line = batch.line(project, cmd.category, cmd.line)
+    if cmd.pre_tax <= 0:
+        raise InputError(M_NOT_POSITIVE, field="pre_tax", value=shown(cmd.pre_tax))
+    taxes = compute_taxes(cmd.pre_tax, batch.rates, gst=cmd.gst, qst=cmd.qst)
+    if line is None:
+        return ProposedSplit(taxes.net_cost, (), taxes.net_cost)
+    target = ExpenseToCharge(cmd.date, category.code, taxes.net_cost, project.id, project.name)
+    grants = batch.allocated_grants(line.id, cmd.date)
+    charged = charged_totals(session, [g.id for g in grants])
+    plan = auto_split(target, [grant_funds(g, charged[g.id]) for g in grants])
+    references = {g.id: g.reference for g in grants}
+    parts = tuple(NewCharge(references[c.grant_id], c.amount) for c in plan.charges)
+    return ProposedSplit(taxes.net_cost, parts, plan.own_funds)
 
 
 def expense_by_id(session: Session, acting: Acting, expense_id: int) -> Expense:

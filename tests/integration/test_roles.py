@@ -8,9 +8,12 @@ anything is written: a caller that catches it and commits commits nothing.
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import inspect
 import pkgutil
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
@@ -27,17 +30,19 @@ from fundtrack.models import Base, BudgetLine, Expense, VersionKind
 from fundtrack.periods import DateRange, FiscalCalendar
 from fundtrack.queries.lookups import funder_by_name, grant_by_reference, project_by_name, version_of
 from fundtrack.roles import Role
+from fundtrack.schemas.attachments import AttachmentRecord, NewAttachment
 from fundtrack.schemas.budgets import NewInKind, NewOwnFunds, VersionSchema
 from fundtrack.schemas.interchange import NewOrganisation
 from fundtrack.schemas.ledger import FunderSchema, GrantSchema, NewCategory, ProjectSchema, Receipt
 from fundtrack.schemas.staffing import PositionSchema, RatesChange, ScenarioSchema
 from fundtrack.services import interchange
 from fundtrack.services.allocations import allocate, correct_allocation, reverse_allocation, write_allocation
+from fundtrack.services.attachments import AttachmentStore, attach, detach, restore_attachment
 from fundtrack.services.budgets import copy_version, create_version, make_current
 from fundtrack.services.context import Acting, NotAllowed
 from fundtrack.services.contributions import add_in_kind, add_own_funds
 from fundtrack.services.expense_import import import_csv
-from fundtrack.services.expenses import correct_expense, record_expense, reverse_expense
+from fundtrack.services.expenses import correct_expense, propose_split, record_expense, reverse_expense
 from fundtrack.services.funders import (
     create_funder,
     create_project,
@@ -168,6 +173,32 @@ def lines_from_run(version: Callable[[Setup], int]) -> Write:
     return write
 
 
+_STORE: list[AttachmentStore] = []
+
+
+def store() -> AttachmentStore:
+    """One data folder for the table's receipts (a folder of the system's temporary files)."""
+    if not _STORE:
+        folder = tempfile.mkdtemp(prefix="fundtrack-roles-")
+        atexit.register(shutil.rmtree, folder, True)
+        _STORE.append(AttachmentStore(folder))
+    return _STORE[0]
+
+
+def receipt_attached(s: Session, a: Acting, setup: Setup) -> Any:
+    return attach(s, a, NewAttachment("expense", setup.expense_id, "recu.pdf", b"%PDF-1.7 recu"), store())
+
+
+def receipt_removed(s: Session, a: Acting, setup: Setup) -> Any:
+    receipt_attached(s, a, setup)
+    return detach(s, a, "expense", setup.expense_id)
+
+
+def receipt_restored(s: Session, a: Acting, setup: Setup) -> Any:
+    record = AttachmentRecord("a" * 64, "recu.pdf", "application/pdf", 12, expense="dep-1")
+    return restore_attachment(s, a, record, expense_id=setup.expense_id)
+
+
 def small_file(name: str) -> dict[str, Any]:
     return {"format": "fundtrack", "version": 1, "organisation": {"name": name}, "projects": [{"name": OPS}]}
 
@@ -267,6 +298,15 @@ TABLE: list[tuple[str, str, Write, tuple[Role, ...]]] = [
         (T,),
     ),
     ("import_csv", "a month of expenses", lambda s, a, _: import_csv(s, a, CSV), (T,)),
+    (
+        "propose_split",
+        "an expense's proposed split (nothing is written)",
+        lambda s, a, _: propose_split(s, a, an_expense("300.00")),
+        (T,),
+    ),
+    ("attach", "an expense's receipt", receipt_attached, (T,)),
+    ("detach", "an expense's receipt removed", receipt_removed, (T,)),
+    ("restore_attachment", "a receipt listed in a backup", receipt_restored, (T,)),
     (
         "create_position",
         "a position",

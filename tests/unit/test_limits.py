@@ -292,6 +292,7 @@ def test_the_text_lengths_documented_are_those_of_the_models() -> None:
     ("name", "shown"),
     [
         ("MAX_FILE_BYTES", "10 485 760 bytes"),
+        ("MAX_ATTACHMENT_BYTES", "10 485 760 bytes"),
         ("MAX_RECORDS", "50 000"),
         ("MAX_DEPTH", "20 levels"),
         ("MAX_ALIAS_VALUES", "1 000"),

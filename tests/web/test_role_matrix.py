@@ -54,6 +54,7 @@ VIEWS: dict[str, ViewRow] = {
     "own_funds": ViewRow(STAFF, Action.MONEY, frozenset({"create"})),
     "users": ViewRow(frozenset({T}), Action.USERS, frozenset({"create"})),
     "audit": ViewRow(STAFF, None, frozenset()),
+    "expenses": ViewRow(STAFF, Action.MONEY, frozenset({"create"})),
 }
 
 PAGES: dict[str, PageRow] = {
@@ -61,6 +62,8 @@ PAGES: dict[str, PageRow] = {
     "packages": PageRow(STAFF, ("/packages/",)),
     "reports": PageRow(STAFF, ("/reports/", "/reports/budget.xlsx")),
     "portal": PageRow(frozenset({F}), ("/portal/", "/portal/report.xlsx")),
+    "expense_import": PageRow(frozenset({T}), ("/expenses-import/",)),
+    "files": PageRow(frozenset(), ("/files/",)),  # no page of its own: a file by its row, below
 }
 
 ROW_LINK = re.compile(r"/details/\?id=(\d+)")

@@ -27,6 +27,7 @@ from fundtrack.errors import InputError
 from fundtrack.i18n import msg
 from fundtrack.models import (
     Allocation,
+    Attachment,
     Budget,
     BudgetCategory,
     BudgetLine,
@@ -273,6 +274,7 @@ def _dump_expenses(session: Session, org: Acting) -> list[dict[str, Any]]:
     expenses = list(session.scalars(query))
     position = {e.id: i for i, e in enumerate(expenses)}
     reversed_ids = {e.reverses_id for e in expenses if e.reverses_id is not None}
+    reversed_ids |= _attached_expenses(session, org)  # a receipt names its expense by key too
     rates = rebate_rates(org.organisation(session))
     out = []
     for e in expenses:
@@ -305,6 +307,24 @@ def _dump_expenses(session: Session, org: Acting) -> list[dict[str, Any]]:
 
 def _key(index: int) -> str:
     return f"dep-{index + 1}"
+
+
+def _attached_expenses(session: Session, org: Acting) -> set[int]:
+    query = select(Attachment.expense_id).where(
+        Attachment.organisation_id == org.organisation_id, Attachment.expense_id.is_not(None)
+    )
+    return {i for i in session.scalars(query) if i is not None}
+
+
+def expense_keys(session: Session, org: Acting) -> dict[int, str]:
+    """The key the file gives each expense (by id), as :func:`_dump_expenses` writes them."""
+    query = select(Expense.id).where(Expense.organisation_id == org.organisation_id).order_by(Expense.id)
+    return {expense_id: _key(i) for i, expense_id in enumerate(session.scalars(query))}
+
+
+def loaded_expense_keys(session: Session, acting: Acting) -> dict[str, int]:
+    """The expense keys the file being loaded has given so far (key → expense id)."""
+    return _loading(session, acting)[0]
 
 
 def _current_line_descriptions(session: Session, org: Acting) -> dict[int, str]:

@@ -3,7 +3,7 @@ only records of the sections before it)."""
 
 from __future__ import annotations
 
-from fundtrack.services.interchange import budgets, ledger, staffing
+from fundtrack.services.interchange import attachments, budgets, ledger, staffing
 from fundtrack.services.interchange.section import Section
 
 SECTIONS: tuple[Section, ...] = (
@@ -19,4 +19,5 @@ SECTIONS: tuple[Section, ...] = (
     staffing.PAYROLL_RATES,
     staffing.POSITIONS,
     staffing.SCENARIOS,
+    attachments.ATTACHMENTS,
 )
