@@ -64,6 +64,10 @@ def agreement_url(grant_id: int) -> str:
     return url_for("files.grant_agreement", grant_id=grant_id)
 
 
+def agreement_remove_url(grant_id: int) -> str:
+    return url_for("files.grant_agreement_remove", grant_id=grant_id)
+
+
 def _back(owner: str, owner_id: int) -> str:
     target = request.form.get("next") or ""
     if target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:

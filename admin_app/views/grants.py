@@ -21,6 +21,7 @@ from wtforms.validators import Optional
 
 from admin_app.context import acting, writing
 from admin_app.extensions import db
+from admin_app.files import agreement_remove_url, agreement_url
 from admin_app.forms import MoneyField, RateField
 from admin_app.views.base import RevisionForm, day, label, money
 from admin_app.views.choices import category_codes, funder_ids, funder_names, grant_fiscal_years, project_names
@@ -32,8 +33,10 @@ from fundtrack.models import Grant, GrantStatus
 from fundtrack.money import format_percent
 from fundtrack.queries.grant_details import grant_figures
 from fundtrack.roles import Action
+from fundtrack.schemas.attachments import GRANT
 from fundtrack.schemas.common import load_or_raise
 from fundtrack.schemas.ledger import GrantSchema, ReceiptSchema
+from fundtrack.services.attachments import attachment_of
 from fundtrack.services.grants import create_grant, grant_command, update_grant
 from fundtrack.services.receipts import record_instalment_received
 
@@ -295,6 +298,10 @@ class GrantView(FreshFilters, RowsView):
                 figures=grant_figures(db.session, grant),
                 status_changes=self.status_changes(grant),
                 can_receive=self.can_edit and any(i.still_due > 0 for i in grant.instalments),
+                can_edit=self.can_edit,
+                agreement=attachment_of(db.session, acting(), GRANT, grant.id),
+                agreement_link=agreement_url(grant.id),
+                agreement_remove_link=agreement_remove_url(grant.id),
                 money=money,
                 day=day,
             )

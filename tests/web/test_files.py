@@ -3,6 +3,7 @@ downloaded only by someone allowed to see their expense or grant (another funder
 
 from __future__ import annotations
 
+import html
 import io
 from typing import Any
 
@@ -236,3 +237,30 @@ def test_the_treasurer_removes_a_receipt_and_others_cannot(app: Flask, browser: 
     assert attachments(app) == 0 and browser.get(url).status_code == 404
     again = browser.post_form(f"/expenses/details/?id={expense_id}", {}, url=f"{url}/remove")
     assert again.status_code == 404  # nothing left to remove
+
+
+def test_the_grants_page_attaches_its_signed_agreement_and_links_to_it(app: Flask, browser: Browser) -> None:
+    grant_id = grant_of(app, CENTRAIDE)
+    page_url = f"/grants/details/?id={grant_id}"
+    agreement = f"/files/grants/{grant_id}/agreement"
+    browser.login(Role.TREASURER)
+    page = browser.get(page_url)
+    assert "Aucune entente signée n'est jointe." in html.unescape(page.text)
+    assert f'action="{agreement}"' in page.text and 'type="file"' in page.text
+    fields = {
+        "csrf_token": csrf_token(page.text),
+        "next": page_url,
+        "file": FileStorage(io.BytesIO(PDF), "entente.pdf"),
+    }
+    sent = browser.client.post(agreement, **multipart(fields))
+    assert sent.status_code == 302 and sent.headers["Location"].endswith(page_url)
+    shown = browser.get(page_url).text
+    assert f'href="{agreement}"' in shown and "entente.pdf" in shown
+    board = Browser(app.test_client())
+    board.login(Role.BOARD)
+    read_only = board.get(page_url).text
+    assert "entente.pdf" in read_only and 'type="file"' not in read_only
+    funder = Browser(app.test_client())
+    funder.login(Role.FUNDER)
+    assert "entente.pdf" in funder.get(page_url).text
+    assert funder.get(agreement).data == PDF
