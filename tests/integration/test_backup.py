@@ -276,3 +276,15 @@ def test_only_a_treasurer_restores(new_database: NewDatabase, tmp_path: Path) ->
     result = run(target, "--role", "board", "restore", str(tmp_path / "t.zip"))
     assert result.exit_code == 1
     assert holds_nothing(target)
+
+
+def test_another_applications_database_is_not_taken_for_an_empty_one(new_database: NewDatabase, tmp_path: Path) -> None:
+    assert run(loaded(new_database("sqlite")), "backup", str(tmp_path / "t.zip")).exit_code == 0
+    other = tmp_path / "other.sqlite3"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total TEXT)")
+        conn.execute("INSERT INTO invoices (total) VALUES ('12.00')")
+    result = run(f"sqlite:///{other}", "restore", str(tmp_path / "t.zip"))
+    assert result.exit_code == 1 and "--force" in result.stderr
+    with sqlite3.connect(other) as conn:
+        assert conn.execute("SELECT total FROM invoices").fetchall() == [("12.00",)]

@@ -42,8 +42,12 @@ class Restored:
 
 
 def is_empty(engine: Engine) -> bool:
-    """Whether the database holds no organisation (no schema at all counts as empty)."""
-    if not inspect(engine).has_table(Organisation.__tablename__):
+    """Whether the database holds no organisation and no table but fundtrack's (no schema
+    at all counts as empty; another application's tables do not)."""
+    tables = set(inspect(engine).get_table_names())
+    if tables - set(Base.metadata.tables) - {"alembic_version"}:
+        return False
+    if Organisation.__tablename__ not in tables:
         return True
     with engine.connect() as connection:
         return not connection.scalar(select(func.count()).select_from(Organisation))
