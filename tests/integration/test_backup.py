@@ -288,3 +288,39 @@ def test_another_applications_database_is_not_taken_for_an_empty_one(new_databas
     assert result.exit_code == 1 and "--force" in result.stderr
     with sqlite3.connect(other) as conn:
         assert conn.execute("SELECT total FROM invoices").fetchall() == [("12.00",)]
+
+
+def _rechecksummed(archive: Path, out: Path, member: str, change: Callable[[bytes], bytes]) -> Path:
+    """A copy of ``archive`` whose ``member`` is changed and whose manifest is made to agree
+    (an archive consistent in itself, whose data a restore does not give back)."""
+    import hashlib
+
+    with zipfile.ZipFile(archive) as src:
+        contents = {name: src.read(name) for name in src.namelist()}
+    contents[member] = change(contents[member])
+    manifest = json.loads(contents[MANIFEST])
+    for entry in manifest["members"]:
+        if entry["path"] == member:
+            entry["size"], entry["sha256"] = len(contents[member]), hashlib.sha256(contents[member]).hexdigest()
+    contents[MANIFEST] = json.dumps(manifest).encode()
+    with zipfile.ZipFile(out, "w") as dst:
+        for name, data in contents.items():
+            dst.writestr(name, data)
+    return out
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_restore_that_does_not_give_back_the_archives_data_is_refused_and_writes_nothing(
+    new_database: NewDatabase, tmp_path: Path, kind: str
+) -> None:
+    good = tmp_path / "good.zip"
+    assert run(loaded(new_database("sqlite")), "backup", str(good)).exit_code == 0
+    # an amount written without its cents loads, but is dumped back as "25000.00"
+    bad = _rechecksummed(
+        good, tmp_path / "bad.zip", "organisations/0001.json", lambda d: d.replace(b'"25000.00"', b'"25000"')
+    )
+    target = new_database(kind)
+    result = run(target, "--lang", "en", "restore", str(bad))
+    assert result.exit_code == 1, result.output
+    assert "the restored data of 'Table de quartier de Parc-Extension' are not the archive's" in result.stderr
+    assert holds_nothing(target)
