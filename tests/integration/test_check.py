@@ -284,6 +284,46 @@ def break_revision(conn: Connection) -> tuple[str, int]:
     return "funder", funder
 
 
+def break_expense_taxes(conn: Connection) -> tuple[str, int]:
+    expense = one(conn, "SELECT min(id) FROM expenses WHERE pre_tax > 0 AND reverses_id IS NULL")
+    conn.execute(
+        text("UPDATE expenses SET gst = gst + 10000000, net_cost = net_cost + 10000000 WHERE id = :e"), {"e": expense}
+    )
+    return "expense", expense
+
+
+def _a_funding(conn: Connection) -> tuple[int, int]:
+    row = conn.execute(text("SELECT id, grant_id FROM position_funding ORDER BY id")).first()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def break_position_funding_declined(conn: Connection) -> tuple[str, int]:
+    funding, grant = _a_funding(conn)
+    conn.execute(text("UPDATE grants SET status = 'declined' WHERE id = :g"), {"g": grant})
+    return "position_funding", funding
+
+
+def break_position_funding_period(conn: Connection) -> tuple[str, int]:
+    amount = one(conn, "SELECT min(id) FROM position_funding_amounts")
+    conn.execute(
+        text(
+            "UPDATE position_funding_amounts SET period_start = '2190-04-01', period_end = '2191-03-31' WHERE id = :a"
+        ),
+        {"a": amount},
+    )
+    return "position_funding_amount", amount
+
+
+def break_position_funding_restricted(conn: Connection) -> tuple[str, int]:
+    funding, grant = _a_funding(conn)
+    translation = one(conn, "SELECT min(id) FROM budget_categories WHERE code = 'translation'")
+    conn.execute(text("DELETE FROM grant_eligible_categories WHERE grant_id = :g"), {"g": grant})
+    conn.execute(text("INSERT INTO grant_eligible_categories VALUES (:g, :c)"), {"g": grant, "c": translation})
+    conn.execute(text("UPDATE grants SET restricted = :yes WHERE id = :g"), {"g": grant, "yes": True})
+    return "position_funding", funding
+
+
 BREAKERS: dict[str, Callable[[Connection], tuple[str, int]]] = {
     name.removeprefix("break_"): fn for name, fn in globals().items() if name.startswith("break_")
 }
@@ -357,3 +397,30 @@ def test_the_command_lists_each_breach_and_exits_1(db: str, tmp_path: Path) -> N
     found = json.loads(as_json.stdout)["breaches"]
     assert [b["rule"] for b in found] == ["split", "revision"]
     assert found[0]["id"] == expense and found[0]["entity"] == "expense"
+
+
+def test_a_tax_within_the_rounding_allowance_is_no_breach_and_a_cent_more_is(
+    example: sessionmaker[Session], engine: Engine
+) -> None:
+    from decimal import Decimal
+
+    from fundtrack.calc.taxes import GST_RATE, TAX_ROUNDING
+    from fundtrack.money import percent_of
+
+    with engine.begin() as conn:
+        row = conn.execute(
+            text("SELECT id, pre_tax, gst FROM expenses WHERE pre_tax > 100000 AND reverses_id IS NULL ORDER BY id")
+        ).first()
+        assert row is not None
+        expense, pre_tax = int(row[0]), Decimal(row[1]) / 100
+        computed = percent_of(pre_tax, GST_RATE)
+        allowed = computed + max(TAX_ROUNDING, percent_of(computed, Decimal("0.01")))
+        step = int(allowed * 100) - int(row[2])
+        conn.execute(
+            text("UPDATE expenses SET gst = gst + :d, net_cost = net_cost + :d WHERE id = :e"),
+            {"d": step, "e": expense},
+        )
+    assert [b for b in breaches(example) if b.rule == "expense_taxes"] == []
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE expenses SET gst = gst + 1, net_cost = net_cost + 1 WHERE id = :e"), {"e": expense})
+    assert [b.entity_id for b in breaches(example) if b.rule == "expense_taxes"] == [expense]

@@ -67,9 +67,9 @@ Check = Callable[[Session], Iterable[Breach]]
 
 def checks() -> list[Check]:
     """Every check, in the order a report lists them."""
-    from fundtrack.queries.integrity import allocations, expenses, grants, records
+    from fundtrack.queries.integrity import allocations, expenses, grants, records, staffing
 
-    return [*expenses.CHECKS, *grants.CHECKS, *allocations.CHECKS, *records.CHECKS]
+    return [*expenses.CHECKS, *grants.CHECKS, *allocations.CHECKS, *staffing.CHECKS, *records.CHECKS]
 
 
 def run_checks(session: Session, progress: Callable[[int], object] | None = None) -> list[Breach]:

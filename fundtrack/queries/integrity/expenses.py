@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select
+from sqlalchemy import BigInteger, ColumnElement, and_, exists, func, literal_column, not_, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
+from fundtrack.calc.taxes import GST_RATE, QST_RATE, TAX_ROUNDING
 from fundtrack.models import BudgetCategory, Expense, ExpenseCharge, Grant, GrantStatus, Project
 from fundtrack.models.ledger import grant_eligible_categories, grant_projects
+from fundtrack.money import ZERO, percent_of
 from fundtrack.queries.charges import standing
 from fundtrack.queries.integrity import Breach, Check
 
@@ -120,8 +124,50 @@ def charges_to_funded_projects(session: Session) -> Iterator[Breach]:
     return _charges(session, "charge_project", and_(names_any, not_(funds)))
 
 
+def _tax_breach(tax: Decimal, pre_tax: Decimal, rate: Decimal) -> bool:
+    """Whether a tax recorded on ``pre_tax`` breaks the rule that recording it follows
+    (:func:`fundtrack.calc.taxes.compute_taxes`): the sign of the pre-tax amount, and
+    never more than the computed tax plus its allowance."""
+    if tax != ZERO and (tax < 0) != (pre_tax < 0):
+        return True
+    computed = percent_of(pre_tax, rate)
+    allowance = max(TAX_ROUNDING, percent_of(abs(computed), Decimal("0.01")))
+    return abs(tax) > abs(computed) + allowance
+
+
+def taxes_within_rule(session: Session) -> Iterator[Breach]:
+    """An expense's GST and QST are those the rule gives on its pre-tax amount (at most a
+    small allowance more, as a receipt's rounding may be), with its sign."""
+    cents = {name: type_coerce(getattr(Expense, name), BigInteger) for name in ("pre_tax", "gst", "qst")}
+
+    def beyond(tax: ColumnElement[Any], rate: str) -> ColumnElement[bool]:
+        # a first sieve in the database, in cents: the rule's threshold (computed tax plus
+        # the larger of 5 cents and 1 %) is never below either bound, so no breach is missed;
+        # the exact rule is applied below to what passes
+        base = func.abs(cents["pre_tax"]) * literal_column(rate)
+        above = and_(func.abs(tax) > base + 4, func.abs(tax) > base * literal_column("1.01") - 2)
+        return or_(above, and_(tax != 0, (tax < 0) != (cents["pre_tax"] < 0)))
+
+    query = (
+        select(Expense.id, Expense.expense_date, Expense.payee, Expense.pre_tax, Expense.gst, Expense.qst)
+        .where(or_(beyond(cents["gst"], "0.05"), beyond(cents["qst"], "0.09975")))
+        .order_by(Expense.id)
+    )
+    for expense_id, day, payee, pre_tax, gst, qst in session.execute(query):
+        if _tax_breach(gst, pre_tax, GST_RATE) or _tax_breach(qst, pre_tax, QST_RATE):
+            params = (
+                ("pre_tax", pre_tax),
+                ("gst", gst),
+                ("gst_rule", percent_of(pre_tax, GST_RATE)),
+                ("qst", qst),
+                ("qst_rule", percent_of(pre_tax, QST_RATE)),
+            )
+            yield Breach("expense_taxes", "expense", expense_id, _label(day, payee), params)
+
+
 CHECKS: tuple[Check, ...] = (
     split_adds_up,
+    taxes_within_rule,
     reversals_mirror,
     charges_to_confirmed_grants,
     charges_within_period,

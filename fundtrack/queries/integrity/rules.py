@@ -11,6 +11,7 @@ from fundtrack.i18n import msg
 # rule → (the rule in words, what was found)
 RULE_TEXTS: dict[str, tuple[str, str]] = {
     "split": (msg("check.rule.split"), msg("check.found.split")),
+    "expense_taxes": (msg("check.rule.expense_taxes"), msg("check.found.expense_taxes")),
     "expense_reversal": (msg("check.rule.expense_reversal"), msg("check.found.expense_reversal")),
     "charge_status": (msg("check.rule.charge_status"), msg("check.found.charge_status")),
     "charge_period": (msg("check.rule.charge_period"), msg("check.found.charge_period")),
@@ -28,6 +29,15 @@ RULE_TEXTS: dict[str, tuple[str, str]] = {
     "position_funding_over_grant": (
         msg("check.rule.position_funding_over_grant"),
         msg("check.found.position_funding_over_grant"),
+    ),
+    "position_funding_declined": (
+        msg("check.rule.position_funding_declined"),
+        msg("check.found.position_funding_declined"),
+    ),
+    "position_funding_period": (msg("check.rule.position_funding_period"), msg("check.found.position_funding_period")),
+    "position_funding_restricted": (
+        msg("check.rule.position_funding_restricted"),
+        msg("check.found.position_funding_restricted"),
     ),
     "allocation_total": (msg("check.rule.allocation_total"), msg("check.found.allocation_total")),
     "allocation_period": (msg("check.rule.allocation_period"), msg("check.found.allocation_period")),
