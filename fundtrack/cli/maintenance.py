@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 import click
+from sqlalchemy.orm import Session
 
 from fundtrack.cli.base import CliContext, _check_schema, echo_json, handle_errors, main, pass_cli
-from fundtrack.db import unit_of_work
 from fundtrack.i18n import msg, translate
 from fundtrack.queries.integrity import RULE_TEXTS, run_checks
 from fundtrack.roles import Role
@@ -31,8 +31,11 @@ def check_cmd(cli: CliContext, as_json: bool) -> None:
     """Verify every invariant of the data; list each breach with its record and rule (exit 1 if any)."""
     lang = cli.resolve_lang()
     _check_schema(cli)
-    with unit_of_work(cli.factory, write=False) as session:
-        breaches = run_checks(session)
+    with cli.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":  # every rule read from one snapshot
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin(), Session(bind=connection) as session:
+            breaches = run_checks(session)
     if as_json:
         echo_json({"rules": len(RULE_TEXTS), "breaches": [b.as_json(lang) for b in breaches]})
     elif not breaches:
