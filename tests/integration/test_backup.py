@@ -324,3 +324,47 @@ def test_a_restore_that_does_not_give_back_the_archives_data_is_refused_and_writ
     assert result.exit_code == 1, result.output
     assert "the restored data of 'Table de quartier de Parc-Extension' are not the archive's" in result.stderr
     assert holds_nothing(target)
+
+
+def test_attached_files_travel_with_the_data_by_content_hash(new_database: NewDatabase, tmp_path: Path) -> None:
+    from fundtrack.services.backup import restore_backup, write_backup
+
+    folder = tmp_path / "data"
+    (folder / "receipts").mkdir(parents=True)
+    (folder / "receipts" / "facture-001.pdf").write_bytes(b"%PDF-1.4 facture")
+    (folder / "receipts" / "facture-001-copie.pdf").write_bytes(b"%PDF-1.4 facture")
+    (folder / "entente-PIC.pdf").write_bytes(b"%PDF-1.4 entente")
+    source = make_engine(loaded(new_database("sqlite")))
+    written = write_backup(source, tmp_path / "t.zip", files=folder)
+    source.dispose()
+    names = zipfile.ZipFile(written.path).namelist()
+    assert len([n for n in names if n.startswith("files/")]) == 2  # one copy per content
+    target = make_engine(new_database("sqlite"))
+    restored = restore_backup(target, tmp_path / "t.zip", files=tmp_path / "restored")
+    target.dispose()
+    assert restored.files == 3
+    for name in ("receipts/facture-001.pdf", "receipts/facture-001-copie.pdf", "entente-PIC.pdf"):
+        assert (tmp_path / "restored" / name).read_bytes() == (folder / name).read_bytes()
+
+
+def test_an_attached_file_named_outside_its_folder_is_refused(new_database: NewDatabase, tmp_path: Path) -> None:
+    from fundtrack.services.backup import write_backup
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "a.pdf").write_bytes(b"%PDF")
+    source = make_engine(loaded(new_database("sqlite")))
+    write_backup(source, tmp_path / "t.zip", files=folder)
+    source.dispose()
+
+    def escape(data: bytes) -> bytes:
+        manifest = json.loads(data)
+        manifest["files"][0]["name"] = "../../outside.pdf"
+        return json.dumps(manifest).encode()
+
+    bad = _rewritten(tmp_path / "t.zip", tmp_path / "bad.zip", lambda n, d: escape(d) if n == MANIFEST else d)
+    target = new_database("sqlite")
+    result = run(target, "--lang", "en", "restore", str(bad))
+    assert result.exit_code == 1
+    assert "names an attached file outside its folder (../../outside.pdf)" in result.stderr
+    assert holds_nothing(target) and not (tmp_path.parent / "outside.pdf").exists()

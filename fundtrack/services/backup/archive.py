@@ -45,6 +45,7 @@ M_WRONG_VERSION = msg("restore.wrong_version")
 M_MISSING = msg("restore.missing_member")
 M_CHECKSUM = msg("restore.checksum")
 M_DAMAGED = msg("restore.damaged")
+M_BAD_FILE_NAME = msg("restore.bad_file_name")
 
 
 class BackupError(FundtrackError):
@@ -105,6 +106,18 @@ class ArchiveWriter:
         self.zf.writestr(path, data)
         self.manifest.members.append(Member(path, len(data), hashlib.sha256(data).hexdigest()))
 
+    def add_attached_files(self, folder: Path) -> None:
+        """Every file under ``folder``, once per content as ``files/<sha256>``, listed in the
+        manifest's ``files`` by its path relative to ``folder``."""
+        stored: set[str] = set()
+        for source in sorted(p for p in folder.rglob("*") if p.is_file()):
+            with source.open("rb") as fh:
+                digest, size = sha256_of(fh)
+            if digest not in stored:
+                self.add_file(f"{FILES}{digest}", source)
+                stored.add(digest)
+            self.manifest.files.append({"name": source.relative_to(folder).as_posix(), "sha256": digest, "size": size})
+
     def add_file(self, path: str, source: Path) -> None:
         with source.open("rb") as fh:
             digest, size = sha256_of(fh)
@@ -163,6 +176,17 @@ class Archive:
             while chunk := src.read(CHUNK):
                 dst.write(chunk)
 
+    def restore_files(self, folder: Path) -> int:
+        """Write the attached files into ``folder`` (made if need be): each into a temporary
+        name first, then moved into place. Returns how many."""
+        for entry in self.manifest.files:
+            target = folder / entry["name"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f".{target.name}.partial")
+            self.extract_to(f"{FILES}{entry['sha256']}", partial)
+            os.replace(partial, target)
+        return len(self.manifest.files)
+
     def organisation_documents(self) -> list[tuple[str, Any]]:
         """(name, parsed interchange document) of each organisation, in the archive's order."""
         return [(o["name"], json.loads(self.read(o["path"]).decode("utf-8"))) for o in self.manifest.organisations]
@@ -212,6 +236,13 @@ def _manifest(zf: zipfile.ZipFile, path: Path) -> Manifest:
     except (KeyError, TypeError, ValueError):
         raise BackupError(M_NOT_OURS, path=str(path)) from None
     listed = {m.path for m in members}
+    for entry in manifest.files:
+        name = str(entry.get("name", ""))
+        parts = Path(name).parts
+        if not name or Path(name).is_absolute() or ".." in parts or "\\" in name:
+            raise BackupError(M_BAD_FILE_NAME, path=str(path), name=name[:200])
+        if f"{FILES}{entry.get('sha256')}" not in listed:
+            raise BackupError(M_MISSING, path=str(path), member=f"{FILES}{entry.get('sha256')}")
     for org in organisations:
         if org["path"] not in listed:
             raise BackupError(M_MISSING, path=str(path), member=org["path"])

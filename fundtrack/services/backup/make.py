@@ -87,23 +87,27 @@ def find_pg_dump() -> str | None:
     return next((p for p in PG_DUMP_PLACES if os.access(p, os.X_OK)), None)
 
 
-def write_backup(engine: Engine, path: Path, progress: Progress = _quiet) -> BackupWritten:
+def write_backup(
+    engine: Engine, path: Path, progress: Progress = _quiet, *, files: Path | None = None
+) -> BackupWritten:
     """Write an archive of the whole database at ``engine`` to ``path`` (see
     :mod:`fundtrack.services.backup.archive`), safe while others write: a SQLite database
     is copied through SQLite's online backup API, a PostgreSQL one read in one repeatable
     read transaction (and passed to ``pg_dump`` when it is installed). Either way each
     organisation's interchange file, read from that same snapshot, goes in too.
 
-    The archive appears at ``path`` only once complete. Raises :class:`BackupError`.
+    ``files``, if given, is the folder of attached files (receipts, agreements): every
+    file under it goes in too, by content hash. The archive appears at ``path`` only once
+    complete. Raises :class:`BackupError`.
     """
     revision = current_revision(engine)
     if revision is None:
         raise BackupError(M_NO_SCHEMA, url=engine.url.render_as_string(hide_password=True))
     created = datetime.now(UTC).isoformat(timespec="seconds")
     if engine.dialect.name == "sqlite":
-        return _sqlite_backup(engine, path, progress, Manifest(created, "sqlite", revision))
+        return _sqlite_backup(engine, path, progress, Manifest(created, "sqlite", revision), files)
     if engine.dialect.name == "postgresql":
-        return _postgres_backup(engine, path, progress, Manifest(created, "postgresql", revision))
+        return _postgres_backup(engine, path, progress, Manifest(created, "postgresql", revision), files)
     raise BackupError(M_UNSUPPORTED, dialect=engine.dialect.name)
 
 
@@ -115,7 +119,9 @@ def _add_dumps(writer: Any, dumps: list[tuple[str, dict[str, Any]]], progress: P
         writer.manifest.organisations.append({"name": name, "path": member})
 
 
-def _sqlite_backup(engine: Engine, path: Path, progress: Progress, manifest: Manifest) -> BackupWritten:
+def _sqlite_backup(
+    engine: Engine, path: Path, progress: Progress, manifest: Manifest, files: Path | None
+) -> BackupWritten:
     manifest.fundtrack_version = fundtrack_version()
     with tempfile.TemporaryDirectory(prefix="fundtrack-backup-") as folder:
         copy = Path(folder) / SQLITE_MEMBER
@@ -141,10 +147,14 @@ def _sqlite_backup(engine: Engine, path: Path, progress: Progress, manifest: Man
         with writing(path, manifest) as writer:
             writer.add_file(SQLITE_MEMBER, copy)
             _add_dumps(writer, dumps, progress)
+            if files is not None:
+                writer.add_attached_files(files)
     return BackupWritten(path, "sqlite", tuple(n for n, _ in dumps), path.stat().st_size, False)
 
 
-def _postgres_backup(engine: Engine, path: Path, progress: Progress, manifest: Manifest) -> BackupWritten:
+def _postgres_backup(
+    engine: Engine, path: Path, progress: Progress, manifest: Manifest, files: Path | None
+) -> BackupWritten:
     manifest.fundtrack_version = fundtrack_version()
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="REPEATABLE READ")
@@ -157,6 +167,8 @@ def _postgres_backup(engine: Engine, path: Path, progress: Progress, manifest: M
             _add_dumps(writer, dumps, progress)
             if sql is not None:
                 writer.add_file(PG_DUMP_MEMBER, sql)
+            if files is not None:
+                writer.add_attached_files(files)
     return BackupWritten(path, "postgresql", tuple(n for n, _ in dumps), path.stat().st_size, sql is not None)
 
 

@@ -39,6 +39,7 @@ class Restored:
     organisations: tuple[str, ...]
     method: str  # "sqlite" (the database file itself) or "interchange"
     replaced: bool  # a database that held data was replaced (--force)
+    files: int = 0  # attached files written back
 
 
 def is_empty(engine: Engine) -> bool:
@@ -61,6 +62,7 @@ def restore_backup(
     actor: str = "system",
     role: Role = Role.TREASURER,
     progress: Progress = _quiet,
+    files: Path | None = None,
 ) -> Restored:
     """Restore the archive at ``path`` into the database at ``engine``, all or nothing.
 
@@ -71,7 +73,8 @@ def restore_backup(
     the organisations' interchange files in one transaction (the audit log then starts
     with the restore, by ``actor``). Either way each organisation is dumped again and
     compared with the archive's file: a difference refuses the restore and nothing is
-    written. Raises :class:`BackupError`, :class:`NotAllowed`.
+    written. The archive's attached files are then written into ``files``, if given.
+    Raises :class:`BackupError`, :class:`NotAllowed`.
     """
     if not (may(role, Action.SETTINGS) and may(role, Action.MONEY)):
         raise NotAllowed(M_NOT_ALLOWED, role=lazy(f"role.{role.value}"), action=lazy(f"action.{Action.SETTINGS.value}"))
@@ -87,9 +90,12 @@ def restore_backup(
         expected = archive.organisation_documents()
         if engine.dialect.name == "sqlite" and archive.manifest.member(SQLITE_MEMBER) is not None:
             names = _restore_sqlite_file(engine, archive, expected, progress)
-            return Restored(names, "sqlite", not empty)
-        names = _restore_interchange(engine, expected, actor, role, progress, replace=not empty)
-        return Restored(names, "interchange", not empty)
+            method = "sqlite"
+        else:
+            names = _restore_interchange(engine, expected, actor, role, progress, replace=not empty)
+            method = "interchange"
+        restored_files = archive.restore_files(files) if files is not None else 0
+        return Restored(names, method, not empty, restored_files)
     finally:
         archive.close()
 
