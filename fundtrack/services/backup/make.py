@@ -65,18 +65,19 @@ def fundtrack_version() -> str:
         return ""
 
 
-def dump_organisations(session: Session) -> list[tuple[str, dict[str, Any]]]:
+def dump_organisations(session: Session, progress: Progress = _quiet) -> list[tuple[str, dict[str, Any]]]:
     """Every organisation of the database as its interchange document, oldest first."""
     out = []
-    for org_id, name in session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.id)):
+    for org_id, name in session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.id)).all():
+        progress(M_DUMPING, name=name)
         acting = acting_for(session, organisation_id=org_id, role=Role.TREASURER, actor=SYSTEM)
         out.append((name, interchange.dump_document(session, acting)))
     return out
 
 
-def _dumps_of(connection: Connection) -> list[tuple[str, dict[str, Any]]]:
+def _dumps_of(connection: Connection, progress: Progress) -> list[tuple[str, dict[str, Any]]]:
     with Session(bind=connection) as session:
-        return dump_organisations(session)
+        return dump_organisations(session, progress)
 
 
 def find_pg_dump() -> str | None:
@@ -111,9 +112,8 @@ def write_backup(
     raise BackupError(M_UNSUPPORTED, dialect=engine.dialect.name)
 
 
-def _add_dumps(writer: Any, dumps: list[tuple[str, dict[str, Any]]], progress: Progress) -> None:
+def _add_dumps(writer: Any, dumps: list[tuple[str, dict[str, Any]]]) -> None:
     for number, (name, document) in enumerate(dumps, start=1):
-        progress(M_DUMPING, name=name)
         member = f"{ORGANISATIONS}{number:04d}.json"
         writer.add_bytes(member, interchange.to_json(document).encode("utf-8"))
         writer.manifest.organisations.append({"name": name, "path": member})
@@ -140,13 +140,13 @@ def _sqlite_backup(
         copy_engine = create_engine(f"sqlite:///{copy}")
         try:
             with copy_engine.connect() as connection:
-                dumps = _dumps_of(connection)
+                dumps = _dumps_of(connection, progress)
         finally:
             copy_engine.dispose()
         progress(M_WRITING, path=str(path))
         with writing(path, manifest) as writer:
             writer.add_file(SQLITE_MEMBER, copy)
-            _add_dumps(writer, dumps, progress)
+            _add_dumps(writer, dumps)
             if files is not None:
                 writer.add_attached_files(files)
     return BackupWritten(path, "sqlite", tuple(n for n, _ in dumps), path.stat().st_size, False)
@@ -159,12 +159,12 @@ def _postgres_backup(
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="REPEATABLE READ")
         with connection.begin():
-            dumps = _dumps_of(connection)
+            dumps = _dumps_of(connection, progress)
     with tempfile.TemporaryDirectory(prefix="fundtrack-backup-") as folder:
         sql = _pg_dump(engine, Path(folder) / PG_DUMP_MEMBER, progress)
         progress(M_WRITING, path=str(path))
         with writing(path, manifest) as writer:
-            _add_dumps(writer, dumps, progress)
+            _add_dumps(writer, dumps)
             if sql is not None:
                 writer.add_file(PG_DUMP_MEMBER, sql)
             if files is not None:
