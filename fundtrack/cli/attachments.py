@@ -25,12 +25,18 @@ M_NO_DATA_DIR = msg("attachment.no_data_dir")
 M_ATTACHED = msg("attachment.attached")
 
 _FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
-_DATA_DIR = click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), help="The data folder")
+DATA_DIR = click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), help="The data folder")
+
+
+def data_folder(data_dir: Path | None) -> Path | None:
+    """The data folder of attached files: ``--data-dir``, else ``FUNDTRACK_DATA_DIR``, else none."""
+    folder = data_dir or os.environ.get("FUNDTRACK_DATA_DIR")
+    return Path(folder) if folder else None
 
 
 def _store(data_dir: Path | None) -> AttachmentStore:
-    folder = data_dir or os.environ.get("FUNDTRACK_DATA_DIR")
-    if not folder:
+    folder = data_folder(data_dir)
+    if folder is None:
         raise InputError(M_NO_DATA_DIR, field="data_dir")
     return AttachmentStore(folder)
 
@@ -60,7 +66,7 @@ def attach_group() -> None:
 @attach_group.command("receipt")
 @click.argument("expense_id")
 @click.argument("file", type=_FILE)
-@_DATA_DIR
+@DATA_DIR
 @pass_cli
 @handle_errors
 def attach_receipt(cli: CliContext, expense_id: str, file: Path, data_dir: Path | None) -> None:
@@ -71,7 +77,7 @@ def attach_receipt(cli: CliContext, expense_id: str, file: Path, data_dir: Path 
 @attach_group.command("agreement")
 @click.argument("grant")
 @click.argument("file", type=_FILE)
-@_DATA_DIR
+@DATA_DIR
 @pass_cli
 @handle_errors
 def attach_agreement(cli: CliContext, grant: str, file: Path, data_dir: Path | None) -> None:

@@ -8,12 +8,14 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import Session
 
+from fundtrack.cli.attachments import DATA_DIR, data_folder
 from fundtrack.cli.base import CliContext, _check_schema, echo_json, handle_errors, main, pass_cli
 from fundtrack.i18n import msg, translate
 from fundtrack.queries.integrity import RULE_TEXTS, run_checks
 from fundtrack.roles import Role
 from fundtrack.services.backup import restore_backup, write_backup
 
+M_NO_FILES = msg("backup.no_data_folder")
 M_NONE = msg("check.none")
 M_SUMMARY = msg("check.summary")
 M_BACKUP_DONE = msg("backup.done")
@@ -48,18 +50,29 @@ def check_cmd(cli: CliContext, as_json: bool) -> None:
         sys.exit(1)
 
 
+def _attached(data_dir: Path | None) -> Path | None:
+    """The data folder whose files travel with the data, or None (said on stderr)."""
+    folder = data_folder(data_dir)
+    if folder is None:
+        click.echo(translate(M_NO_FILES), err=True)
+    return folder
+
+
 def _progress(code: str, **params: object) -> None:
     click.echo(translate(code, **params), err=True)
 
 
 @main.command("backup")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@DATA_DIR
 @pass_cli
 @handle_errors
-def backup_cmd(cli: CliContext, file: Path) -> None:
-    """Write a backup archive of the whole database to FILE (safe while others write)."""
+def backup_cmd(cli: CliContext, file: Path, data_dir: Path | None) -> None:
+    """Write a backup archive of the whole database to FILE (safe while others write), with
+    the attached receipts and agreements of the data folder."""
     cli.resolve_lang()
-    written = write_backup(cli.engine, file, _progress)
+    files = _attached(data_dir)
+    written = write_backup(cli.engine, file, _progress, files=files)
     names = ", ".join(written.organisations)
     click.echo(
         translate(M_BACKUP_DONE, path=str(file), count=len(written.organisations), names=names, size=written.size)
@@ -71,13 +84,22 @@ def backup_cmd(cli: CliContext, file: Path) -> None:
 @main.command("restore")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--force", is_flag=True, help="Replace a database that already holds data")
+@DATA_DIR
 @pass_cli
 @handle_errors
-def restore_cmd(cli: CliContext, file: Path, force: bool) -> None:
-    """Restore the backup archive FILE, all or nothing, checked against the archive."""
+def restore_cmd(cli: CliContext, file: Path, force: bool, data_dir: Path | None) -> None:
+    """Restore the backup archive FILE, all or nothing, checked against the archive; its
+    attached files go into the data folder."""
     cli.resolve_lang()
+    files = _attached(data_dir)
     done = restore_backup(
-        cli.engine, file, force=force, actor=cli.acting_person, role=Role(cli.role), progress=_progress
+        cli.engine,
+        file,
+        force=force,
+        actor=cli.acting_person,
+        role=Role(cli.role),
+        progress=_progress,
+        files=files,
     )
     names = ", ".join(done.organisations)
     click.echo(translate(M_RESTORE_DONE, count=len(done.organisations), names=names))

@@ -327,32 +327,51 @@ def test_a_restore_that_does_not_give_back_the_archives_data_is_refused_and_writ
 
 
 def test_attached_files_travel_with_the_data_by_content_hash(new_database: NewDatabase, tmp_path: Path) -> None:
-    from fundtrack.services.backup import restore_backup, write_backup
+    import hashlib
 
-    folder = tmp_path / "data"
-    (folder / "receipts").mkdir(parents=True)
-    (folder / "receipts" / "facture-001.pdf").write_bytes(b"%PDF-1.4 facture")
-    (folder / "receipts" / "facture-001-copie.pdf").write_bytes(b"%PDF-1.4 facture")
-    (folder / "entente-PIC.pdf").write_bytes(b"%PDF-1.4 entente")
-    source = make_engine(loaded(new_database("sqlite")))
-    written = write_backup(source, tmp_path / "t.zip", files=folder)
-    source.dispose()
-    names = zipfile.ZipFile(written.path).namelist()
-    assert len([n for n in names if n.startswith("files/")]) == 2  # one copy per content
-    target = make_engine(new_database("sqlite"))
-    restored = restore_backup(target, tmp_path / "t.zip", files=tmp_path / "restored")
-    target.dispose()
-    assert restored.files == 3
-    for name in ("receipts/facture-001.pdf", "receipts/facture-001-copie.pdf", "entente-PIC.pdf"):
-        assert (tmp_path / "restored" / name).read_bytes() == (folder / name).read_bytes()
+    from fundtrack.services.attachments import AttachmentStore
+
+    receipt = b"%PDF-1.4 facture des interpretes\n%%EOF\n"
+    data, elsewhere = tmp_path / "data", tmp_path / "restored"
+    source = loaded(new_database("sqlite"))
+    engine = make_engine(source)
+    with engine.connect() as conn:
+        expense_id = conn.scalar(select(func.min(Expense.id)))
+    engine.dispose()
+    paper = tmp_path / "facture.pdf"
+    paper.write_bytes(receipt)
+    attached = run(source, "attach", "receipt", str(expense_id), str(paper), "--data-dir", str(data))
+    assert attached.exit_code == 0, attached.output
+    (data / "pending-imports").mkdir()
+    (data / "pending-imports" / "waiting.csv").write_text("not a stored file")
+    archive = tmp_path / "t.zip"
+    assert run(source, "backup", str(archive), "--data-dir", str(data)).exit_code == 0
+    members = [n for n in zipfile.ZipFile(archive).namelist() if n.startswith("files/")]
+    assert members == [f"files/{hashlib.sha256(receipt).hexdigest()}"]  # a pending import stays out
+    target = new_database("sqlite")
+    restored = run(target, "restore", str(archive), "--data-dir", str(elsewhere))
+    assert restored.exit_code == 0, restored.output
+    store = AttachmentStore(elsewhere)
+    assert store.path_of(hashlib.sha256(receipt).hexdigest()).read_bytes() == receipt
+    assert dumped(target) == dumped(source)
+
+
+def test_a_backup_without_a_data_folder_says_its_files_are_not_in_it(
+    new_database: NewDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FUNDTRACK_DATA_DIR", raising=False)
+    source = loaded(new_database("sqlite"))
+    result = run(source, "--lang", "en", "backup", str(tmp_path / "t.zip"))
+    assert result.exit_code == 0
+    assert "No data folder (--data-dir or FUNDTRACK_DATA_DIR)" in result.stderr
 
 
 def test_an_attached_file_named_outside_its_folder_is_refused(new_database: NewDatabase, tmp_path: Path) -> None:
+    from fundtrack.services.attachments import AttachmentStore
     from fundtrack.services.backup import write_backup
 
     folder = tmp_path / "data"
-    folder.mkdir()
-    (folder / "a.pdf").write_bytes(b"%PDF")
+    AttachmentStore(folder).write("a" * 64, b"%PDF")
     source = make_engine(loaded(new_database("sqlite")))
     write_backup(source, tmp_path / "t.zip", files=folder)
     source.dispose()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -46,6 +47,8 @@ M_MISSING = msg("restore.missing_member")
 M_CHECKSUM = msg("restore.checksum")
 M_DAMAGED = msg("restore.damaged")
 M_BAD_FILE_NAME = msg("restore.bad_file_name")
+
+STORED = re.compile(r"[0-9a-f]{2}/[0-9a-f]{64}")
 
 
 class BackupError(FundtrackError):
@@ -107,10 +110,12 @@ class ArchiveWriter:
         self.manifest.members.append(Member(path, len(data), hashlib.sha256(data).hexdigest()))
 
     def add_attached_files(self, folder: Path) -> None:
-        """Every file under ``folder``, once per content as ``files/<sha256>``, listed in the
-        manifest's ``files`` by its path relative to ``folder``."""
+        """Every stored file under ``folder`` (``<2 hex>/<sha256>``, the attachment store's
+        layout: a pending import or a partial write stays out), once per content as
+        ``files/<sha256>``, listed in the manifest's ``files`` by its path relative to ``folder``."""
         stored: set[str] = set()
-        for source in sorted(p for p in folder.rglob("*") if p.is_file()):
+        kept = (p for p in folder.rglob("*") if p.is_file() and STORED.fullmatch(p.relative_to(folder).as_posix()))
+        for source in sorted(kept):
             with source.open("rb") as fh:
                 digest, size = sha256_of(fh)
             if digest not in stored:
