@@ -1,7 +1,9 @@
 """instalment receipts: each payment received on an instalment, with its own date
 
 An instalment may come in several payments; the ledger counts each in the period of its
-own date. The receipts recorded so far (one per instalment) become its first rows.
+own date. The receipts recorded so far (one per instalment) become its first rows, each
+with the audit entry of its receipt (by ``migration``), so the log still names every
+money row.
 
 Revision ID: 0006
 Revises: 0005
@@ -9,6 +11,8 @@ Create Date: 2026-12-01 12:30:00.000000
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from alembic import op
@@ -45,6 +49,46 @@ def upgrade() -> None:
         "SELECT id, received_date, received_amount FROM instalments "
         "WHERE received_date IS NOT NULL AND received_amount > 0"
     )
+    copied = op.get_bind().execute(
+        sa.text(
+            "SELECT r.id, r.instalment_id, r.received_date, r.amount, g.organisation_id, g.reference "
+            "FROM instalment_receipts r JOIN instalments i ON i.id = r.instalment_id "
+            "JOIN grants g ON g.id = i.grant_id ORDER BY r.id"
+        )
+    )
+    audit = sa.table(
+        "audit_log",
+        sa.column("organisation_id", sa.Integer),
+        sa.column("at", fundtrack.models.base.UTCDateTime()),
+        sa.column("actor", sa.String),
+        sa.column("role", sa.String),
+        sa.column("action", sa.String),
+        sa.column("entity", sa.String),
+        sa.column("entity_id", sa.Integer),
+        sa.column("label", sa.String),
+        sa.column("after", sa.JSON),
+    )
+    now = datetime.now(UTC)
+    entries = [
+        {
+            "organisation_id": org,
+            "at": now,
+            "actor": "migration",
+            "role": None,
+            "action": "receive",
+            "entity": "instalment_receipt",
+            "entity_id": receipt_id,
+            "label": reference,
+            "after": {
+                "instalment_id": instalment_id,
+                "received_date": str(received)[:10],
+                "amount": str(Decimal(cents).scaleb(-2)),
+            },
+        }
+        for receipt_id, instalment_id, received, cents, org, reference in copied
+    ]
+    if entries:
+        op.bulk_insert(audit, entries)
 
 
 def downgrade() -> None:

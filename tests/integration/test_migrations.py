@@ -108,3 +108,8 @@ def test_an_instalment_received_before_the_receipts_table_becomes_its_first_paym
     with empty_engine.connect() as conn:
         rows = conn.execute(text("SELECT instalment_id, received_date, amount FROM instalment_receipts")).all()
     assert [(i, str(d), a) for i, d, a in rows] == [(1, "2025-06-03", 3750000)]
+    with empty_engine.connect() as conn:
+        entries = conn.execute(
+            text("SELECT organisation_id, actor, action, entity, entity_id, label FROM audit_log")
+        ).all()
+    assert [tuple(e) for e in entries] == [(1, "migration", "receive", "instalment_receipt", 1, "PIC")]
