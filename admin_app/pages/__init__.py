@@ -7,3 +7,8 @@ from flask_admin import Admin
 
 def register_pages(admin: Admin) -> None:
     """Add the pages to ``admin`` (the dashboard is its index view)."""
+    # staffing: the hiring simulator
+    from admin_app.pages.simulator import SimulatorPage
+    from admin_app.views.base import label
+
+    admin.add_view(SimulatorPage(category=label("admin.menu.staffing")))
