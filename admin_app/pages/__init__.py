@@ -9,6 +9,6 @@ def register_pages(admin: Admin) -> None:
     """Add the pages to ``admin`` (the dashboard is its index view)."""
     # staffing: the hiring simulator
     from admin_app.pages.simulator import SimulatorPage
-    from admin_app.views.base import label
+    from admin_app.views.staffing import STAFFING
 
-    admin.add_view(SimulatorPage(category=label("admin.menu.staffing")))
+    admin.add_view(SimulatorPage(category=STAFFING))

@@ -14,3 +14,10 @@ LEDGER = label("admin.menu.ledger")
 def register_views(admin: Admin) -> None:
     admin.add_view(FunderView(Funder, name=label("admin.menu.funders"), category=LEDGER, endpoint="funders"))
     admin.add_view(ProjectView(Project, name=label("admin.menu.projects"), category=LEDGER, endpoint="projects"))
+    # staffing: positions and their funding, scenarios and their changes, payroll parameters
+    from admin_app.views.staffing import STAFFING, PayrollRatesPage, PositionView, ScenarioView
+    from fundtrack.models.staffing import Position, Scenario
+
+    admin.add_view(PositionView(Position, name=label("admin.menu.positions"), category=STAFFING, endpoint="positions"))
+    admin.add_view(ScenarioView(Scenario, name=label("admin.menu.scenarios"), category=STAFFING, endpoint="scenarios"))
+    admin.add_view(PayrollRatesPage(category=STAFFING))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fundtrack.calc.staffing import FundingLine, check_funds_position
-from fundtrack.errors import InputError, RuleViolation
+from fundtrack.errors import InputError, NotFound, RuleViolation
 from fundtrack.i18n import msg
 from fundtrack.models import GrantStatus
 from fundtrack.models.staffing import (
@@ -26,7 +26,7 @@ from fundtrack.models.staffing import (
 )
 from fundtrack.money import ZERO, shown
 from fundtrack.periods import DateRange
-from fundtrack.queries.lookups import grant_by_reference, lock_grants
+from fundtrack.queries.lookups import check_revision, grant_by_reference, lock_grants
 from fundtrack.queries.staffing import position_terms, staffing_plan
 from fundtrack.roles import Action
 from fundtrack.schemas.staffing import NewChange, NewFunding, NewPosition, NewScenario
@@ -37,6 +37,9 @@ M_DUPLICATE_SCENARIO = msg("staffing.duplicate_scenario")
 M_DECLINED = msg("staffing.declined_grant")
 M_OVER_GRANT = msg("staffing.over_grant")
 M_OUTSIDE_GRANT = msg("staffing.outside_grant")
+M_UNKNOWN_POSITION = msg("staffing.unknown_position")
+M_UNKNOWN_SCENARIO = msg("staffing.unknown_scenario")
+M_POSITION_IN_SCENARIO = msg("staffing.position_in_scenario")
 
 CHANGE_COLUMNS = (
     "title_fr",
@@ -173,3 +176,45 @@ def _change(session: Session, acting: Acting, seq: int, cmd: NewChange) -> Scena
     )
     row.funding = [_funding(session, acting, f, f"changes[{seq}].funding[{i}]") for i, f in enumerate(cmd.funding)]
     return row
+
+
+def delete_position(session: Session, acting: Acting, key: str, revision: int | None = None) -> None:
+    """Take position ``key`` out of the plan, with its funding. Refuses an unknown key, a
+    stale read (``revision``), and a position a scenario still changes (its change would
+    then name nothing)."""
+    acting.require(session, Action.STAFFING)
+    position = session.scalar(
+        select(Position).where(Position.organisation_id == acting.organisation_id, Position.key == key)
+    )
+    if position is None:
+        raise NotFound(M_UNKNOWN_POSITION, field="key", key=key)
+    check_revision(position, revision, key)
+    used = session.scalars(
+        select(Scenario.name)
+        .join(ScenarioChange, ScenarioChange.scenario_id == Scenario.id)
+        .where(
+            Scenario.organisation_id == acting.organisation_id,
+            ScenarioChange.position_key == key,
+            ScenarioChange.kind != ChangeKind.ADD,
+        )
+        .distinct()
+        .order_by(Scenario.name)
+    ).all()
+    if used:
+        raise RuleViolation(M_POSITION_IN_SCENARIO, field="key", key=key, scenarios=", ".join(used))
+    session.delete(position)
+    session.flush()
+
+
+def delete_scenario(session: Session, acting: Acting, name: str, revision: int | None = None) -> None:
+    """Delete scenario ``name`` with its changes (the plan itself is untouched). Refuses an
+    unknown name and a stale read (``revision``)."""
+    acting.require(session, Action.STAFFING)
+    scenario = session.scalar(
+        select(Scenario).where(Scenario.organisation_id == acting.organisation_id, Scenario.name == name)
+    )
+    if scenario is None:
+        raise NotFound(M_UNKNOWN_SCENARIO, field="name", name=name)
+    check_revision(scenario, revision, name)
+    session.delete(scenario)
+    session.flush()
