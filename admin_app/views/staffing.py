@@ -35,10 +35,16 @@ from fundtrack.rates import PARAMETERS
 from fundtrack.roles import Action, Role
 from fundtrack.schemas.staffing import PayrollRatesSchema, PositionSchema, ScenarioSchema
 from fundtrack.services.payroll_rates import payroll_tables, set_payroll_rates
-from fundtrack.services.staffing import create_position, create_scenario, delete_position, delete_scenario
+from fundtrack.services.staffing import (
+    create_position,
+    create_scenario,
+    delete_position,
+    delete_scenario,
+    update_position,
+)
 
 STAFFING = label("admin.menu.staffing")
-FUNDING_ROWS = 3
+FUNDING_ROWS = 8
 CHANGE_ROWS = 2
 FUNDING_PARTS = ("grant", "fiscal_year", "amount", "share")
 _FUNDING_PATH = re.compile(r"^funding\[(\d+)\](?:\.(grant|share|amounts)(?:\[(\d+)\](?:\.(fiscal_year|amount))?)?)?")
@@ -87,9 +93,26 @@ def _funding_data(data: dict[str, Any], prefix: str, rows: int) -> tuple[list[di
         if share is not None:
             entries[grant]["share"] = share
         if amount is not None or year:
-            entries[grant]["amounts"].append({"fiscal_year": (year or "").strip() or None, "amount": amount})
+            entries[grant]["amounts"].append({**_period(year), "amount": amount})
         origin[index].append(n)
     return list(entries.values()), origin
+
+
+def _period(text: str | None) -> dict[str, Any]:
+    """A funding row's period: a fiscal-year label, or ``START:END`` dates."""
+    value = (text or "").strip()
+    if ":" in value:
+        start, _, end = value.partition(":")
+        return {"start": start.strip(), "end": end.strip()}
+    return {"fiscal_year": value or None}
+
+
+def _period_text(amount: Any, calendar: Any) -> str:
+    """How a funding row shows an amount's period: its fiscal year's label, or ``START:END``."""
+    year = calendar.year_of(amount.period_start)
+    if year.start == amount.period_start and year.end == amount.period_end:
+        return str(year.label)
+    return f"{amount.period_start.isoformat()}:{amount.period_end.isoformat()}"
 
 
 def _funding_field(path: str, prefix: str, origin: list[list[int]]) -> str | None:
@@ -177,10 +200,11 @@ _position_fields: dict[str, Any] = {
     "notes": TextAreaField(label("admin.col.notes"), validators=[Optional()]),
 }
 _funding_fields(_position_fields, "f", FUNDING_ROWS)
-PositionForm = type("PositionForm", (BaseForm,), _position_fields)  # type: ignore[misc]
+PositionForm = type("PositionForm", (RevisionForm,), _position_fields)  # type: ignore[misc]
 
 
 class PositionView(StaffingView):
+    allow_edit = True
     schema = PositionSchema
     form = PositionForm
     column_list = ("key", "title", "employee", "status", "pay", "weekly_hours", "start_date", "end_date", "funding")
@@ -268,8 +292,36 @@ class PositionView(StaffingView):
         data["funding"] = funding
         return data
 
+    def edit_form(self, obj: Any = None) -> Any:
+        form = super().edit_form(obj)
+        choices = _grant_choices()
+        for name, field in form._fields.items():
+            if name.endswith("_grant") and isinstance(field, SelectField):
+                field.choices = choices
+        return form
+
+    def prefill(self, form: Any, model: Any) -> None:
+        form.status.data = model.status.value
+        form.weekly_hours.data = "" if model.weekly_hours is None else format(model.weekly_hours.normalize(), "f")
+        form.raise_on.data = f"{model.raise_month:02d}-{model.raise_day or 1:02d}" if model.raise_month else ""
+        calendar = acting().calendar
+        n = 1
+        for f in model.funding:
+            rows = [(a, _period_text(a, calendar)) for a in f.amounts] or [(None, "")]
+            for i, (amount, period) in enumerate(rows):
+                if n > FUNDING_ROWS:
+                    return
+                getattr(form, f"f{n}_grant").data = f.grant.reference
+                getattr(form, f"f{n}_fiscal_year").data = period
+                getattr(form, f"f{n}_amount").data = amount.amount if amount is not None else None
+                getattr(form, f"f{n}_share").data = f.share if i == 0 else None
+                n += 1
+
     def create(self, session: Session, cmd: Any) -> Any:
         return create_position(session, acting(), cmd)
+
+    def update(self, session: Session, model: Any, revision: int | None, cmd: Any) -> Any:
+        return update_position(session, acting(), model.key, revision, cmd)
 
     def delete(self, session: Session, model: Any) -> None:
         delete_position(session, acting(), model.key, model.revision)

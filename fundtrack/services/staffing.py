@@ -26,7 +26,7 @@ from fundtrack.models.staffing import (
 )
 from fundtrack.money import ZERO, shown
 from fundtrack.periods import DateRange
-from fundtrack.queries.lookups import check_revision, grant_by_reference, lock_grants
+from fundtrack.queries.lookups import check_revision, grant_by_reference, lock_grants, new_revision
 from fundtrack.queries.staffing import position_terms, staffing_plan
 from fundtrack.roles import Action
 from fundtrack.schemas.staffing import NewChange, NewFunding, NewPosition, NewScenario
@@ -40,6 +40,23 @@ M_OUTSIDE_GRANT = msg("staffing.outside_grant")
 M_UNKNOWN_POSITION = msg("staffing.unknown_position")
 M_UNKNOWN_SCENARIO = msg("staffing.unknown_scenario")
 M_POSITION_IN_SCENARIO = msg("staffing.position_in_scenario")
+
+POSITION_COLUMNS = (
+    "key",
+    "title_fr",
+    "title_en",
+    "employee",
+    "annual_salary",
+    "hourly_rate",
+    "weekly_hours",
+    "start_date",
+    "end_date",
+    "vacation_rate",
+    "benefits_rate",
+    "raise_rate",
+    "pay_as_of",
+    "notes",
+)
 
 CHANGE_COLUMNS = (
     "title_fr",
@@ -176,6 +193,43 @@ def _change(session: Session, acting: Acting, seq: int, cmd: NewChange) -> Scena
     )
     row.funding = [_funding(session, acting, f, f"changes[{seq}].funding[{i}]") for i, f in enumerate(cmd.funding)]
     return row
+
+
+def update_position(session: Session, acting: Acting, key: str, revision: int | None, cmd: NewPosition) -> Position:
+    """Change position ``key``'s terms and replace its funding by ``cmd``'s (the key may
+    change too). Refuses a stale read (``revision``), a key another position has, and what
+    :func:`create_position` refuses; nothing is written then."""
+    acting.require(session, Action.STAFFING)
+    position = session.scalar(
+        select(Position).where(Position.organisation_id == acting.organisation_id, Position.key == key)
+    )
+    if position is None:
+        raise NotFound(M_UNKNOWN_POSITION, field="key", key=key)
+    check_revision(position, revision, key)
+    if cmd.key != key:
+        taken = session.scalar(
+            select(Position.id).where(Position.organisation_id == acting.organisation_id, Position.key == cmd.key)
+        )
+        if taken is not None:
+            raise InputError(M_DUPLICATE_POSITION, field="key", key=cmd.key)
+    old_grants = {f.grant_id for f in position.funding}
+    with session.no_autoflush:
+        for name in POSITION_COLUMNS:
+            setattr(position, name, getattr(cmd, name))
+        position.status = PositionStatus(cmd.status)
+        position.raise_month = cmd.raise_on[0] if cmd.raise_on else None
+        position.raise_day = cmd.raise_on[1] if cmd.raise_on else None
+        position_terms(position)  # the projection's own checks
+        funding = [_funding(session, acting, f, f"funding[{i}]") for i, f in enumerate(cmd.funding)]
+    grant_ids = old_grants | {f.grant_id for f in funding}
+    lock_grants(session, grant_ids)
+    position.funding.clear()
+    session.flush()
+    position.funding.extend(funding)
+    new_revision(position)
+    session.flush()
+    _check_grant_totals(session, {f.grant_id for f in funding})
+    return position
 
 
 def delete_position(session: Session, acting: Acting, key: str, revision: int | None = None) -> None:

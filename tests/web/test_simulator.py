@@ -92,7 +92,7 @@ def test_a_hire_typed_in_the_form_costs_what_the_library_says(app: Flask, browse
             ChangeSchema(),
             {
                 "kind": "add",
-                "position": "agent-e-de-communication",
+                "position": "agente-de-communication",
                 "title_fr": "Agent·e de communication",
                 "title_en": "Agent·e de communication",
                 "hourly_rate": "28.00",
@@ -114,7 +114,7 @@ def test_a_hire_typed_in_the_form_costs_what_the_library_says(app: Flask, browse
     for y in years:
         for value in (y.cost, y.contributions, y.requested, y.gap_confirmed, y.gap_requested):
             assert fr(value) in page.text
-    assert [a.position for a in answers] == ["agent-e-de-communication"]
+    assert [a.position for a in answers] == ["agente-de-communication"]
     for y in answers[0].years:
         assert fr(y.needed_confirmed) in page.text and fr(y.needed_requested) in page.text
         if y.most_hours is not None:

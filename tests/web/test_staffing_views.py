@@ -279,7 +279,7 @@ def test_a_board_member_reads_the_staffing_views_but_writes_nothing(app: Flask, 
     pid, sid = _id(app, Position, key="coordination"), _id(app, Scenario, name="both")
     for url in ("/positions/", f"/positions/details/?id={pid}", "/scenarios/", f"/scenarios/details/?id={sid}"):
         assert browser.get(url).status_code == 200, url
-    for url in ("/positions/new/", "/scenarios/new/"):
+    for url in ("/positions/new/", "/scenarios/new/", f"/positions/edit/?id={pid}"):
         assert browser.get(url).status_code == 403, url
     deleted = browser.post_form("/positions/", {"id": str(pid), "url": "/positions/"}, url="/positions/delete/")
     assert deleted.status_code == 403
@@ -304,3 +304,57 @@ def test_a_funders_login_finds_no_staffing_view(app: Flask, browser: Browser, ro
         assert browser.get(url).status_code == 404, url
     assert browser.client.post("/positions/delete/", data={"id": str(pid)}).status_code in (400, 404)
     assert _count(app, Position) == 2
+
+
+def _edit_data(html: str) -> dict[str, str]:
+    """The values an edit form shows (inputs and selected options), as a browser would post them back."""
+    import re
+
+    data = {}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html):
+        data[name] = value
+    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, flags=re.S):
+        chosen = re.search(r'<option[^>]*selected[^>]*value="([^"]*)"|<option[^>]*value="([^"]*)"[^>]*selected', body)
+        data[name] = next((g for g in chosen.groups() if g is not None), "") if chosen else ""
+    data.pop("csrf_token", None)
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def test_the_coordinator_changes_a_positions_hours_and_keeps_its_funding(app: Flask, browser: Browser) -> None:
+    browser.login(Role.COORDINATOR)
+    pid = _id(app, Position, key="liaison")
+    url = f"/positions/edit/?id={pid}"
+    form = browser.get(url)
+    assert form.status_code == 200
+    data = _edit_data(form.text)
+    assert data["f1_grant"] == "PIC-2025-2028" and data["f1_fiscal_year"] == "2025-2026"
+    assert data["weekly_hours"] == "32" and data["raise_on"] == "04-01"
+    data["weekly_hours"] = "30"
+    response = browser.post_form(url, data)
+    assert response.status_code == 302, response.text
+    with app.app_context():
+        found = db.session.get(Position, pid)
+        assert found is not None and found.weekly_hours == Decimal(30)
+        amounts = sorted((f.grant.reference, a.period_start.year, a.amount) for f in found.funding for a in f.amounts)
+    assert len(amounts) == 6 and amounts[0] == ("IMSDSL-2025-2028", 2025, Decimal("14000.00"))
+    stale = browser.post_form(url, {**data, "weekly_hours": "28"})
+    assert stale.status_code == 200 and STALE in stale.text
+    with app.app_context():
+        found = db.session.get(Position, pid)
+        assert found is not None and found.weekly_hours == Decimal(30)
+
+
+def test_an_edit_that_gives_a_grant_more_than_its_amount_is_refused_and_nothing_changes(
+    app: Flask, browser: Browser
+) -> None:
+    browser.login(Role.COORDINATOR)
+    pid = _id(app, Position, key="liaison")
+    url = f"/positions/edit/?id={pid}"
+    data = _edit_data(browser.get(url).text)
+    data["f2_amount"] = "400 000,00"
+    page = browser.post_form(url, data)
+    assert page.status_code == 200 and "PIC-2025-2028" in page.text
+    with app.app_context():
+        found = db.session.get(Position, pid)
+        assert found is not None
+        assert sorted(a.amount for f in found.funding for a in f.amounts)[-1] == Decimal("40000.00")
