@@ -186,6 +186,7 @@ class SimulatorPage(BaseView):  # type: ignore[misc]
             money=money,
             day=day,
             percent=format_percent,
+            hours=_hours,
             scenarios=[c for c in form.scenario.choices if c[0]],
         )
 
@@ -374,6 +375,12 @@ def _default_vacation() -> Any:
     from decimal import Decimal
 
     return Decimal("0.04")
+
+
+def _hours(value: Any) -> str:
+    """Weekly hours as the reader's language writes them (``32,5`` / ``32.5``)."""
+    text = format(value.normalize(), "f")
+    return text.replace(".", ",") if current_lang() == "fr" else text
 
 
 def _label(month: Any) -> str | None:

@@ -24,7 +24,7 @@ from wtforms.validators import Optional
 
 from admin_app.context import acting, current_lang, writing
 from admin_app.extensions import db
-from admin_app.forms import BaseForm, MoneyField, RateField
+from admin_app.forms import MoneyField, RateField
 from admin_app.views.base import FundtrackView, RevisionForm, day, label, money
 from fundtrack.errors import FieldError, FundtrackError, ValidationFailed
 from fundtrack.i18n import lazy, translate
@@ -41,11 +41,13 @@ from fundtrack.services.staffing import (
     delete_position,
     delete_scenario,
     update_position,
+    update_scenario,
 )
 
 STAFFING = label("admin.menu.staffing")
 FUNDING_ROWS = 8
-CHANGE_ROWS = 2
+CHANGE_ROWS = 3
+CHANGE_FUNDING_ROWS = 2
 FUNDING_PARTS = ("grant", "fiscal_year", "amount", "share")
 _FUNDING_PATH = re.compile(r"^funding\[(\d+)\](?:\.(grant|share|amounts)(?:\[(\d+)\](?:\.(fiscal_year|amount))?)?)?")
 
@@ -337,6 +339,7 @@ for _k in range(1, CHANGE_ROWS + 1):
             f"c{_k}_kind": SelectField(
                 lazy("admin.staffing.change_kind", n=_k),
                 choices=[("", "—")] + [(c.value, lazy(f"change_kind.{c.value}")) for c in ChangeKind],
+                default="",
             ),
             f"c{_k}_position": StringField(lazy("admin.staffing.change_position", n=_k), validators=[Optional()]),
             f"c{_k}_title": StringField(lazy("admin.staffing.change_title", n=_k), validators=[Optional()]),
@@ -353,8 +356,8 @@ for _k in range(1, CHANGE_ROWS + 1):
             f"c{_k}_benefits_rate": RateField(lazy("admin.staffing.change_benefits", n=_k), validators=[Optional()]),
         }
     )
-    _funding_fields(_change_fields, f"c{_k}_f", 1)
-ScenarioForm = type("ScenarioForm", (BaseForm,), _change_fields)
+    _funding_fields(_change_fields, f"c{_k}_f", CHANGE_FUNDING_ROWS)
+ScenarioForm = type("ScenarioForm", (RevisionForm,), _change_fields)
 
 _CHANGE_VALUES = (
     "hourly_rate",
@@ -389,7 +392,14 @@ def _change_html(change: ScenarioChange) -> Markup:
     return html
 
 
+def _fits(scenario: Any) -> bool:
+    """Whether the scenario form holds every change and funding amount of ``scenario``."""
+    rows = [sum(max(len(f.amounts), 1) for f in c.funding) for c in scenario.changes]
+    return len(rows) <= CHANGE_ROWS and all(n <= CHANGE_FUNDING_ROWS for n in rows)
+
+
 class ScenarioView(StaffingView):
+    allow_edit = True
     schema = ScenarioSchema
     form = ScenarioForm
     column_list = ("name", "description", "changes")
@@ -428,7 +438,7 @@ class ScenarioView(StaffingView):
         changes, origins = [], {}
         for k in range(1, CHANGE_ROWS + 1):
             kind = data.get(f"c{k}_kind")
-            funding, origin = _funding_data(data, f"c{k}_f", 1)
+            funding, origin = _funding_data(data, f"c{k}_f", CHANGE_FUNDING_ROWS)
             if not kind:
                 continue
             change: dict[str, Any] = {"kind": kind, "position": (data.get(f"c{k}_position") or "").strip()}
@@ -447,8 +457,48 @@ class ScenarioView(StaffingView):
         out["changes"] = changes
         return out
 
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self) -> Any:
+        ident = request.args.get("id", "")
+        found = self.get_one(ident) if self.can_edit else None
+        if found is not None and not _fits(found):
+            flash(translate("admin.staffing.scenario_too_long", rows=CHANGE_ROWS), "error")
+            return redirect(self.get_url(".details_view", id=found.id))
+        return super().edit_view()
+
+    def edit_form(self, obj: Any = None) -> Any:
+        form = super().edit_form(obj)
+        choices = _grant_choices()
+        for name, field in form._fields.items():
+            if name.endswith("_grant") and isinstance(field, SelectField):
+                field.choices = choices
+        return form
+
+    def prefill(self, form: Any, model: Any) -> None:
+        calendar = acting().calendar
+        for k, change in enumerate(model.changes, start=1):
+            getattr(form, f"c{k}_kind").data = change.kind.value
+            getattr(form, f"c{k}_position").data = change.position_key
+            getattr(form, f"c{k}_title").data = change.title_fr or ""
+            for name in _CHANGE_VALUES:
+                value = getattr(change, name)
+                if name == "weekly_hours" and value is not None:
+                    value = format(value.normalize(), "f")
+                getattr(form, f"c{k}_{name}").data = value
+            n = 1
+            for f in change.funding:
+                for i, amount in enumerate(f.amounts or [None]):
+                    getattr(form, f"c{k}_f{n}_grant").data = f.grant.reference
+                    getattr(form, f"c{k}_f{n}_fiscal_year").data = _period_text(amount, calendar) if amount else ""
+                    getattr(form, f"c{k}_f{n}_amount").data = amount.amount if amount else None
+                    getattr(form, f"c{k}_f{n}_share").data = f.share if i == 0 else None
+                    n += 1
+
     def create(self, session: Session, cmd: Any) -> Any:
         return create_scenario(session, acting(), cmd)
+
+    def update(self, session: Session, model: Any, revision: int | None, cmd: Any) -> Any:
+        return update_scenario(session, acting(), model.name, revision, cmd)
 
     def delete(self, session: Session, model: Any) -> None:
         delete_scenario(session, acting(), model.name, model.revision)

@@ -184,6 +184,35 @@ def create_scenario(session: Session, acting: Acting, cmd: NewScenario) -> Scena
     return scenario
 
 
+def update_scenario(session: Session, acting: Acting, name: str, revision: int | None, cmd: NewScenario) -> Scenario:
+    """Replace scenario ``name``'s name, description and changes by ``cmd``'s, checked as
+    :func:`create_scenario` checks them. Refuses a stale read (``revision``) and a name
+    another scenario has; nothing is written then."""
+    acting.require(session, Action.STAFFING)
+    scenario = session.scalar(
+        select(Scenario).where(Scenario.organisation_id == acting.organisation_id, Scenario.name == name)
+    )
+    if scenario is None:
+        raise NotFound(M_UNKNOWN_SCENARIO, field="name", name=name)
+    check_revision(scenario, revision, name)
+    if cmd.name != name:
+        taken = session.scalar(
+            select(Scenario.id).where(Scenario.organisation_id == acting.organisation_id, Scenario.name == cmd.name)
+        )
+        if taken is not None:
+            raise InputError(M_DUPLICATE_SCENARIO, field="name", name=cmd.name)
+    scenario.changes.clear()
+    session.flush()
+    scenario.name, scenario.description = cmd.name, cmd.description
+    with session.no_autoflush:
+        for seq, change in enumerate(cmd.changes):
+            scenario.changes.append(_change(session, acting, seq, change))
+        staffing_plan(session, acting.scope, scenario)  # refuses changes that do not apply
+    new_revision(scenario)
+    session.flush()
+    return scenario
+
+
 def _change(session: Session, acting: Acting, seq: int, cmd: NewChange) -> ScenarioChange:
     row = ScenarioChange(
         seq=seq,

@@ -298,6 +298,7 @@ def test_a_funders_login_finds_no_staffing_view(app: Flask, browser: Browser, ro
         "/scenarios/",
         f"/scenarios/details/?id={sid}",
         "/scenarios/new/",
+        f"/scenarios/edit/?id={sid}",
         "/payroll-rates/",
         "/payroll-rates/edit/?year=2026",
     ):
@@ -358,3 +359,52 @@ def test_an_edit_that_gives_a_grant_more_than_its_amount_is_refused_and_nothing_
         found = db.session.get(Position, pid)
         assert found is not None
         assert sorted(a.amount for f in found.funding for a in f.amounts)[-1] == Decimal("40000.00")
+
+
+def test_the_coordinator_edits_a_scenarios_changes_and_a_stale_edit_is_refused(app: Flask, browser: Browser) -> None:
+    browser.login(Role.COORDINATOR)
+    sid = _id(app, Scenario, name="both")
+    url = f"/scenarios/edit/?id={sid}"
+    form = browser.get(url)
+    assert form.status_code == 200
+    data = _edit_data(form.text)
+    assert data["c1_kind"] == "add" and data["c1_position"] == "mobilisation"
+    assert data["c1_f1_grant"] == "FGM-2026-2027" and data["c1_f1_fiscal_year"] == "2027-01-01:2027-06-30"
+    assert data["c1_f2_grant"] == "PIC-2025-2028" and data["c1_f2_fiscal_year"] == "2027-2028"
+    data["c2_weekly_hours"] = "21"
+    response = browser.post_form(url, data)
+    assert response.status_code == 302, response.text
+    with app.app_context():
+        found = db.session.get(Scenario, sid)
+        assert found is not None and found.changes[1].weekly_hours == Decimal(21)
+        assert sorted((f.grant.reference, a.amount) for f in found.changes[0].funding for a in f.amounts) == [
+            ("FGM-2026-2027", Decimal("24000.00")),
+            ("PIC-2025-2028", Decimal("20000.00")),
+        ]
+    stale = browser.post_form(url, {**data, "c2_weekly_hours": "14"})
+    assert stale.status_code == 200 and STALE in stale.text
+    refused = browser.post_form(url, {**_edit_data(browser.get(url).text), "c2_title": ""})
+    assert refused.status_code == 200
+    _beside(refused.text, "c2_title", "title_fr")
+    with app.app_context():
+        found = db.session.get(Scenario, sid)
+        assert found is not None and found.changes[1].weekly_hours == Decimal(21)
+
+
+def test_a_scenario_longer_than_the_form_is_not_opened_for_editing(app: Flask, browser: Browser) -> None:
+    from fundtrack.schemas.common import load_or_raise
+    from fundtrack.schemas.staffing import ScenarioSchema
+    from fundtrack.services.context import acting_for
+    from fundtrack.services.staffing import create_scenario
+
+    changes = [{"kind": "change_pay", "position": "liaison", "weekly_hours": str(h)} for h in (30, 31, 32, 33)]
+    with app.app_context():
+        create_scenario(
+            db.session, acting_for(db.session), load_or_raise(ScenarioSchema(), {"name": "long", "changes": changes})
+        )
+        db.session.commit()
+    browser.login(Role.COORDINATOR)
+    sid = _id(app, Scenario, name="long")
+    response = browser.get(f"/scenarios/edit/?id={sid}")
+    assert response.status_code == 302 and "/scenarios/details/" in response.headers["Location"]
+    assert "modifiez-le par le fichier" in browser.get(response.headers["Location"]).text
