@@ -28,6 +28,7 @@ from admin_app.context import acting, current_lang, writing
 from admin_app.extensions import db
 from admin_app.forms import BaseForm, MoneyField, RateField
 from admin_app.views.base import day, label, money
+from admin_app.views.staffing import funding_period
 from fundtrack.errors import FieldError, FundtrackError, InputError, ValidationFailed
 from fundtrack.i18n import Lang, check_lang, lazy, translate
 from fundtrack.models import Grant, GrantStatus, Organisation
@@ -191,8 +192,9 @@ class SimulatorPage(BaseView):  # type: ignore[misc]
         )
 
     def _run(self, form: SimulatorForm, org: Organisation, saving: bool) -> Result | None:
+        rows: list[list[int]] = []  # for each funding entry of the hire, the form rows it came from
         try:
-            hire = self._hire(form, org)
+            hire = self._hire(form, org, rows)
             if saving:
                 if hire is None:
                     raise InputError("admin.simulator.save_needs_hire", field="title")
@@ -200,7 +202,7 @@ class SimulatorPage(BaseView):  # type: ignore[misc]
             return self._simulate(form, org, hire)
         except FundtrackError as exc:
             db.session.rollback()
-            _refused(form, exc, getattr(exc, "_hire_rows", None))
+            _refused(form, exc, rows)
             return None
 
     def _range(self, form: SimulatorForm, org: Organisation) -> DateRange:
@@ -208,8 +210,9 @@ class SimulatorPage(BaseView):  # type: ignore[misc]
         start = org.calendar.parse(text, "first_year").start if text else date.today()
         return default_range(org, start, form.years.data or 3)
 
-    def _hire(self, form: SimulatorForm, org: Organisation) -> Hire | None:
-        """The hire of the form, loaded by the staffing schema (None without a title)."""
+    def _hire(self, form: SimulatorForm, org: Organisation, rows: list[list[int]]) -> Hire | None:
+        """The hire of the form, loaded by the staffing schema (None without a title); ``rows``
+        receives, for each funding entry, the form rows it came from."""
         title = (form.title.data or "").strip()
         if not title:
             return None
@@ -222,7 +225,7 @@ class SimulatorPage(BaseView):  # type: ignore[misc]
                 data[name] = value
         if form.weekly_hours.data:
             data["weekly_hours"] = form.weekly_hours.data.strip().replace(",", ".")
-        hire = Hire(title, NewChange(kind="add", position=key))
+        hire = Hire(title, NewChange(kind="add", position=key), rows)
         entries: dict[str, dict[str, Any]] = {}
         for i, row in enumerate(form.funding):
             sub = row.form
@@ -236,19 +239,13 @@ class SimulatorPage(BaseView):  # type: ignore[misc]
             if sub.share.data is not None:
                 entry["share"] = sub.share.data
             if sub.amount.data is not None or sub.fiscal_year.data:
-                entry["amounts"].append(
-                    {"fiscal_year": (sub.fiscal_year.data or "").strip() or None, "amount": sub.amount.data}
-                )
+                entry["amounts"].append({**funding_period(sub.fiscal_year.data), "amount": sub.amount.data})
                 hire.rows[index].append(i)
             elif not hire.rows[index]:
                 hire.rows[index].append(i)
         data["funding"] = list(entries.values())
-        try:
-            hire.command = load_or_raise(ChangeSchema(), data)
-            return hire
-        except FundtrackError as exc:
-            exc._hire_rows = hire.rows  # type: ignore[attr-defined]
-            raise
+        hire.command = load_or_raise(ChangeSchema(), data)
+        return hire
 
     def _simulate(self, form: SimulatorForm, org: Organisation, hire: Hire | None) -> Result:
         scope = acting().scope
@@ -257,11 +254,7 @@ class SimulatorPage(BaseView):  # type: ignore[misc]
         name = form.scenario.data or None
         extra, titles = [], {}
         if hire is not None:
-            try:
-                extra = [hire_change(db.session, scope, hire.command)]
-            except FundtrackError as exc:
-                exc._hire_rows = hire.rows  # type: ignore[attr-defined]
-                raise
+            extra = [hire_change(db.session, scope, hire.command)]
             titles = {hire.command.position: (hire.title, hire.title)}
         run = simulate_scenario(db.session, scope, name, rng=rng, extra=extra, titles=titles)
         answers = run_answers(db.session, scope, run, rng.end)
@@ -298,12 +291,8 @@ class SimulatorPage(BaseView):  # type: ignore[misc]
         if base is not None:
             changes.extend(_command_of(c) for c in scenario_by_name(db.session, acting().scope, base).changes)
         changes.append(hire.command)
-        try:
-            with writing() as session:
-                create_scenario(session, acting(), NewScenario(name, None, tuple(changes)))
-        except FundtrackError as exc:
-            exc._hire_rows = hire.rows  # type: ignore[attr-defined]
-            raise
+        with writing() as session:
+            create_scenario(session, acting(), NewScenario(name, None, tuple(changes)))
         db.session.rollback()
         form.scenario.choices.append((name, name))
         flash(translate("admin.simulator.saved", name=name), "success")

@@ -95,12 +95,12 @@ def _funding_data(data: dict[str, Any], prefix: str, rows: int) -> tuple[list[di
         if share is not None:
             entries[grant]["share"] = share
         if amount is not None or year:
-            entries[grant]["amounts"].append({**_period(year), "amount": amount})
+            entries[grant]["amounts"].append({**funding_period(year), "amount": amount})
         origin[index].append(n)
     return list(entries.values()), origin
 
 
-def _period(text: str | None) -> dict[str, Any]:
+def funding_period(text: str | None) -> dict[str, Any]:
     """A funding row's period: a fiscal-year label, or ``START:END`` dates."""
     value = (text or "").strip()
     if ":" in value:

@@ -54,6 +54,14 @@ def hire(**changes: str) -> dict[str, str]:
     return data
 
 
+def _year_row(html: str, year: str) -> str:
+    """The row of fiscal year ``year`` in the page's cost-per-year table."""
+    start = html.index('id="sim-years-table"')
+    table = html[start : html.index("</table>", start)]
+    row = table[table.index(f'data-year="{year}"') :]
+    return row[: row.index("</tr>")]
+
+
 def fr(amount: Decimal) -> str:
     return format_money(amount, "fr")
 
@@ -66,8 +74,9 @@ def test_the_coordinator_sees_the_both_scenario_with_the_librarys_figures(app: F
     assert months and all(m.cost == m.confirmed + m.requested + m.gap_requested for m in months)
     text = page.text
     for y in years:
+        row = _year_row(text, y.year.label)
         for value in (y.pay, y.contributions, y.benefits, y.cost, y.confirmed, y.requested, y.gap_confirmed):
-            assert fr(value) in text
+            assert fr(value) in row
     assert "<svg" in text and "ft-chart" in text
     assert {a.position for a in answers} == {"mobilisation", "communications"}
     for a in answers:
@@ -235,3 +244,29 @@ def test_a_funders_login_finds_no_simulator(browser: Browser) -> None:
         assert browser.get(url).status_code == 404, url
     home = browser.get("/")
     assert "/simulator/" not in home.text
+
+
+def test_the_communications_hire_typed_with_its_grants_dates_costs_what_its_saved_scenario_costs(
+    app: Flask, browser: Browser
+) -> None:
+    browser.login(Role.COORDINATOR)
+    page = browser.post_form(PAGE, hire(**{"funding-0-fiscal_year": "2027-07-01:2028-06-30"}))
+    assert page.status_code == 200 and "is-invalid" not in page.text
+    years, _, _ = _library(app, "communications agent")
+    table = page.text[
+        page.text.index('id="sim-years-table"') : page.text.index("</table>", page.text.index('id="sim-years-table"'))
+    ]
+    for y in years:
+        row = table[table.index(f'data-year="{y.year.label}"') :]
+        row = row[: row.index("</tr>")]
+        for value in (
+            y.pay,
+            y.contributions,
+            y.benefits,
+            y.cost,
+            y.confirmed,
+            y.requested,
+            y.gap_confirmed,
+            y.gap_requested,
+        ):
+            assert fr(value) in row, (y.year.label, value)
