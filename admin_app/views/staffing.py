@@ -29,7 +29,14 @@ from admin_app.views.base import FundtrackView, RevisionForm, day, label, money
 from fundtrack.errors import FieldError, FundtrackError, ValidationFailed
 from fundtrack.i18n import lazy, translate
 from fundtrack.models import Grant, GrantStatus
-from fundtrack.models.staffing import ChangeKind, PayrollRateTable, Position, PositionFunding, ScenarioChange
+from fundtrack.models.staffing import (
+    ChangeKind,
+    PayrollRateTable,
+    Position,
+    PositionFunding,
+    PositionStatus,
+    ScenarioChange,
+)
 from fundtrack.money import percent_input
 from fundtrack.rates import PARAMETERS
 from fundtrack.roles import Action, Role
@@ -229,7 +236,14 @@ class PositionView(StaffingView):
         "funding",
     )
     column_searchable_list = ("key", "title_fr", "title_en", "employee")
-    column_filters = ("status",)
+
+    @property
+    def column_filters(self) -> list[Any]:  # type: ignore[override]
+        from flask_admin.contrib.sqla.filters import FilterEqual
+
+        options = [(s.value, lazy(f"position_status.{s.value}")) for s in PositionStatus]
+        return [FilterEqual(Position.status, lazy("label.status"), options=options)]
+
     column_sortable_list = ("key", "status", "start_date", "end_date")
     column_default_sort = "start_date"
     money_columns = ("hourly_rate", "annual_salary")

@@ -270,3 +270,14 @@ def test_the_communications_hire_typed_with_its_grants_dates_costs_what_its_save
             y.gap_requested,
         ):
             assert fr(value) in row, (y.year.label, value)
+
+
+def test_in_english_the_simulator_writes_amounts_and_words_as_english_does(app: Flask, browser: Browser) -> None:
+    browser.login(Role.COORDINATOR)
+    browser.post_form(PAGE, {"next": PAGE}, url="/language/en")
+    page = browser.get(f"{PAGE}?scenario=both&first_year={FIRST_YEAR}&years=3")
+    assert page.status_code == 200 and '<html lang="en">' in page.text
+    years, _, _ = _library(app, "both")
+    row = _year_row(page.text, years[1].year.label)
+    assert format_money(years[1].cost, "en") in row and "$" in format_money(years[1].cost, "en")
+    assert "Who pays each month" in page.text and "Mobilisation agent" in page.text

@@ -408,3 +408,13 @@ def test_a_scenario_longer_than_the_form_is_not_opened_for_editing(app: Flask, b
     response = browser.get(f"/scenarios/edit/?id={sid}")
     assert response.status_code == 302 and "/scenarios/details/" in response.headers["Location"]
     assert "modifiez-le par le fichier" in browser.get(response.headers["Location"]).text
+
+
+def test_the_positions_are_searched_and_filtered_by_status(browser: Browser) -> None:
+    browser.login(Role.BOARD)
+    found = browser.get("/positions/?search=liaison")
+    assert found.status_code == 200 and "Agente de liaison" in found.text and "Coordonnatrice" not in found.text
+    planned = browser.get("/positions/?flt0_0=planned")
+    assert planned.status_code == 200 and "Agente de liaison" not in planned.text
+    filled = browser.get("/positions/?flt0_0=filled")
+    assert "Agente de liaison" in filled.text and "Coordonnatrice" in filled.text
