@@ -172,7 +172,14 @@ class SimulatorPage(BaseView):  # type: ignore[misc]
         result: Result | None = None
         if request.method == "GET" and request.args.get("scenario") is not None:
             form.scenario.data = request.args.get("scenario", "")
-            result = self._simulate(form, org, None)
+            form.first_year.data = request.args.get("first_year") or form.first_year.data
+            years = request.args.get("years", "")
+            form.years.data = int(years) if years.isdigit() and 1 <= int(years) <= MOST_YEARS else 3
+            try:
+                result = self._simulate(form, org, None)
+            except FundtrackError as exc:
+                db.session.rollback()
+                _refused(form, exc, [])
         elif request.method == "POST":
             saving = request.form.get("action") == "save"
             if saving and not who.can(Action.STAFFING):

@@ -225,6 +225,12 @@ def test_an_unknown_scenario_answers_404(browser: Browser) -> None:
     browser.login(Role.COORDINATOR)
     assert browser.get(f"{PAGE}compare/?scenario=nope").status_code == 404
     assert browser.get(f"{PAGE}workbook/?scenario=nope").status_code == 404
+    page = browser.get(f"{PAGE}?scenario=nope")
+    assert page.status_code == 200 and 'id="sim-years"' not in page.text
+    _error_beside(page.text, "scenario", "nope")
+    bad_year = browser.get(f"{PAGE}?scenario=both&first_year=demain")
+    assert bad_year.status_code == 200
+    _error_beside(bad_year.text, "first_year", "demain")
 
 
 def test_a_board_member_simulates_but_may_not_save(app: Flask, browser: Browser) -> None:
