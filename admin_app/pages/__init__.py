@@ -33,3 +33,8 @@ def register_pages(admin: Admin) -> None:
 
     admin.add_view(FilesView())
     admin.add_view(ExpenseImportPage(lazy("admin.menu.expense_import"), category=lazy("admin.menu.ledger")))
+    # staffing: the hiring simulator
+    from admin_app.pages.simulator import SimulatorPage
+    from admin_app.views.staffing import STAFFING
+
+    admin.add_view(SimulatorPage(category=STAFFING))

@@ -40,3 +40,10 @@ def register_views(admin: Admin) -> None:
     from fundtrack.models import Expense
 
     admin.add_view(ExpenseView(Expense, name=label("admin.menu.expenses"), category=LEDGER, endpoint="expenses"))
+    # staffing: positions and their funding, scenarios and their changes, payroll parameters
+    from admin_app.views.staffing import STAFFING, PayrollRatesPage, PositionView, ScenarioView
+    from fundtrack.models.staffing import Position, Scenario
+
+    admin.add_view(PositionView(Position, name=label("admin.menu.positions"), category=STAFFING, endpoint="positions"))
+    admin.add_view(ScenarioView(Scenario, name=label("admin.menu.scenarios"), category=STAFFING, endpoint="scenarios"))
+    admin.add_view(PayrollRatesPage(category=STAFFING))

@@ -7,6 +7,8 @@ The plan itself (positions, payroll parameters, scenarios) is in
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -16,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from fundtrack.calc.hiring import earliest_carried_start, funding_needed, most_carried_hours
+from fundtrack.calc.payroll import PositionTerms
 from fundtrack.calc.staffing import (
     BENEFITS,
     EMPLOYER_CONTRIBUTIONS,
@@ -23,25 +26,39 @@ from fundtrack.calc.staffing import (
     SALARIES,
     AddPosition,
     Change,
+    FundingLine,
     FundingStatus,
     Simulation,
     YearSummary,
+    check_funds_position,
     compare,
     position_parts,
     simulate,
 )
-from fundtrack.errors import NotFound, RuleViolation
+from fundtrack.errors import InputError, NotFound, RuleViolation
 from fundtrack.i18n import msg
-from fundtrack.models import Allocation, BudgetLine, BudgetLineAmount, BudgetVersion, Expense, Grant, Organisation
-from fundtrack.money import ZERO
+from fundtrack.models import (
+    Allocation,
+    BudgetLine,
+    BudgetLineAmount,
+    BudgetVersion,
+    Expense,
+    Grant,
+    GrantStatus,
+    Organisation,
+)
+from fundtrack.models.staffing import ChangeKind
+from fundtrack.money import ZERO, shown
 from fundtrack.periods import DateRange, FiscalYear, Month, spread_by_days
-from fundtrack.queries.lookups import category_by_code
+from fundtrack.queries.lookups import category_by_code, grant_by_reference
 from fundtrack.queries.scope import Scope
-from fundtrack.queries.staffing import StaffingPlan, scenario_by_name, staffing_plan
+from fundtrack.queries.staffing import StaffingPlan, list_positions, scenario_by_name, staffing_plan
 from fundtrack.roles import Action
+from fundtrack.schemas.staffing import NewChange, NewFunding
 from fundtrack.services.budgets import copy_version, require_version_write
 from fundtrack.services.context import Acting
 from fundtrack.services.payroll_rates import rate_book
+from fundtrack.services.staffing import M_DECLINED, M_OUTSIDE_GRANT, M_OVER_GRANT
 
 M_UNKNOWN_VERSION = msg("staffing.unknown_version")
 M_UNKNOWN_POSITION = msg("staffing.unknown_position")
@@ -424,3 +441,184 @@ def grant_staffing(
             )
         )
     return out
+
+
+# --- a hire typed in a form (the admin's simulator) ---------------------------------------
+
+
+def hire_change(session: Session, scope: Scope, cmd: NewChange) -> AddPosition:
+    """The hire ``cmd`` describes (an ``add`` change loaded by :class:`ChangeSchema`) as the
+    calc's change, each funding line checked as a position's funding is when recorded.
+
+    Raises, naming the field (``funding[1].grant``, ``funding[0].amounts[0]``...):
+    :class:`NotFound` for an unknown grant, :class:`RuleViolation` for a declined grant,
+    a restricted grant that may pay no part of a position, a period outside the grant
+    or amounts beyond it, and :class:`InputError` for two amounts of overlapping periods.
+    """
+    org = organisation_only(session, scope)
+    assert cmd.kind == ChangeKind.ADD.value and cmd.start_date is not None  # the schema's rule for an add
+    terms = PositionTerms(
+        cmd.position,
+        cmd.start_date,
+        end=cmd.end_date,
+        annual_salary=cmd.annual_salary,
+        hourly_rate=cmd.hourly_rate,
+        weekly_hours=cmd.weekly_hours,
+        vacation_rate=cmd.vacation_rate or ZERO,
+        benefits_rate=cmd.benefits_rate or ZERO,
+        raise_rate=cmd.raise_rate or ZERO,
+        employee=cmd.employee,
+    )
+    lines = tuple(_hire_line(session, org, cmd.position, entry, f"funding[{i}]") for i, entry in enumerate(cmd.funding))
+    return AddPosition(terms, lines)
+
+
+def _hire_line(session: Session, org: Organisation, key: str, entry: NewFunding, field: str) -> FundingLine:
+    grant = grant_by_reference(session, Scope(org.id), entry.grant, field=f"{field}.grant")
+    if grant.status is GrantStatus.DECLINED:
+        raise RuleViolation(M_DECLINED, field=f"{field}.grant", reference=grant.reference)
+    eligible = [c.code for c in grant.eligible_categories]
+    parts = check_funds_position(grant.reference, grant.restricted, eligible, field=f"{field}.grant")
+    amounts: list[tuple[DateRange, Decimal]] = []
+    for j, a in enumerate(entry.amounts):
+        where = f"{field}.amounts[{j}]"
+        if a.fiscal_year is not None:
+            period: DateRange = org.calendar.parse(a.fiscal_year, f"{where}.fiscal_year")
+        else:
+            assert a.start is not None and a.end is not None  # the schema's rule
+            period = DateRange(a.start, a.end)
+        if grant.period.overlap(period) is None:
+            raise RuleViolation(
+                M_OUTSIDE_GRANT,
+                field=where,
+                period=period,
+                reference=grant.reference,
+                start=grant.start_date,
+                end=grant.end_date,
+            )
+        amounts.append((period, a.amount))
+    total = sum((amount for _, amount in amounts), ZERO)
+    if total > grant.amount:
+        raise RuleViolation(
+            M_OVER_GRANT,
+            field=f"{field}.amounts",
+            total=shown(total),
+            reference=grant.reference,
+            amount=shown(grant.amount),
+        )
+    status = FundingStatus.REQUESTED if grant.status is GrantStatus.REQUESTED else FundingStatus.CONFIRMED
+    try:
+        return FundingLine(
+            grant.reference,
+            grant.funder.name,
+            key,
+            status=status,
+            amounts=tuple(amounts),
+            share=entry.share,
+            period=grant.period,
+            restricted=grant.restricted,
+            parts=parts,
+        )
+    except InputError as exc:  # two amounts for overlapping periods
+        raise InputError(exc.code, field=f"{field}.amounts", **exc.params) from None
+
+
+def added_positions(session: Session, scope: Scope, run: StaffingRun) -> list[str]:
+    """The keys of the positions a run adds to the plan: its scenario's, then its extra hires'."""
+    keys: list[str] = []
+    if run.name is not None:
+        scenario = scenario_by_name(session, scope, run.name)
+        keys.extend(c.position_key for c in scenario.changes if c.kind is ChangeKind.ADD)
+    keys.extend(k for k in run.added if k not in keys)
+    return keys
+
+
+def run_answers(session: Session, scope: Scope, run: StaffingRun, until: date) -> list[HiringAnswers]:
+    """The coordinator's answers up to ``until`` for each position the run adds (a hire
+    starting after ``until`` has none), as ``fundtrack simulate`` prints them."""
+    starts = {t.key: t.start for t in run.plan.positions}
+    return [
+        hiring_answers(session, scope, run, key, until)
+        for key in added_positions(session, scope, run)
+        if key in starts and starts[key] <= until
+    ]
+
+
+def free_position_key(session: Session, scope: Scope, title: str, scenario: str | None = None) -> str:
+    """A key for a hire titled ``title`` (``Agent·e de mobilisation`` → ``agent-e-de-mobilisation``),
+    followed by ``-2``, ``-3``... when a position of the plan (or one ``scenario`` adds) has it."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    wanted = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80] or "ajout"
+    taken = {p.key for p in list_positions(session, Scope(scope.organisation_id))}
+    if scenario is not None:
+        found = scenario_by_name(session, scope, scenario)
+        taken.update(c.position_key for c in found.changes if c.kind is ChangeKind.ADD)
+    key, n = wanted, 1
+    while key in taken:
+        n += 1
+        key = f"{wanted}-{n}"
+    return key
+
+
+@dataclass(frozen=True)
+class YearTotal:
+    """One fiscal year of a run, every funder together: what the page and its chart show."""
+
+    year: FiscalYear
+    pay: Decimal  # gross + vacation pay
+    contributions: Decimal
+    benefits: Decimal
+    cost: Decimal
+    confirmed: Decimal
+    requested: Decimal
+    gap_confirmed: Decimal
+    gap_requested: Decimal
+
+
+def year_totals(run: StaffingRun) -> list[YearTotal]:
+    """Each fiscal year of ``run``: its cost by part, the money confirmed and requested that
+    pays it (all funders together) and both gaps."""
+    return [
+        YearTotal(
+            y.year,
+            y.cost.earnings,
+            y.cost.contributions,
+            y.cost.benefits,
+            y.cost.total,
+            sum((a for _, a in y.confirmed), ZERO),
+            sum((a for _, a in y.requested), ZERO),
+            y.gap_confirmed,
+            y.gap_requested,
+        )
+        for y in run.years
+    ]
+
+
+@dataclass(frozen=True)
+class MonthTotal:
+    """One month of a run, every position together."""
+
+    month: Month
+    cost: Decimal
+    confirmed: Decimal
+    requested: Decimal
+    gap_confirmed: Decimal
+    gap_requested: Decimal
+
+
+def month_totals(run: StaffingRun) -> list[MonthTotal]:
+    """Each month of ``run`` over all positions: cost, paid by confirmed money, paid by
+    requests if granted, and what is left uncovered either way; in month order."""
+    sums: dict[Month, list[Decimal]] = {}
+    for m in run.simulation.monthly():
+        row = sums.setdefault(m.month, [ZERO] * 5)
+        values = (
+            m.cost,
+            sum((a for _, a in m.confirmed), ZERO),
+            sum((a for _, a in m.requested), ZERO),
+            m.gap_confirmed,
+            m.gap_requested,
+        )
+        for i, value in enumerate(values):
+            row[i] += value
+    return [MonthTotal(month, *values) for month, values in sorted(sums.items())]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fundtrack.calc.staffing import FundingLine, check_funds_position
-from fundtrack.errors import InputError, RuleViolation
+from fundtrack.errors import InputError, NotFound, RuleViolation
 from fundtrack.i18n import msg
 from fundtrack.models import GrantStatus
 from fundtrack.models.staffing import (
@@ -26,7 +26,7 @@ from fundtrack.models.staffing import (
 )
 from fundtrack.money import ZERO, shown
 from fundtrack.periods import DateRange
-from fundtrack.queries.lookups import grant_by_reference, lock_grants
+from fundtrack.queries.lookups import check_revision, grant_by_reference, lock_grants, new_revision
 from fundtrack.queries.staffing import position_terms, staffing_plan
 from fundtrack.roles import Action
 from fundtrack.schemas.staffing import NewChange, NewFunding, NewPosition, NewScenario
@@ -37,6 +37,26 @@ M_DUPLICATE_SCENARIO = msg("staffing.duplicate_scenario")
 M_DECLINED = msg("staffing.declined_grant")
 M_OVER_GRANT = msg("staffing.over_grant")
 M_OUTSIDE_GRANT = msg("staffing.outside_grant")
+M_UNKNOWN_POSITION = msg("staffing.unknown_position")
+M_UNKNOWN_SCENARIO = msg("staffing.unknown_scenario")
+M_POSITION_IN_SCENARIO = msg("staffing.position_in_scenario")
+
+POSITION_COLUMNS = (
+    "key",
+    "title_fr",
+    "title_en",
+    "employee",
+    "annual_salary",
+    "hourly_rate",
+    "weekly_hours",
+    "start_date",
+    "end_date",
+    "vacation_rate",
+    "benefits_rate",
+    "raise_rate",
+    "pay_as_of",
+    "notes",
+)
 
 CHANGE_COLUMNS = (
     "title_fr",
@@ -164,6 +184,35 @@ def create_scenario(session: Session, acting: Acting, cmd: NewScenario) -> Scena
     return scenario
 
 
+def update_scenario(session: Session, acting: Acting, name: str, revision: int | None, cmd: NewScenario) -> Scenario:
+    """Replace scenario ``name``'s name, description and changes by ``cmd``'s, checked as
+    :func:`create_scenario` checks them. Refuses a stale read (``revision``) and a name
+    another scenario has; nothing is written then."""
+    acting.require(session, Action.STAFFING)
+    scenario = session.scalar(
+        select(Scenario).where(Scenario.organisation_id == acting.organisation_id, Scenario.name == name)
+    )
+    if scenario is None:
+        raise NotFound(M_UNKNOWN_SCENARIO, field="name", name=name)
+    check_revision(scenario, revision, name)
+    if cmd.name != name:
+        taken = session.scalar(
+            select(Scenario.id).where(Scenario.organisation_id == acting.organisation_id, Scenario.name == cmd.name)
+        )
+        if taken is not None:
+            raise InputError(M_DUPLICATE_SCENARIO, field="name", name=cmd.name)
+    scenario.changes.clear()
+    session.flush()
+    scenario.name, scenario.description = cmd.name, cmd.description
+    with session.no_autoflush:
+        for seq, change in enumerate(cmd.changes):
+            scenario.changes.append(_change(session, acting, seq, change))
+        staffing_plan(session, acting.scope, scenario)  # refuses changes that do not apply
+    new_revision(scenario)
+    session.flush()
+    return scenario
+
+
 def _change(session: Session, acting: Acting, seq: int, cmd: NewChange) -> ScenarioChange:
     row = ScenarioChange(
         seq=seq,
@@ -173,3 +222,82 @@ def _change(session: Session, acting: Acting, seq: int, cmd: NewChange) -> Scena
     )
     row.funding = [_funding(session, acting, f, f"changes[{seq}].funding[{i}]") for i, f in enumerate(cmd.funding)]
     return row
+
+
+def update_position(session: Session, acting: Acting, key: str, revision: int | None, cmd: NewPosition) -> Position:
+    """Change position ``key``'s terms and replace its funding by ``cmd``'s (the key may
+    change too). Refuses a stale read (``revision``), a key another position has, and what
+    :func:`create_position` refuses; nothing is written then."""
+    acting.require(session, Action.STAFFING)
+    position = session.scalar(
+        select(Position).where(Position.organisation_id == acting.organisation_id, Position.key == key)
+    )
+    if position is None:
+        raise NotFound(M_UNKNOWN_POSITION, field="key", key=key)
+    check_revision(position, revision, key)
+    if cmd.key != key:
+        taken = session.scalar(
+            select(Position.id).where(Position.organisation_id == acting.organisation_id, Position.key == cmd.key)
+        )
+        if taken is not None:
+            raise InputError(M_DUPLICATE_POSITION, field="key", key=cmd.key)
+    old_grants = {f.grant_id for f in position.funding}
+    with session.no_autoflush:
+        for name in POSITION_COLUMNS:
+            setattr(position, name, getattr(cmd, name))
+        position.status = PositionStatus(cmd.status)
+        position.raise_month = cmd.raise_on[0] if cmd.raise_on else None
+        position.raise_day = cmd.raise_on[1] if cmd.raise_on else None
+        position_terms(position)  # the projection's own checks
+        funding = [_funding(session, acting, f, f"funding[{i}]") for i, f in enumerate(cmd.funding)]
+    grant_ids = old_grants | {f.grant_id for f in funding}
+    lock_grants(session, grant_ids)
+    position.funding.clear()
+    session.flush()
+    position.funding.extend(funding)
+    new_revision(position)
+    session.flush()
+    _check_grant_totals(session, {f.grant_id for f in funding})
+    return position
+
+
+def delete_position(session: Session, acting: Acting, key: str, revision: int | None = None) -> None:
+    """Take position ``key`` out of the plan, with its funding. Refuses an unknown key, a
+    stale read (``revision``), and a position a scenario still changes (its change would
+    then name nothing)."""
+    acting.require(session, Action.STAFFING)
+    position = session.scalar(
+        select(Position).where(Position.organisation_id == acting.organisation_id, Position.key == key)
+    )
+    if position is None:
+        raise NotFound(M_UNKNOWN_POSITION, field="key", key=key)
+    check_revision(position, revision, key)
+    used = session.scalars(
+        select(Scenario.name)
+        .join(ScenarioChange, ScenarioChange.scenario_id == Scenario.id)
+        .where(
+            Scenario.organisation_id == acting.organisation_id,
+            ScenarioChange.position_key == key,
+            ScenarioChange.kind != ChangeKind.ADD,
+        )
+        .distinct()
+        .order_by(Scenario.name)
+    ).all()
+    if used:
+        raise RuleViolation(M_POSITION_IN_SCENARIO, field="key", key=key, scenarios=", ".join(used))
+    session.delete(position)
+    session.flush()
+
+
+def delete_scenario(session: Session, acting: Acting, name: str, revision: int | None = None) -> None:
+    """Delete scenario ``name`` with its changes (the plan itself is untouched). Refuses an
+    unknown name and a stale read (``revision``)."""
+    acting.require(session, Action.STAFFING)
+    scenario = session.scalar(
+        select(Scenario).where(Scenario.organisation_id == acting.organisation_id, Scenario.name == name)
+    )
+    if scenario is None:
+        raise NotFound(M_UNKNOWN_SCENARIO, field="name", name=name)
+    check_revision(scenario, revision, name)
+    session.delete(scenario)
+    session.flush()

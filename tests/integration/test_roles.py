@@ -56,7 +56,14 @@ from fundtrack.services.organisation import add_category, create_organisation, o
 from fundtrack.services.payroll_rates import set_payroll_rates
 from fundtrack.services.receipts import record_instalment_received
 from fundtrack.services.simulation import budget_lines_from_run, budget_version_from_scenario, simulate_scenario
-from fundtrack.services.staffing import create_position, create_scenario
+from fundtrack.services.staffing import (
+    create_position,
+    create_scenario,
+    delete_position,
+    delete_scenario,
+    update_position,
+    update_scenario,
+)
 from fundtrack.services.users import NewUser, create_user, set_active, set_password
 from tests.conftest import POSTGRES_URL, PostgresDatabase, acting_as_role, treasurer
 
@@ -115,6 +122,7 @@ def setup_table(factory: sessionmaker[Session]) -> Setup:
         (allocated,) = allocate(session, acting, allocation(SMALL, "translation", "5000.00"))
         spent = record_expense(session, acting, an_expense("1000.00"))
         create_position(session, acting, PositionSchema().load(POSITION))
+        create_position(session, acting, PositionSchema().load({**POSITION, "key": "accueil", "funding": []}))
         create_scenario(
             session,
             acting,
@@ -319,6 +327,33 @@ TABLE: list[tuple[str, str, Write, tuple[Role, ...]]] = [
         lambda s, a, _: create_scenario(s, a, ScenarioSchema().load({"name": "statu quo"})),
         (T, C),
     ),
+    (
+        "update_position",
+        "a position's pay and funding",
+        lambda s, a, _: update_position(
+            s, a, "coordination", None, PositionSchema().load({**POSITION, "annual_salary": "60000.00"})
+        ),
+        (T, C),
+    ),
+    ("delete_position", "a position no scenario changes", lambda s, a, _: delete_position(s, a, "accueil"), (T, C)),
+    (
+        "update_scenario",
+        "a scenario's changes",
+        lambda s, a, _: update_scenario(
+            s,
+            a,
+            "plus d'heures",
+            None,
+            ScenarioSchema().load(
+                {
+                    "name": "plus d'heures",
+                    "changes": [{"kind": "change_pay", "position": "coordination", "annual_salary": "61000.00"}],
+                }
+            ),
+        ),
+        (T, C),
+    ),
+    ("delete_scenario", "a scenario", lambda s, a, _: delete_scenario(s, a, "plus d'heures"), (T, C)),
     (
         "budget_version_from_scenario",
         "a draft version from a scenario",

@@ -55,6 +55,8 @@ VIEWS: dict[str, ViewRow] = {
     "users": ViewRow(frozenset({T}), Action.USERS, frozenset({"create"})),
     "audit": ViewRow(STAFF, None, frozenset()),
     "expenses": ViewRow(STAFF, Action.MONEY, frozenset({"create"})),
+    "positions": ViewRow(STAFF, Action.STAFFING, frozenset({"create", "edit", "delete"})),
+    "scenarios": ViewRow(STAFF, Action.STAFFING, frozenset({"create", "edit", "delete"})),
 }
 
 PAGES: dict[str, PageRow] = {
@@ -64,6 +66,16 @@ PAGES: dict[str, PageRow] = {
     "portal": PageRow(frozenset({F}), ("/portal/", "/portal/report.xlsx")),
     "expense_import": PageRow(frozenset({T}), ("/expenses-import/",)),
     "files": PageRow(frozenset(), ("/files/",)),  # no page of its own: a file by its row, below
+    "simulator": PageRow(
+        STAFF,
+        (
+            "/simulator/",
+            "/simulator/?scenario=communications+agent",
+            "/simulator/compare/?scenario=communications+agent",
+            "/simulator/workbook/?scenario=communications+agent",
+        ),
+    ),
+    "payroll_rates": PageRow(STAFF, ("/payroll-rates/",)),
 }
 
 ROW_LINK = re.compile(r"/details/\?id=(\d+)")
