@@ -26,3 +26,11 @@ def register_pages(admin: Admin) -> None:
     )
     admin.add_view(ReportsPage(name=label("admin.menu.reports"), endpoint="reports", url="/reports"))
     admin.add_view(PortalPage(name=label("admin.menu.portal"), endpoint="portal", url="/portal"))
+
+    # a funder across organisations: the organisation switcher
+    from admin_app.pages.federation import OrganisationSwitch, init_switcher
+
+    init_switcher(admin.app)
+    admin.add_view(
+        OrganisationSwitch(name=label("admin.federation.switch"), endpoint="organisation", url="/organisation")
+    )
