@@ -10,10 +10,11 @@ from io import BytesIO
 import pytest
 from flask import Flask
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from fundtrack.db import session_factory, unit_of_work
 from fundtrack.models import Funder, Grant, Organisation
+from fundtrack.models.users import UserAccess
 from fundtrack.roles import Role
 from fundtrack.services import interchange
 from fundtrack.services.context import acting_for
@@ -171,3 +172,16 @@ def test_the_switcher_costs_one_query_a_page(app: Flask, browser: Browser) -> No
         page = browser.get("/funders/")
     assert 'id="organisation-switch"' in page.text
     assert len(several) == len(alone) + 1
+
+
+def test_an_organisation_no_longer_reached_gives_way_to_the_first_one(
+    app: Flask, browser: Browser, two: tuple[int, int]
+) -> None:
+    _, second = two
+    browser.login(Role.FUNDER)
+    assert switch(browser, second) == 302
+    factory = session_factory(app.extensions["fundtrack.engine"])
+    with unit_of_work(factory) as session:
+        session.execute(delete(UserAccess).where(UserAccess.organisation_id == second))
+    page = browser.get("/portal/")
+    assert page.status_code == 200 and f"Organisation : {PARC_EX}" in text(page.text)
