@@ -31,6 +31,14 @@ def _account() -> User | None:
 
 def organisation_choices() -> list[Access]:
     """The organisations the logged-in account reaches, when there are several (else none)."""
+    found = g.get("organisation_choices")
+    if found is None:  # read once a request, however many times the page asks
+        found = _choices()
+        g.organisation_choices = found
+    return list(found)
+
+
+def _choices() -> list[Access]:
     user = _account()
     if user is None or len(user.access) < 2:
         return []

@@ -20,13 +20,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fundtrack.errors import NotFound
 from fundtrack.i18n import Lang, check_lang, msg, translate
 from fundtrack.models import Funder, Organisation
-from fundtrack.models.users import UserAccess
+from fundtrack.models.users import User, UserAccess
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange
 from fundtrack.queries.scope import Scope
@@ -36,6 +36,7 @@ from fundtrack.reports.tables import Column, Table
 from fundtrack.reports.xlsx import Cut, Formula, ReportWorkbook, range_name
 
 M_UNKNOWN_FUNDER = msg("funder.unknown")
+M_NO_FUNDER_LOGIN = msg("federation.no_funder_login")
 
 # the summary's rows: (label, the funder report's defined name of the figure, the figure)
 FIGURES = (
@@ -88,6 +89,16 @@ def parts_named(session: Session, funder_name: str) -> list[PortfolioPart]:
     parts = [PortfolioPart(Scope(org_id, None), funder_name) for (org_id,) in rows]
     if not parts:
         raise NotFound(M_UNKNOWN_FUNDER, field="funder", name=funder_name)
+    return parts
+
+
+def parts_of_email(session: Session, email: str) -> list[PortfolioPart]:
+    """The organisations the funder's login ``email`` reaches (:func:`parts_of_account`).
+    Raises :class:`NotFound` when no funder's login has that email."""
+    user_id = session.scalar(select(User.id).where(func.lower(User.email) == email.strip().lower()))
+    parts = parts_of_account(session, user_id) if user_id is not None else []
+    if not parts:
+        raise NotFound(M_NO_FUNDER_LOGIN, field="funder", email=email)
     return parts
 
 

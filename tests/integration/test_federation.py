@@ -346,3 +346,26 @@ def test_the_command_writes_the_workbook_across_organisations(cli_db: str, tmp_p
     # without the option, a database of two organisations asks which one
     alone = run(cli_db, "report", "funder", CENTRAIDE, "-o", str(tmp_path / "one.xlsx"))
     assert alone.exit_code == 1
+
+
+def test_the_command_writes_the_workbook_of_a_funders_login_for_the_organisations_it_reaches(
+    cli_db: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "centraide.xlsx"
+    args = ["report", "funder", "centraide@example.org", "--all-organisations", "--as-of", "2026-11-25"]
+    assert run(cli_db, *args, "-o", str(target)).exit_code == 0
+    assert list(sheets(target.read_bytes())) == ["Sommaire", PARC_EX[:31]]  # it reaches the first table only
+    assert run(cli_db, "user", "grant-access", "centraide@example.org", "--organisation", VILLERAY).exit_code == 0
+    assert run(cli_db, *args, "-o", str(target)).exit_code == 0
+    assert list(sheets(target.read_bytes())) == ["Sommaire", PARC_EX[:31], VILLERAY]
+    unknown = run(cli_db, "--lang", "en", *args[:2], "personne@example.org", *args[3:], "-o", str(target))
+    assert unknown.exit_code == 1 and "no funder's login 'personne@example.org'" in unknown.stderr
+
+
+def test_one_grant_does_not_go_with_every_organisation(cli_db: str, tmp_path: Path) -> None:
+    target = tmp_path / "centraide.xlsx"
+    result = run(
+        cli_db, "report", "funder", CENTRAIDE, "--all-organisations", "--grant", "PIC-2025-2028", "-o", str(target)
+    )
+    assert result.exit_code == 1 and "--all-organisations" in result.stderr
+    assert not target.exists()
