@@ -21,6 +21,7 @@ from fundtrack.cli import main
 from fundtrack.db import unit_of_work
 from fundtrack.errors import InputError, NotFound
 from fundtrack.i18n import set_lang
+from fundtrack.models.audit import AuditLog
 from fundtrack.models.users import User, UserAccess
 from fundtrack.queries.scope import Scope
 from fundtrack.reports.funder import funder_report
@@ -123,6 +124,11 @@ def test_the_second_tables_treasurer_lets_centraides_login_reach_it_as_its_own_c
         assert acting.organisation_name == VILLERAY
         centraide_there = next(a.funder_id for a in reach if a.organisation_id == second)
         assert acting.scope == Scope(second, centraide_there)
+        # the second table's audit log says who let the account in
+        logged = session.execute(
+            select(AuditLog.organisation_id, AuditLog.actor, AuditLog.action).where(AuditLog.entity == "user_access")
+        ).all()
+        assert (second, "treasurer", "create") in [tuple(r) for r in logged]
 
 
 def test_a_funders_login_may_be_given_another_organisations_funder_by_name(
