@@ -33,6 +33,7 @@ from fundtrack.reports.funder_portfolio import (
     write_funder_portfolio,
 )
 from fundtrack.reports.funder_xlsx import write_funder_report
+from fundtrack.reports.printcheck import check_print
 from fundtrack.roles import Role
 from fundtrack.services import interchange
 from fundtrack.services.context import NotAllowed, acting_for, acting_for_account
@@ -375,3 +376,18 @@ def test_one_grant_does_not_go_with_every_organisation(cli_db: str, tmp_path: Pa
     )
     assert result.exit_code == 1 and "--all-organisations" in result.stderr
     assert not target.exists()
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_sheet_of_the_workbook_prints_legibly(
+    factory: sessionmaker[Session], two: tuple[int, int], lang: str
+) -> None:
+    with factory() as session:
+        content = portfolio_bytes(
+            funder_portfolio(session, parts_named(session, CENTRAIDE), as_of=AS_OF, lang=lang)  # type: ignore[arg-type]
+        )
+    printed = check_print(BytesIO(content))
+    assert len(printed) == 3
+    for sheet in printed:
+        assert sheet.font_pt >= 8.0, (sheet.name, sheet.scale)
+        assert not sheet.problems, [str(p) for p in sheet.problems]
