@@ -108,8 +108,8 @@ class PortalPage(FundtrackPage):
         parts = parts_of_account(session(), who.user_id) if who.user_id is not None else []
         if len(parts) < 2:
             abort(404)
-        lang = chosen_lang(choices) or current_lang()
-        data = funder_portfolio(session(), parts, as_of=date.today(), period=period, lang=lang)  # type: ignore[arg-type]
+        # in the funder's language, as its own report, unless the reader chose one
+        data = funder_portfolio(session(), parts, as_of=date.today(), period=period, lang=chosen_lang(choices))
         content = BytesIO()
         write_funder_portfolio(data, content)
         name = "-".join([translate("admin.federation.file", data.lang), slug(data.funder)])

@@ -185,3 +185,14 @@ def test_an_organisation_no_longer_reached_gives_way_to_the_first_one(
         session.execute(delete(UserAccess).where(UserAccess.organisation_id == second))
     page = browser.get("/portal/")
     assert page.status_code == 200 and f"Organisation : {PARC_EX}" in text(page.text)
+
+
+def test_the_workbook_follows_the_language_chosen_else_the_funders(
+    app: Flask, browser: Browser, two: tuple[int, int]
+) -> None:
+    browser.login(Role.FUNDER)
+    english = browser.get("/portal/all-organisations.xlsx?lang=en")
+    assert english.status_code == 200 and "report-all-organisations" in english.headers["Content-Disposition"]
+    assert load_workbook(BytesIO(english.data)).sheetnames[0] == "Summary"
+    refused = browser.get("/portal/all-organisations.xlsx?year=2026")
+    assert refused.status_code == 200 and "xlsx" not in refused.headers["Content-Type"]  # the page, with its refusal
