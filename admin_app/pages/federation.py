@@ -56,8 +56,10 @@ class OrganisationSwitch(FundtrackPage):
     def is_visible(self) -> bool:
         return False
 
-    @expose("/", methods=["POST"])
+    @expose("/", methods=["GET", "POST"])
     def index(self) -> Any:
+        if request.method != "POST":
+            abort(404)  # no page of its own: the header's switcher posts here
         user = _account()
         text = request.form.get("organisation", "")
         if user is None or not text.isdigit():

@@ -120,6 +120,7 @@ def test_an_organisation_the_account_does_not_reach_is_not_found(
     browser.login(OTHER_FUNDER[0])  # the City's login reaches the first table only
     for wanted in (second, 999999, "abc", ""):
         assert switch(browser, wanted) == 404
+    assert browser.get("/organisation/").status_code == 404  # the switcher posts; there is no page
     assert f"Organisation : {PARC_EX}" in text(browser.get("/portal/").text)
 
 
