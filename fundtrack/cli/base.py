@@ -391,8 +391,7 @@ def main(
         ctx.obj.resolve_lang()
 
 
-def check_schema(cli: CliContext) -> None:
-    """Refuse a database that has no schema yet (``fundtrack init``), with a message."""
+def _check_schema(cli: CliContext) -> None:
     engine = cli.engine
     if not inspect(engine).has_table("organisations"):
         raise InputError(M_NO_SCHEMA, url=engine.url.render_as_string(hide_password=True))
@@ -410,7 +409,7 @@ def acting_session(
     funder's grants. ``write`` takes the write lock first (SQLite) so that several
     writers take turns. Committed if the block ends normally.
     """
-    check_schema(cli)
+    _check_schema(cli)
     with unit_of_work(cli.factory, write=write) as session:
         acting = acting_for(
             session,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from fundtrack.cli.base import CliContext, acting_session, check_schema, handle_errors, main, pass_cli
+from fundtrack.cli.base import CliContext, _check_schema, acting_session, handle_errors, main, pass_cli
 from fundtrack.db import unit_of_work
 from fundtrack.errors import InputError
 from fundtrack.i18n import Lang, check_lang, current_lang, msg, set_lang, translate
@@ -139,7 +139,7 @@ def write_portfolio(
 ) -> None:
     """The funder's workbook across every organisation that has a funder called ``funder``
     (or that the funder's login of that email reaches, each as its funder there)."""
-    check_schema(cli)
+    _check_schema(cli)
     with unit_of_work(cli.factory) as session:
         parts = parts_of_email(session, funder) if "@" in funder else parts_named(session, funder)
         first = funder_by_name(session, parts[0].scope, parts[0].funder)
