@@ -43,7 +43,7 @@ from .test_cli import schema_from_models
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "parc-extension.yaml"
 PARC_EX = "Table de quartier de Parc-Extension"
-VILLERAY = "Vivre Saint-Michel en santé"
+SAINT_MICHEL = "Vivre Saint-Michel en santé"
 CENTRAIDE = "Centraide du Grand Montréal"
 AS_OF = date(2026, 11, 25)
 CHEAP = "pbkdf2:sha256:1000"
@@ -54,7 +54,7 @@ def second_table() -> dict[str, Any]:
     """The example under another name, with no expense yet and the July instalment of the PIC
     not yet received: its figures differ from the first table's."""
     document = copy.deepcopy(interchange.read_file(EXAMPLE))
-    document["organisation"]["name"] = VILLERAY
+    document["organisation"]["name"] = SAINT_MICHEL
     document.pop("expenses", None)
     pic = next(g for g in document["grants"] if g["reference"] == "PIC-2025-2028")
     july = next(i for i in pic["instalments"] if i["expected_date"] == "2026-07-15")
@@ -119,10 +119,10 @@ def test_the_second_tables_treasurer_lets_centraides_login_reach_it_as_its_own_c
         grant_access(session, as_role(session, second, Role.TREASURER), NewAccess("Centraide@Example.org"))
     with factory() as session:
         reach = accesses(session, user(session, "centraide@example.org"))
-        assert [(a.organisation, a.funder) for a in reach] == [(PARC_EX, CENTRAIDE), (VILLERAY, CENTRAIDE)]
+        assert [(a.organisation, a.funder) for a in reach] == [(PARC_EX, CENTRAIDE), (SAINT_MICHEL, CENTRAIDE)]
         # logged in, it reads the second table as that table's Centraide: its grants only
         acting = acting_for_account(session, user(session, "centraide@example.org"), second)
-        assert acting.organisation_name == VILLERAY
+        assert acting.organisation_name == SAINT_MICHEL
         centraide_there = next(a.funder_id for a in reach if a.organisation_id == second)
         assert acting.scope == Scope(second, centraide_there)
         # the second table's audit log says who let the account in
@@ -149,7 +149,10 @@ def test_a_treasurer_may_reach_a_second_organisation_too(factory: sessionmaker[S
         grant_access(session, as_role(session, second, Role.TREASURER), NewAccess("tresoriere@example.org"))
     with factory() as session:
         account = user(session, "tresoriere@example.org")
-        assert [(a.organisation, a.funder) for a in accesses(session, account)] == [(PARC_EX, None), (VILLERAY, None)]
+        assert [(a.organisation, a.funder) for a in accesses(session, account)] == [
+            (PARC_EX, None),
+            (SAINT_MICHEL, None),
+        ]
         assert acting_for_account(session, account, second).scope == Scope(second, None)
 
 
@@ -229,14 +232,14 @@ def test_centraides_workbook_across_both_tables_has_each_tables_report_and_a_sum
         content = portfolio_bytes(portfolio)
         alone = [single(session, first), single(session, second)]
     book = sheets(content)
-    assert list(book) == ["Sommaire", PARC_EX[:31], VILLERAY[:31]]  # a sheet name holds 31 characters
+    assert list(book) == ["Sommaire", PARC_EX[:31], SAINT_MICHEL[:31]]  # a sheet name holds 31 characters
     # each table's sheet is the summary sheet of that table's own funder report, cell for cell
-    for name, (_, workbook) in zip([PARC_EX[:31], VILLERAY], alone, strict=True):
+    for name, (_, workbook) in zip([PARC_EX[:31], SAINT_MICHEL], alone, strict=True):
         assert book[name] == sheets(workbook)["Sommaire"]
     # the summary: a column per table and the total, from each table's report's totals
     summary = book["Sommaire"]
     header = next(r for r in summary if r and r[0] == "Montant")
-    assert header[1:] == (PARC_EX, VILLERAY, "Total")
+    assert header[1:] == (PARC_EX, SAINT_MICHEL, "Total")
     rows = {r[0]: r[1:] for r in summary[summary.index(header) + 1 :] if r and r[0]}
     reports = [r for r, _ in alone]
     granted = [r.total_amount for r in reports]
@@ -328,17 +331,19 @@ def run(db: str, *args: str) -> Result:
 
 
 def test_the_command_grants_access_to_a_second_organisation(cli_db: str) -> None:
-    result = run(cli_db, "--lang", "en", "user", "grant-access", "centraide@example.org", "--organisation", VILLERAY)
+    result = run(
+        cli_db, "--lang", "en", "user", "grant-access", "centraide@example.org", "--organisation", SAINT_MICHEL
+    )
     assert result.exit_code == 0, result.output
-    assert f"Access granted: centraide@example.org to {VILLERAY}, as {CENTRAIDE}" in result.output
-    again = run(cli_db, "--lang", "en", "user", "grant-access", "centraide@example.org", "--organisation", VILLERAY)
+    assert f"Access granted: centraide@example.org to {SAINT_MICHEL}, as {CENTRAIDE}" in result.output
+    again = run(cli_db, "--lang", "en", "user", "grant-access", "centraide@example.org", "--organisation", SAINT_MICHEL)
     assert again.exit_code == 1
     assert "already reaches" in again.stderr
 
 
 def test_a_coordinator_cannot_grant_access_from_the_command(cli_db: str) -> None:
     result = run(
-        cli_db, "--role", "coordinator", "user", "grant-access", "centraide@example.org", "--organisation", VILLERAY
+        cli_db, "--role", "coordinator", "user", "grant-access", "centraide@example.org", "--organisation", SAINT_MICHEL
     )
     assert result.exit_code == 1
     assert "Traceback" not in result.output
@@ -349,7 +354,7 @@ def test_the_command_writes_the_workbook_across_organisations(cli_db: str, tmp_p
     args = ["report", "funder", CENTRAIDE, "--all-organisations", "--as-of", "2026-11-25", "-o", str(target)]
     result = run(cli_db, *args)
     assert result.exit_code == 0, result.output
-    assert list(sheets(target.read_bytes())) == ["Sommaire", PARC_EX[:31], VILLERAY]
+    assert list(sheets(target.read_bytes())) == ["Sommaire", PARC_EX[:31], SAINT_MICHEL]
     # without the option, a database of two organisations asks which one
     alone = run(cli_db, "report", "funder", CENTRAIDE, "-o", str(tmp_path / "one.xlsx"))
     assert alone.exit_code == 1
@@ -362,9 +367,9 @@ def test_the_command_writes_the_workbook_of_a_funders_login_for_the_organisation
     args = ["report", "funder", "centraide@example.org", "--all-organisations", "--as-of", "2026-11-25"]
     assert run(cli_db, *args, "-o", str(target)).exit_code == 0
     assert list(sheets(target.read_bytes())) == ["Sommaire", PARC_EX[:31]]  # it reaches the first table only
-    assert run(cli_db, "user", "grant-access", "centraide@example.org", "--organisation", VILLERAY).exit_code == 0
+    assert run(cli_db, "user", "grant-access", "centraide@example.org", "--organisation", SAINT_MICHEL).exit_code == 0
     assert run(cli_db, *args, "-o", str(target)).exit_code == 0
-    assert list(sheets(target.read_bytes())) == ["Sommaire", PARC_EX[:31], VILLERAY]
+    assert list(sheets(target.read_bytes())) == ["Sommaire", PARC_EX[:31], SAINT_MICHEL]
     unknown = run(cli_db, "--lang", "en", *args[:2], "personne@example.org", *args[3:], "-o", str(target))
     assert unknown.exit_code == 1 and "no funder's login 'personne@example.org'" in unknown.stderr
 

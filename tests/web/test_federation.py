@@ -19,7 +19,7 @@ from fundtrack.roles import Role
 from fundtrack.services import interchange
 from fundtrack.services.context import acting_for
 from fundtrack.services.users import NewAccess, grant_access
-from tests.integration.test_federation import VILLERAY, second_table
+from tests.integration.test_federation import SAINT_MICHEL, second_table
 from tests.web.conftest import ACCOUNTS, OTHER_FUNDER, Browser, statements
 from tests.web.figures import text
 
@@ -35,7 +35,7 @@ def ids(app: Flask) -> tuple[int, int]:
     """The ids of the two tables (Parc-Extension first)."""
     with session_factory(app.extensions["fundtrack.engine"])() as session:
         found = {name: ident for name, ident in session.execute(select(Organisation.name, Organisation.id))}
-        return found[PARC_EX], found[VILLERAY]
+        return found[PARC_EX], found[SAINT_MICHEL]
 
 
 def grant_in(app: Flask, organisation_id: int, reference: str) -> int:
@@ -95,11 +95,11 @@ def test_centraides_login_switches_to_the_second_table_and_reads_its_grants_ther
     options = re.findall(r'<option value="(\d+)"( selected)?>([^<]+)</option>', page)
     assert [(int(v), bool(s), n) for v, s, n in options if int(v) in (first, second)] == [
         (first, True, PARC_EX),
-        (second, False, VILLERAY),
+        (second, False, SAINT_MICHEL),
     ]
     assert switch(browser, second) == 302
     shown = text(browser.get("/portal/").text)
-    assert f"Organisation : {VILLERAY}" in shown and PIC in shown
+    assert f"Organisation : {SAINT_MICHEL}" in shown and PIC in shown
     # remembered: the next pages read the second table, as its Centraide
     assert browser.get(f"/grants/details/?id={grant_in(app, second, PIC)}").status_code == 200
     for other in (grant_in(app, first, PIC), grant_in(app, second, VDM), grant_in(app, first, VDM)):
@@ -149,7 +149,7 @@ def test_the_portal_offers_one_workbook_for_both_tables(app: Flask, browser: Bro
     assert download.status_code == 200
     assert "rapport-toutes-organisations" in download.headers["Content-Disposition"]
     book = load_workbook(BytesIO(download.data), data_only=True)
-    assert book.sheetnames == ["Sommaire", PARC_EX[:31], VILLERAY]
+    assert book.sheetnames == ["Sommaire", PARC_EX[:31], SAINT_MICHEL]
     shown = [str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row if c]
     assert not any("Ville de Montréal" in c or VDM in c for c in shown)  # Centraide's grants only
     rows = {r[0]: r[1:] for r in book["Sommaire"].iter_rows(values_only=True) if r and r[0]}
