@@ -39,7 +39,13 @@ def _before() -> None:
     try:
         acting = acting_for_account(db.session, user, session.get("organisation_id"))
     except FundtrackError:
-        abort(403)
+        if session.pop("organisation_id", None) is None:
+            abort(403)
+        # the organisation chosen in the switcher is no longer reached: the first one instead
+        try:
+            acting = acting_for_account(db.session, user)
+        except FundtrackError:
+            abort(403)
     g.acting = acting
     set_lang(acting.lang)
     session["lang"] = acting.lang

@@ -38,3 +38,11 @@ def register_pages(admin: Admin) -> None:
     from admin_app.views.staffing import STAFFING
 
     admin.add_view(SimulatorPage(category=STAFFING))
+
+    # a funder across organisations: the organisation switcher
+    from admin_app.pages.federation import OrganisationSwitch, init_switcher
+
+    init_switcher(admin.app)
+    admin.add_view(
+        OrganisationSwitch(name=label("admin.federation.switch"), endpoint="organisation", url="/organisation")
+    )

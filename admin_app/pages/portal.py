@@ -9,19 +9,21 @@ funder's grant asked for by URL is not found (404), as a grant that does not exi
 from __future__ import annotations
 
 from datetime import date
+from io import BytesIO
 from typing import Any, ClassVar
 
 from flask import abort
 from flask_admin import expose
 
 from admin_app.context import acting, current_lang
-from admin_app.pages.base import Choices, FundtrackPage, session
+from admin_app.pages.base import Choices, FundtrackPage, session, slug, workbook
 from admin_app.pages.reports import chosen_lang, funder_workbook
 from fundtrack.calc.package import SOURCE_KIND_LABELS
 from fundtrack.errors import FundtrackError, NotFound
-from fundtrack.i18n import msg
+from fundtrack.i18n import msg, translate
 from fundtrack.models import Funder
 from fundtrack.reports.funder import funder_report
+from fundtrack.reports.funder_portfolio import funder_portfolio, parts_of_account, write_funder_portfolio
 from fundtrack.roles import Role
 
 INSTALMENT_STATES = {
@@ -93,3 +95,22 @@ class PortalPage(FundtrackPage):
             )
         except NotFound:
             abort(404)
+
+    # a funder across organisations: one workbook for every organisation the login reaches
+    @expose("/all-organisations.xlsx")
+    def all_organisations(self) -> Any:
+        who = acting()
+        funder = self._funder()
+        choices = Choices()
+        period = choices.period(funder.calendar, None)
+        if choices.refused:
+            return self.index()
+        parts = parts_of_account(session(), who.user_id) if who.user_id is not None else []
+        if len(parts) < 2:
+            abort(404)
+        # in the funder's language, as its own report, unless the reader chose one
+        data = funder_portfolio(session(), parts, as_of=date.today(), period=period, lang=chosen_lang(choices))
+        content = BytesIO()
+        write_funder_portfolio(data, content)
+        name = "-".join([translate("admin.federation.file", data.lang), slug(data.funder)])
+        return workbook(content, name + ".xlsx")

@@ -17,13 +17,16 @@ from pathlib import Path
 
 import click
 
-from fundtrack.cli.base import CliContext, acting_session, handle_errors, main, pass_cli
-from fundtrack.i18n import Lang, check_lang, current_lang, msg, translate
+from fundtrack.cli.base import CliContext, _check_schema, acting_session, handle_errors, main, pass_cli
+from fundtrack.db import unit_of_work
+from fundtrack.errors import InputError
+from fundtrack.i18n import Lang, check_lang, current_lang, msg, set_lang, translate
 from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear, parse_date, parse_range
 from fundtrack.queries.lookups import funder_by_name
 from fundtrack.reports.budget import budget_report
 from fundtrack.reports.budget_xlsx import write_budget_report
 from fundtrack.reports.funder import funder_report
+from fundtrack.reports.funder_portfolio import funder_portfolio, parts_named, parts_of_email, write_funder_portfolio
 from fundtrack.reports.funder_xlsx import write_funder_report
 from fundtrack.reports.layout import integer_text
 from fundtrack.reports.simulation import simulation_report
@@ -33,6 +36,7 @@ from fundtrack.reports.xlsx import Cut, collect_cuts
 M_WRITTEN = msg("cli.report.written")
 M_WRITING = msg("cli.report.writing")
 M_CUT = msg("cli.report.cut")
+M_GRANT_WITH_ALL = msg("federation.cli.grant_with_all")
 
 LANG_CHOICE = click.Choice(["fr", "en"])
 OUTPUT = click.option(
@@ -85,6 +89,12 @@ def report() -> None:
 @click.option("--grant", "grant_reference", metavar="REF", help="Only this grant of the funder")
 @click.option("--period", metavar="START:END", help="2026-04-01:2027-03-31 or a fiscal year (default: the funder's)")
 @click.option("--lang", "report_lang", type=LANG_CHOICE, help="Language of the report (default: the funder's)")
+@click.option(
+    "--all-organisations",
+    is_flag=True,
+    help="One workbook for every organisation with a funder of that name (or that the funder's login "
+    "FUNDER, an email, reaches): a summary, then a sheet for each",
+)
 @AS_OF
 @OUTPUT
 @pass_cli
@@ -95,10 +105,17 @@ def funder_command(
     grant_reference: str | None,
     period: str | None,
     report_lang: str | None,
+    all_organisations: bool,
     as_of: str | None,
     output: Path,
 ) -> None:
     """The report for FUNDER: its grants, instalments and reports due, in its language."""
+    if all_organisations:
+        # a funder across organisations
+        if grant_reference is not None:
+            raise InputError(M_GRANT_WITH_ALL, field="grant")
+        write_portfolio(cli, funder, period, report_lang, _as_of(as_of), output)
+        return
     with acting_session(cli) as (session, acting):
         scope = acting.scope
         calendar = funder_by_name(session, scope, funder).calendar
@@ -113,6 +130,25 @@ def funder_command(
         # the expense detail is read from the database while the sheet is written
         with progress_bar(rows, translate(M_WRITING)) as advance, collect_cuts() as cuts:
             write_funder_report(data, output, progress=advance)
+    say_cuts(cuts)
+    click.echo(translate(M_WRITTEN, path=output))
+
+
+def write_portfolio(
+    cli: CliContext, funder: str, period: str | None, report_lang: str | None, as_of: date, output: Path
+) -> None:
+    """The funder's workbook across every organisation that has a funder called ``funder``
+    (or that the funder's login of that email reaches, each as its funder there)."""
+    _check_schema(cli)
+    with unit_of_work(cli.factory) as session:
+        parts = parts_of_email(session, funder) if "@" in funder else parts_named(session, funder)
+        first = funder_by_name(session, parts[0].scope, parts[0].funder)
+        rng = parse_range(period, first.calendar, "period") if period else None
+        lang = asked_lang(cli, report_lang)
+        set_lang(lang or check_lang(first.language.value))
+        data = funder_portfolio(session, parts, as_of=as_of, period=rng, lang=lang)
+        with collect_cuts() as cuts:
+            write_funder_portfolio(data, output)
     say_cuts(cuts)
     click.echo(translate(M_WRITTEN, path=output))
 

@@ -9,13 +9,24 @@ import click
 from fundtrack.cli.base import CliContext, acting_session, echo_json, echo_table, handle_errors, main, pass_cli
 from fundtrack.i18n import msg, translate
 from fundtrack.roles import Role
-from fundtrack.services.users import NewUser, accesses, create_user, list_users, set_active, set_password
+from fundtrack.services.users import (
+    NewAccess,
+    NewUser,
+    accesses,
+    create_user,
+    grant_access,
+    list_users,
+    set_active,
+    set_password,
+)
 
 M_CREATED = msg("cli.user_created")
 M_DISABLED = msg("cli.user_disabled")
 M_ENABLED = msg("cli.user_enabled")
 M_PASSWORD_SET = msg("cli.user_password_set")
 M_PASSWORD_PROMPT = msg("cli.user_password_prompt")
+M_ACCESS_GRANTED = msg("federation.cli.access_granted")
+M_ACCESS_GRANTED_FUNDER = msg("federation.cli.access_granted_funder")
 
 
 def _password() -> str:
@@ -130,3 +141,22 @@ def user_password(cli: CliContext, email: str) -> None:
     with acting_session(cli, write=True) as (session, acting):
         user = set_password(session, acting, email, password)
         click.echo(translate(M_PASSWORD_SET, email=user.email))
+
+
+@user_group.command("grant-access")
+@click.argument("email")
+@click.option("--organisation", "organisation", metavar="NAME", required=True, help="The organisation to reach")
+@click.option("--funder", metavar="NAME", help="For a funder's login: its funder there (default: the same name)")
+@pass_cli
+@handle_errors
+def user_grant_access(cli: CliContext, email: str, organisation: str, funder: str | None) -> None:
+    """Let the existing account EMAIL reach one more organisation (granted by its treasurer)."""
+    cli.organisation = organisation  # the treasurer acts for the organisation the account is to reach
+    with acting_session(cli, write=True) as (session, acting):
+        access = grant_access(session, acting, NewAccess(email, funder))
+        name = access.funder.name if access.funder is not None else None
+        params = {"email": access.user.email, "organisation": acting.organisation_name}
+        if name is None:
+            click.echo(translate(M_ACCESS_GRANTED, **params))
+        else:
+            click.echo(translate(M_ACCESS_GRANTED_FUNDER, funder=name, **params))

@@ -174,6 +174,12 @@ def _write_header(sheet: ReportSheet, report: FunderReport) -> None:
     sheet.skip()
 
 
+def write_summary_sheet(sheet: ReportSheet, report: FunderReport, names: dict[str, str]) -> TableTotals:
+    """The report's summary sheet (header, grants, money, report dues) on ``sheet`` of another
+    workbook (the funder's workbook across organisations); ``names`` names its totals."""
+    return _write_summary(sheet, report, names)
+
+
 def _write_summary(sheet: ReportSheet, report: FunderReport, names: dict[str, str]) -> TableTotals:
     """The grants (amount, share of the period), then what was received and spent of each."""
     book = sheet.workbook

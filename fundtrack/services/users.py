@@ -182,3 +182,47 @@ def accesses(session: Session, user: User) -> Sequence[Access]:
         .order_by(Organisation.name)
     )
     return [Access(o, name, f, fname) for o, name, f, fname in rows]
+
+
+M_NO_ACCOUNT = msg("federation.no_account")
+M_ACCESS_EXISTS = msg("federation.access_exists")
+
+
+@dataclass(frozen=True)
+class NewAccess:
+    """An existing account given access to the acting organisation (a funder's login as
+    ``funder`` there, by default the funder of the same name as in its first organisation)."""
+
+    email: str
+    funder: str | None = None
+
+
+def grant_access(session: Session, acting: Acting, cmd: NewAccess) -> UserAccess:
+    """Let the account ``cmd.email`` (of any organisation) reach the acting organisation, in
+    its own role; the acting organisation's treasurer grants it. Raises :class:`NotAllowed`,
+    :class:`NotFound` (no such account, no such funder here) or :class:`InputError` (the
+    account already reaches the organisation, or a funder named for an account that is not
+    a funder's)."""
+    acting.require(session, Action.USERS)
+    email = normalised_email(cmd.email)
+    user = session.scalar(
+        select(User)
+        .where(func.lower(User.email) == email)
+        .options(selectinload(User.access).selectinload(UserAccess.funder))
+    )
+    if user is None:
+        raise NotFound(M_NO_ACCOUNT, field="email", email=email)
+    if any(a.organisation_id == acting.organisation_id for a in user.access):
+        raise InputError(M_ACCESS_EXISTS, field="email", email=email, organisation=acting.organisation_name)
+    funder: Funder | None = None
+    if user.role is Role.FUNDER:
+        name = cmd.funder or next((a.funder.name for a in user.access if a.funder is not None), None)
+        if not name:
+            raise InputError(M_FUNDER_NEEDED, field="funder")
+        funder = funder_by_name(session, acting.scope, name)
+    elif cmd.funder:
+        raise InputError(M_FUNDER_ONLY, field="funder", role=user.role.value)
+    access = UserAccess(organisation_id=acting.organisation_id, funder_id=funder.id if funder else None)
+    user.access.append(access)
+    session.flush()
+    return access

@@ -64,7 +64,7 @@ from fundtrack.services.staffing import (
     update_position,
     update_scenario,
 )
-from fundtrack.services.users import NewUser, create_user, set_active, set_password
+from fundtrack.services.users import NewAccess, NewUser, create_user, grant_access, set_active, set_password
 from tests.conftest import POSTGRES_URL, PostgresDatabase, acting_as_role, treasurer
 
 from .proof_table import (
@@ -100,6 +100,7 @@ POSITION = {
     "funding": [{"grant": PIC, "amounts": [{"fiscal_year": "2025-2026", "amount": "30000.00"}]}],
 }
 ACCOUNT = "coordination@table.example"
+OTHER_ACCOUNT = "ca@villeray.example"  # an account of another organisation, to be let in
 PASSWORD = "un-mot-de-passe-assez-long"
 CHEAP = "pbkdf2:sha256:1000"  # the table's accounts are made once per role: scrypt's cost is for people
 CSV = "Date;Fournisseur;Projet;Catégorie;Montant avant taxes\n02/10/2025;Salle paroissiale;Grands rendez-vous;room_rental;1 950,00 $\n"
@@ -136,6 +137,8 @@ def setup_table(factory: sessionmaker[Session]) -> Setup:
         draft = create_version(session, acting, VersionSchema().load(budget("Brouillon", "scenario")))
         current = version_of(session, acting.scope, OPS)
         user = create_user(session, acting, NewUser(ACCOUNT, "Awa", "coordinator", None), PASSWORD, method=CHEAP)
+        other = create_organisation(session, NewOrganisation("Table de Villeray"))
+        create_user(session, other, NewUser(OTHER_ACCOUNT, "Lou", "board", None), PASSWORD, method=CHEAP)
         return Setup(allocated.id, spent.id, draft.id, current.id, user.email)
 
 
@@ -397,6 +400,12 @@ TABLE: list[tuple[str, str, Write, tuple[Role, ...]]] = [
         lambda s, a, _: create_user(
             s, a, NewUser("ca@table.example", "Conseil", "board", None), PASSWORD, method=CHEAP
         ),
+        (T,),
+    ),
+    (
+        "grant_access",
+        "another organisation's account let in",
+        lambda s, a, _: grant_access(s, a, NewAccess(OTHER_ACCOUNT)),
         (T,),
     ),
     ("set_active", "an account's access", lambda s, a, setup: set_active(s, a, setup.user_email, False), (T,)),

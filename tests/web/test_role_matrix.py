@@ -76,6 +76,7 @@ PAGES: dict[str, PageRow] = {
         ),
     ),
     "payroll_rates": PageRow(STAFF, ("/payroll-rates/",)),
+    "organisation": PageRow(frozenset(), ("/organisation/",)),  # a POST of the switcher, below
 }
 
 ROW_LINK = re.compile(r"/details/\?id=(\d+)")
