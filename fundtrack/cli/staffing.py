@@ -20,38 +20,34 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
-from fundtrack.calc.payroll import PositionTerms
 from fundtrack.calc.staffing import (
     AddPosition,
     FundingLine,
-    FundingStatus,
     WhoPays,
     YearSummary,
-    check_funds_position,
 )
 from fundtrack.cli.base import CliContext, acting_session, echo_json, echo_table, handle_errors, main, pass_cli
-from fundtrack.errors import FieldError, InputError, RuleViolation, ValidationFailed
+from fundtrack.errors import FieldError, InputError, ValidationFailed
 from fundtrack.i18n import Lang, msg, translate
-from fundtrack.models import GrantStatus, Organisation
+from fundtrack.models import Organisation
 from fundtrack.models.staffing import ChangeKind
 from fundtrack.money import ZERO, format_money, parse_money
-from fundtrack.periods import DateRange, FiscalYear
-from fundtrack.queries.lookups import grant_by_reference
+from fundtrack.periods import FiscalYear
 from fundtrack.queries.scope import Scope
 from fundtrack.queries.staffing import list_positions, scenario_by_name
 from fundtrack.rates import PARAMETERS
 from fundtrack.schemas.common import load_or_raise
-from fundtrack.schemas.staffing import ChangeSchema, NewChange, NewFunding
+from fundtrack.schemas.staffing import ChangeSchema, NewChange
 from fundtrack.services.payroll_rates import payroll_tables
 from fundtrack.services.simulation import (
     HiringAnswers,
     StaffingRun,
     YearAnswer,
     default_range,
+    hire_change,
     hiring_answers,
     simulate_scenario,
 )
-from fundtrack.services.staffing import M_DECLINED, M_OUTSIDE_GRANT, M_OVER_GRANT
 
 M_TITLE = msg("cli.simulate_title")
 M_CURRENT = msg("cli.simulate_current")
@@ -203,19 +199,13 @@ def _hire(session: Session, org: Organisation, options: dict[str, Any], names: l
     if options["end"] is not None:
         data["end_date"] = options["end"]
     loaded = _load_hire(data)
-    assert loaded.start_date is not None  # the schema's rule for an added position
-    terms = PositionTerms(
-        key,
-        loaded.start_date,
-        end=loaded.end_date,
-        annual_salary=loaded.annual_salary,
-        hourly_rate=loaded.hourly_rate,
-        weekly_hours=loaded.weekly_hours,
-        vacation_rate=loaded.vacation_rate or ZERO,
-        benefits_rate=loaded.benefits_rate or ZERO,
-    )
-    lines = tuple(_funding_line(session, org, key, entry) for entry in loaded.funding)
-    return Hire(key, title.strip(), AddPosition(terms, lines))
+    try:
+        change = hire_change(session, Scope(org.id), loaded)  # checked as the admin's simulator checks it
+    except InputError as exc:
+        if exc.field and exc.field.startswith("funding"):
+            exc.field = "--fund"
+        raise
+    return Hire(key, title.strip(), change)
 
 
 def _decimal_text(value: str) -> str:
@@ -247,46 +237,6 @@ def _load_hire(data: dict[str, Any]) -> NewChange:
 def _on_option(error: FieldError) -> FieldError:
     head = re.split(r"[.\[]", error.path, maxsplit=1)[0]
     return FieldError(HIRE_OPTIONS.get(head, "--add"), error.code, error.params)
-
-
-def _funding_line(session: Session, org: Organisation, key: str, entry: NewFunding) -> FundingLine:
-    """A ``--fund`` grant's money for the hire, checked as position funding is when recorded."""
-    grant = grant_by_reference(session, Scope(org.id), entry.grant, field="--fund")
-    if grant.status is GrantStatus.DECLINED:
-        raise RuleViolation(M_DECLINED, field="--fund", reference=grant.reference)
-    eligible = [c.code for c in grant.eligible_categories]
-    parts = check_funds_position(grant.reference, grant.restricted, eligible, field="--fund")
-    amounts: list[tuple[DateRange, Decimal]] = []
-    for a in entry.amounts:
-        assert a.fiscal_year is not None  # --fund names a fiscal year
-        year = org.calendar.parse(a.fiscal_year, "--fund")
-        if grant.period.overlap(year) is None:
-            raise RuleViolation(
-                M_OUTSIDE_GRANT,
-                field="--fund",
-                period=year,
-                reference=grant.reference,
-                start=grant.start_date,
-                end=grant.end_date,
-            )
-        amounts.append((year, a.amount))
-    total = sum((amount for _, amount in amounts), ZERO)
-    if total > grant.amount:
-        raise RuleViolation(M_OVER_GRANT, field="--fund", total=total, reference=grant.reference, amount=grant.amount)
-    status = FundingStatus.REQUESTED if grant.status is GrantStatus.REQUESTED else FundingStatus.CONFIRMED
-    try:
-        return FundingLine(
-            grant.reference,
-            grant.funder.name,
-            key,
-            status=status,
-            amounts=tuple(amounts),
-            period=grant.period,
-            restricted=grant.restricted,
-            parts=parts,
-        )
-    except InputError as exc:  # two amounts for the same fiscal year
-        raise InputError(exc.code, field="--fund", **exc.params) from None
 
 
 def _free_key(session: Session, org: Organisation, wanted: str, names: list[str | None]) -> str:
