@@ -18,6 +18,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired
 
 from admin_app.extensions import db, limiter, login_manager
+from fundtrack.db import begin_write
 from fundtrack.i18n import lazy, translate
 from fundtrack.models.users import User
 from fundtrack.services.users import authenticate
@@ -75,6 +76,10 @@ def login() -> Any:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
+        # the login writes (its time): a write transaction from its start, so that two logins at
+        # once take turns instead of one failing with "database is locked" (SQLite)
+        db.session.rollback()
+        begin_write(db.session)
         user = authenticate(db.session, form.email.data or "", form.password.data or "")
         if user is not None:
             db.session.commit()

@@ -116,6 +116,20 @@ def test_serve_prints_its_address_serves_the_admin_in_french_and_stops_on_ctrl_c
     assert "Admin arrêté." in out
 
 
+def test_people_logging_in_at_the_same_moment_all_get_in(database: str, tmp_path: Path) -> None:
+    args = [str(BIN / "fundtrack"), "--database", database, "serve", "--port", "0", "--threads", "8"]
+    with running(args, _env(tmp_path), tmp_path) as process:
+        assert process.stdout is not None
+        base = process.stdout.readline().split()[3]
+        _wait_up(base, process)
+        roles = [Role.TREASURER, Role.COORDINATOR, Role.BOARD, Role.FUNDER] * 2  # under the limit of 10 a minute
+        with ThreadPoolExecutor(len(roles)) as pool:
+            clients = list(pool.map(lambda role: _log_in(base, role), roles))
+        for client in clients:
+            with client.open(base, timeout=10) as home:
+                assert home.url == base
+
+
 def test_serve_on_an_empty_database_says_what_to_run_and_serves_nothing(tmp_path: Path) -> None:
     empty = tmp_path / "empty.sqlite3"
     done = subprocess.run(
