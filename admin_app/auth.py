@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired
@@ -71,22 +71,18 @@ def _safe_next(target: str | None) -> str:
 
 
 def _authenticate(email: str, password: str) -> User | None:
-    """:func:`authenticate`, its record of the login committed. The login writes (its time): a
-    write transaction from its start, so that two logins at once take turns rather than one
-    failing with "database is locked" (SQLite); the same account logging in twice at once
-    (its row changed meanwhile, PostgreSQL) is tried again on the row as it now is."""
-    for attempt in range(3):
-        db.session.rollback()
-        begin_write(db.session)
-        try:
-            user = authenticate(db.session, email, password)
-            if user is not None:
-                db.session.commit()
-            return user
-        except StaleDataError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    """:func:`authenticate`, its record of the login committed. The login writes (its time), so
+    it takes its locks first: the write lock on SQLite (two logins at once take turns rather
+    than one failing with "database is locked") and the account's row on PostgreSQL (the same
+    account logging in twice at once is recorded twice, rather than the second one refused
+    as a stale edit)."""
+    db.session.rollback()
+    begin_write(db.session)
+    db.session.execute(select(User.id).where(func.lower(User.email) == email.strip().lower()).with_for_update())
+    user = authenticate(db.session, email, password)
+    if user is not None:
+        db.session.commit()
+    return user
 
 
 @bp.route("/login", methods=["GET", "POST"])

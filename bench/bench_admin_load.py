@@ -377,6 +377,7 @@ def run(name: str, url: str, args: argparse.Namespace, folder: Path) -> bool:
     print(f"  generated in {time.perf_counter() - began:.1f} s")
     with served(url, args.threads, folder) as port:
         pages = pages_present(port)
+        alone = load(port, pages, 1, 3.0)  # one user alone: what a page costs without waiting its turn
         out = load(port, pages, args.users, args.seconds)
     counts = statements_per_page(url, folder, pages)
     good = True
@@ -400,7 +401,15 @@ def run(name: str, url: str, args: argparse.Namespace, folder: Path) -> bool:
         print(
             f"  {p.label:36} {len(times):8d} {median:7.1f}ms {p95:7.1f}ms {aim:6.0f}ms  {verdict(p95, aim):6} {errors:6d}"
         )
-    if out.errors.get("login"):
+    print(
+        "  one user alone (3 s): "
+        + ", ".join(
+            f"{p.label} median {statistics.median(alone.latencies[p.label]):.1f}ms"
+            for p in pages
+            if alone.latencies.get(p.label)
+        )
+    )
+    if out.errors.get("login") or alone.errors:
         print(f"  logins refused: {out.errors['login']}")
         good = False
     print("  SQL statements per page (20 rows / 100 rows a page):")
