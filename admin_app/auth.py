@@ -13,11 +13,13 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired
 
 from admin_app.extensions import db, limiter, login_manager
+from fundtrack.db import begin_write
 from fundtrack.i18n import lazy, translate
 from fundtrack.models.users import User
 from fundtrack.services.users import authenticate
@@ -68,6 +70,21 @@ def _safe_next(target: str | None) -> str:
     return url_for("admin.index")
 
 
+def _authenticate(email: str, password: str) -> User | None:
+    """:func:`authenticate`, its record of the login committed. The login writes (its time), so
+    it takes its locks first: the write lock on SQLite (two logins at once take turns rather
+    than one failing with "database is locked") and the account's row on PostgreSQL (the same
+    account logging in twice at once is recorded twice, rather than the second one refused
+    as a stale edit)."""
+    db.session.rollback()
+    begin_write(db.session)
+    db.session.execute(select(User.id).where(func.lower(User.email) == email.strip().lower()).with_for_update())
+    user = authenticate(db.session, email, password)
+    if user is not None:
+        db.session.commit()
+    return user
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: str(current_app.config["FUNDTRACK_LOGIN_LIMIT"]), methods=["POST"])
 def login() -> Any:
@@ -75,9 +92,8 @@ def login() -> Any:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(db.session, form.email.data or "", form.password.data or "")
+        user = _authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
-            db.session.commit()
             session.clear()
             session.permanent = True
             session["lang"] = user.language.value
