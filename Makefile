@@ -61,7 +61,10 @@ catalogue: $(STAMP)
 	$(BIN)/python -m fundtrack.i18n_tools
 	$(BIN)/pybabel compile -q -d admin_app/translations -D admin -l fr
 
-## make bench: each figure as a ratio to a baseline measured in the same run
+## make bench: each figure against a baseline doing the same work, checked to give the same
+## output first; median ratio of interleaved pairs (min–median–max), the goal, meets/misses.
+## FUNDTRACK_BENCH_FULL=1 adds 1,000,000 rows; FUNDTRACK_BENCH_POSTGRES_URL names the server
+## (default postgresql://postgres@127.0.0.1:5432/postgres); FUNDTRACK_BENCH_ROUNDS (≥ 7).
 bench: $(STAMP)
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 

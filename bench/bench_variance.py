@@ -1,40 +1,62 @@
-"""Benchmark: budget vs actual over one fiscal year, against one hand-written SQL GROUP BY.
+"""Benchmark: budget vs actual over one fiscal year, against bare SQL doing the same work.
 
-Generates a large organisation with bulk inserts (10 fiscal years, 50 funders, 500 grants,
-20 projects of 15 budget lines each, 1,000 allocations and 100,000 expenses, most charged
-to a grant), then times in the same run:
+A large organisation (10 fiscal years, 50 funders, 500 grants, 20 projects of 15 budget
+lines each, 1,000 allocations, N expenses of which 3 in 5 are charged to a grant) is
+generated once with Core bulk inserts and kept under ``bench/.cache/`` (keyed by the
+size and the schema); PostgreSQL gets a copy of it in a database of its own, created and
+dropped by the run.
 
-- the baseline: ``SELECT line_id, SUM(net_cost) FROM expenses WHERE ... GROUP BY line_id``;
-- :func:`fundtrack.queries.variance.budget_vs_actual` by line, and by grant;
+Each figure compares :func:`fundtrack.queries.variance.budget_vs_actual` with one bare
+SQL statement that does the same work and returns the same figures to the cent:
 
-and prints each time and its ratio to the baseline (aim: at most 1.5 for the view by line).
+- by line: the current versions' lines with their amount for the year, the net cost of
+  the year and the part dated up to the "as of" date per line, and the budget of the
+  whole months still to come (an even split by largest remainder, summed in SQL);
+- by grant: the allocations per grant (and their months to come), the charges per
+  grant joined to their expenses of the year, and the own funds (the lines' budget
+  less the allocations, the net cost less the charges).
 
-Run: .venv/bin/python bench/bench_variance.py [--expenses 100000] [--repeat 5]
-     .venv/bin/python bench/bench_variance.py --postgres [URL] --expenses 1000000
+Before timing, the two outputs are compared (the benchmark stops if they differ). On
+PostgreSQL both sides run with ``max_parallel_workers_per_gather = 0``: the same kind of
+plan on each side (a parallel plan is slower on this 2-core machine). Goal: ≤ 1.2×.
+
+Sizes: 100,000 expenses; with ``FUNDTRACK_BENCH_FULL=1`` also 1,000,000 (its first
+generation takes a few minutes). PostgreSQL at ``FUNDTRACK_BENCH_POSTGRES_URL``
+(default ``postgresql://postgres@127.0.0.1:5432/postgres``), skipped when unreachable.
+
+Run: .venv/bin/python bench/bench_variance.py [--expenses N ...] [--no-postgres]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
-import statistics
-import tempfile
+import shutil
+import sqlite3
+import sys
 import time
+import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, create_engine, event, insert, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness
 
 import fundtrack.models  # noqa: F401  (registers every table)
-from fundtrack.db import make_engine, session_factory
+from fundtrack.db import database_url, make_engine, session_factory
 from fundtrack.models import (
     Allocation,
     Budget,
-    BudgetCategory,
     BudgetLine,
     BudgetLineAmount,
     BudgetVersion,
@@ -42,16 +64,16 @@ from fundtrack.models import (
     ExpenseCharge,
     Funder,
     Grant,
-    Organisation,
     Project,
 )
 from fundtrack.models.base import Base
-from fundtrack.periods import FiscalCalendar
+from fundtrack.periods import DateRange, FiscalCalendar
 from fundtrack.queries.scope import Scope
 from fundtrack.queries.variance import budget_vs_actual
 from fundtrack.schemas.interchange import NewOrganisation
 from fundtrack.services.organisation import create_organisation
 
+CACHE = Path(__file__).resolve().parent / ".cache"
 YEARS = list(range(2016, 2026))  # ten fiscal years, 2016-2017 to 2025-2026
 CALENDAR = FiscalCalendar(4)
 PROJECTS, LINES_PER_PROJECT, FUNDERS, GRANTS = 20, 15, 50, 500
@@ -198,89 +220,253 @@ def build(engine: Engine, expenses: int, seed: int = 7) -> int:
                 charges = []
         if charges:
             conn.execute(insert(ExpenseCharge), charges)
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
     return org_id
 
 
-def timed(fn: Callable[[], Any], repeat: int) -> float:
-    fn()  # warm the caches once
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+# --- the generated database, cached ------------------------------------------------------
 
 
-def run(engine: Engine, expenses: int, repeat: int) -> None:
-    t0 = time.perf_counter()
-    org_id = build(engine, expenses)
-    print(f"{engine.dialect.name}: {expenses:,} expenses generated in {time.perf_counter() - t0:.1f} s")
-    year = CALENDAR.starting(2024)
+def schema_stamp() -> str:
+    """A short hash of the tables' DDL: a cached file made for another schema is not reused."""
+    dialect = create_engine("sqlite://").dialect
+    ddl = [str(CreateTable(t).compile(dialect=dialect)) for t in Base.metadata.sorted_tables]
+    ddl += [
+        str(CreateIndex(i).compile(dialect=dialect))
+        for t in Base.metadata.sorted_tables
+        for i in sorted(t.indexes, key=lambda i: str(i.name))
+    ]
+    return hashlib.sha256("\n".join(ddl).encode()).hexdigest()[:10]
+
+
+def cached_sqlite(expenses: int) -> Path:
+    """The generated SQLite file for ``expenses`` expenses (made once, then kept)."""
+    CACHE.mkdir(exist_ok=True)
+    path = CACHE / f"variance-{expenses}-{schema_stamp()}.sqlite3"
+    if path.exists():
+        return path
+    started = time.perf_counter()
+    partial = path.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    engine = make_engine(f"sqlite:///{partial}")
+    Base.metadata.create_all(engine)
+    build(engine, expenses)
+    engine.dispose()
+    conn = sqlite3.connect(partial)
+    conn.execute("ANALYZE")
+    conn.execute("PRAGMA journal_mode=DELETE")  # one file, safe to rename
+    conn.close()
+    partial.rename(path)
+    print(f"  generated {expenses:,} expenses in {time.perf_counter() - started:.1f} s ({path.name})", flush=True)
+    return path
+
+
+def copy_to_postgres(source: Path, engine: Engine) -> None:
+    """Copy every table of the cached SQLite file into an empty PostgreSQL database (COPY)."""
+    Base.metadata.create_all(engine)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        with sqlite3.connect(source) as lite:
+            for table in Base.metadata.sorted_tables:
+                columns = [c.name for c in table.columns]
+                names = ", ".join(f'"{c}"' for c in columns)
+                rows = lite.execute(f'SELECT {names} FROM "{table.name}"')
+                with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:  # type: ignore[attr-defined]
+                    for row in rows:
+                        copy.write_row(row)
+                if "id" in columns:
+                    cursor.execute(
+                        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                        f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
+                    )
+        raw.commit()
+    finally:
+        raw.close()
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+
+
+# --- the two sides -------------------------------------------------------------------------
+
+
+def to_come_sql(column: str, months_before: int, months: int = 12) -> str:
+    """SQL for the budget of an even split of ``column`` (cents, ≥ 0) over ``months`` months,
+    from month ``months_before`` on: the floor share each, and a cent each to the first
+    ``column % months`` months (largest remainder, as :func:`fundtrack.money.split_evenly`)."""
+    left = months - months_before
+    return (
+        f"({left} * ({column} / {months}) + "
+        f"CASE WHEN {column} % {months} > {months_before} THEN {column} % {months} - {months_before} ELSE 0 END)"
+    )
+
+
+LINES_SQL = """
+SELECT l.id AS line_id, a.amount AS budget, {to_come} AS to_come
+FROM budget_lines l
+JOIN budget_versions v ON v.id = l.version_id
+JOIN budgets b ON b.id = v.budget_id
+JOIN budget_line_amounts a ON a.line_id = l.id AND a.period_start <= :end AND a.period_end >= :start
+WHERE b.organisation_id = :org AND v."current"
+"""
+
+ACTUAL_SQL = """
+SELECT line_id, SUM(net_cost) AS total, SUM(CASE WHEN expense_date <= :as_of THEN net_cost ELSE 0 END) AS to_date
+FROM expenses WHERE organisation_id = :org AND expense_date >= :start AND expense_date <= :end
+GROUP BY line_id
+"""
+
+
+def bare_by_line(period: DateRange, as_of: date) -> Any:
+    lines = LINES_SQL.format(to_come=to_come_sql("a.amount", months_elapsed(period, as_of)))
+    return text(
+        f"SELECT b.line_id, b.budget, b.to_come, e.total, e.to_date FROM ({lines}) b "
+        f"LEFT JOIN ({ACTUAL_SQL}) e ON e.line_id = b.line_id"
+    )
+
+
+def bare_by_grant(period: DateRange, as_of: date) -> Any:
+    months = months_elapsed(period, as_of)
+    return text(
+        f"""
+SELECT 'a' AS kind, g.reference, SUM(al.amount), SUM({to_come_sql("al.amount", months)})
+FROM allocations al JOIN grants g ON g.id = al.grant_id
+WHERE al.organisation_id = :org AND al.period_start <= :end AND al.period_end >= :start
+GROUP BY g.reference
+UNION ALL
+SELECT 'c', g.reference, SUM(c.amount), SUM(CASE WHEN e.expense_date <= :as_of THEN c.amount ELSE 0 END)
+FROM expense_charges c JOIN expenses e ON e.id = c.expense_id JOIN grants g ON g.id = c.grant_id
+WHERE e.organisation_id = :org AND e.expense_date >= :start AND e.expense_date <= :end
+GROUP BY g.reference
+UNION ALL
+SELECT 'l', NULL, SUM(budget), SUM(to_come) FROM ({LINES_SQL.format(to_come=to_come_sql("a.amount", months))}) b
+UNION ALL
+SELECT 'n', NULL, SUM(net_cost), SUM(CASE WHEN expense_date <= :as_of THEN net_cost ELSE 0 END)
+FROM expenses WHERE organisation_id = :org AND expense_date >= :start AND expense_date <= :end
+"""
+    )
+
+
+def months_elapsed(period: DateRange, as_of: date) -> int:
+    """Whole months of the period up to the end of the month of ``as_of`` (the bench's dates
+    fall on a month's last day, so what is to come is whole months)."""
+    assert (as_of + timedelta(days=1)).day == 1, "the bare side sums whole months to come"
+    return (as_of.year - period.start.year) * 12 + as_of.month - period.start.month + 1
+
+
+def cents(value: int | None) -> Decimal:
+    return Decimal(value or 0).scaleb(-2)
+
+
+Figures = dict[Any, tuple[Decimal, Decimal, Decimal]]  # budget, actual, forecast
+
+
+def product_side(engine: Engine, org_id: int, period: DateRange, as_of: date, dimension: str) -> Callable[[], Figures]:
     factory = session_factory(engine)
-    sql = text(
-        "SELECT line_id, SUM(net_cost) FROM expenses "
-        "WHERE organisation_id = :org AND expense_date BETWEEN :start AND :end GROUP BY line_id"
-    )
 
-    def baseline() -> None:
+    def run() -> Figures:
         with factory() as s:
-            list(s.execute(sql, {"org": org_id, "start": year.start, "end": year.end}))
+            table = budget_vs_actual(s, Scope(org_id), period, dimension, as_of=as_of, lang="fr")  # type: ignore[arg-type]
+        if dimension == "line":
+            return {r.ident[2]: (r.budget, r.actual, r.forecast) for r in table.rows}  # type: ignore[index]
+        return {r.ident: (r.budget, r.actual, r.forecast) for r in table.rows}
 
-    def by(dimension: str) -> Callable[[], None]:
-        def go() -> None:
+    return run
+
+
+def bare_side(engine: Engine, org_id: int, period: DateRange, as_of: date, dimension: str) -> Callable[[], Figures]:
+    factory = session_factory(engine)
+    params = {"org": org_id, "start": period.start, "end": period.end, "as_of": as_of}
+    if dimension == "line":
+        query = bare_by_line(period, as_of)
+
+        def by_line() -> Figures:
             with factory() as s:
-                budget_vs_actual(s, Scope(org_id), year, dimension, as_of=date(2024, 11, 30), lang="fr")  # type: ignore[arg-type]
+                rows = s.connection().execute(query, params).all()
+            return {
+                line: (cents(budget), cents(total), cents((to_date or 0) + to_come))
+                for line, budget, to_come, total, to_date in rows
+            }
 
-        return go
+        return by_line
+    query = bare_by_grant(period, as_of)
 
-    base = timed(baseline, repeat)
-    print(f"  hand-written GROUP BY over {year.label}: {base * 1000:8.1f} ms")
+    def by_grant() -> Figures:
+        with factory() as s:
+            rows = s.connection().execute(query, params).all()
+        alloc: dict[str, tuple[int, int]] = {}
+        charged: dict[str, tuple[int, int]] = {}
+        lines = net = (0, 0)
+        for kind, ref, total, part in rows:
+            if kind == "a":
+                alloc[ref] = (total, part)
+            elif kind == "c":
+                charged[ref] = (total, part)
+            elif kind == "l":
+                lines = (total or 0, part or 0)
+            else:
+                net = (total or 0, part or 0)
+        out: Figures = {}
+        for ref in alloc.keys() | charged.keys():
+            (budget, to_come), (spent, to_date) = alloc.get(ref, (0, 0)), charged.get(ref, (0, 0))
+            out[ref] = (cents(budget), cents(spent), cents(to_date + to_come))
+        budget = lines[0] - sum(a for a, _ in alloc.values())
+        to_come = lines[1] - sum(c for _, c in alloc.values())
+        spent = net[0] - sum(c for c, _ in charged.values())
+        to_date = net[1] - sum(d for _, d in charged.values())
+        out[None] = (cents(budget), cents(spent), cents(to_date + to_come))
+        return out
+
+    return by_grant
+
+
+def figures(engine: Engine, label: str, expenses: int, org_id: int = 1) -> None:
+    period = CALENDAR.starting(2024)
+    as_of = date(2024, 11, 30)
     for dimension in ("line", "grant"):
-        t = timed(by(dimension), repeat)
-        print(f"  budget vs actual by {dimension:<5}: {t * 1000:8.1f} ms  ratio {t / base:5.2f}")
+        harness.compare(
+            f"budget vs actual by {dimension}, {label}, {expenses:,}",
+            product_side(engine, org_id, period, as_of, dimension),
+            bare_side(engine, org_id, period, as_of, dimension),
+            goal=1.2,
+        )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--expenses", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument(
-        "--postgres",
-        nargs="?",
-        const="postgresql://postgres@127.0.0.1:5432/postgres",
-        help="Run on a throwaway PostgreSQL database on this server (default 1,000,000 expenses)",
-    )
-    args = parser.parse_args()
-    if args.postgres:
-        run_postgres(args.postgres, args.expenses if args.expenses != 100_000 else 1_000_000, args.repeat)
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
-        Base.metadata.create_all(engine)
-        run(engine, args.expenses, args.repeat)
+def on_sqlite(expenses: int) -> None:
+    source = cached_sqlite(expenses)
+    engine = make_engine(f"sqlite:///{source}")
+    try:
+        figures(engine, "SQLite", expenses)
+    finally:
         engine.dispose()
 
 
-def run_postgres(server: str, expenses: int, repeat: int) -> None:
-    import uuid
-
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
-    from fundtrack.db import database_url
-
-    name = f"fundtrack_bench_{uuid.uuid4().hex[:8]}"
+def on_postgres(server: str, expenses: int) -> None:
     admin = create_engine(database_url(server), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect():
+            pass
+    except OperationalError:
+        print(f"  PostgreSQL at {server} unreachable: skipped", flush=True)
+        return
+    source = cached_sqlite(expenses)
+    name = f"fundtrack_bench_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         url = make_url(database_url(server)).set(database=name).render_as_string(hide_password=False)
         engine = make_engine(url)
-        Base.metadata.create_all(engine)
-        run(engine, expenses, repeat)
+
+        @event.listens_for(engine, "connect")
+        def _serial_plans(dbapi_connection: Any, _record: Any) -> None:
+            # the same kind of plan on both sides: no parallel workers on a 2-core machine
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SET max_parallel_workers_per_gather = 0")
+            dbapi_connection.commit()
+
+        started = time.perf_counter()
+        copy_to_postgres(source, engine)
+        print(f"  copied into PostgreSQL in {time.perf_counter() - started:.1f} s", flush=True)
+        figures(engine, "PostgreSQL", expenses)
         engine.dispose()
     finally:
         with admin.connect() as conn:
@@ -288,7 +474,23 @@ def run_postgres(server: str, expenses: int, repeat: int) -> None:
         admin.dispose()
 
 
-_ = (Organisation, BudgetCategory, Session)
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--expenses", type=int, nargs="*", default=None)
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    sizes = args.expenses or ([100_000, 1_000_000] if harness.FULL else [100_000])
+    harness.header("budget vs actual")
+    if not harness.FULL and not args.expenses:
+        print("  (1,000,000 expenses with FUNDTRACK_BENCH_FULL=1)")
+    for expenses in sizes:
+        on_sqlite(expenses)
+        if not args.no_postgres:
+            on_postgres(harness.POSTGRES_URL, expenses)
+    harness.finish()
+
+
+_ = (shutil, random)
 
 if __name__ == "__main__":
     main()

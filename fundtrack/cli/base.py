@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import errno
 import getpass
+import importlib
 import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import Enum
 from functools import wraps
+from importlib.metadata import EntryPoint
+from types import MappingProxyType
 from typing import Any, ParamSpec, TypeVar
 
 import click
@@ -33,7 +36,6 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import ArgumentError, DBAPIError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
-from xlsxwriter.exceptions import FileCreateError
 
 from fundtrack.db import database_problem, make_engine, session_factory, unit_of_work
 from fundtrack.errors import M_FIELD_PREFIX, FundtrackError, InputError
@@ -43,8 +45,9 @@ from fundtrack.money import format_plain
 from fundtrack.plain import plain
 from fundtrack.queries.lookups import funder_by_name
 from fundtrack.roles import Role
-from fundtrack.schemas.common import M_CHOICE
 from fundtrack.services.context import Acting, acting_for, bind
+
+M_CHOICE = msg("field.choice")  # the schemas' own code (not imported: a listing needs no marshmallow)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -165,11 +168,21 @@ def errors_reported() -> Iterator[None]:
         if isinstance(exc.orig, FundtrackError):
             _fail(exc.orig.describe())
         _fail(database_problem(exc).describe())
-    except FileCreateError as exc:  # xlsxwriter's, around the OSError of the workbook's file
-        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
-        _fail(_file_message(cause) if cause is not None else translate(M_CANNOT_WRITE, path="?", detail=str(exc)))
     except OSError as exc:
         _fail(_file_message(exc))
+    except Exception as exc:
+        if not _file_create_error(exc):
+            raise
+        # xlsxwriter's, around the OSError of the workbook's file
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+        _fail(_file_message(cause) if cause is not None else translate(M_CANNOT_WRITE, path="?", detail=str(exc)))
+
+
+def _file_create_error(exc: Exception) -> bool:
+    """Whether ``exc`` is xlsxwriter's FileCreateError (looked up only if a report imported
+    xlsxwriter: a listing does not pay for importing it)."""
+    xlsx = sys.modules.get("xlsxwriter.exceptions")
+    return xlsx is not None and isinstance(exc, xlsx.FileCreateError)
 
 
 def _fail(message: str) -> None:
@@ -317,6 +330,33 @@ class CatalogueGroup(click.Group):
     with a control character let in."""
 
     group_class = type  # subgroups (``report``) are CatalogueGroups too
+    # a command's name → the module that defines it, imported only when that command runs
+    # (or when the help lists them all): a command pays only for its own imports
+    lazy: Mapping[str, str] = MappingProxyType({})
+    # commands of other packages (entry points of the ``fundtrack.cli`` group), loaded alike
+    plugins: Mapping[str, EntryPoint] = MappingProxyType({})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            importlib.import_module(self.lazy[cmd_name])
+        if cmd_name not in self.commands and cmd_name in self.plugins:
+            self._plugin(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        for module in dict.fromkeys(self.lazy.values()):
+            importlib.import_module(module)
+        for name in self.plugins:
+            if name not in self.commands:
+                self._plugin(name)
+        return super().list_commands(ctx)
+
+    def _plugin(self, name: str) -> None:
+        entry = self.plugins[name]
+        command = entry.load()
+        if not isinstance(command, click.Command):
+            raise TypeError(f"entry point {entry.name} = {entry.value} is not a click command")
+        self.add_command(command, name)
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         _in_catalogue(cmd)

@@ -27,9 +27,6 @@ from fundtrack.queries.ledger import grant_years, ledger_for_year, receivables
 from fundtrack.queries.listings import list_funders, list_grants
 from fundtrack.queries.lookups import funder_by_name, grant_by_reference
 from fundtrack.roles import Role
-from fundtrack.schemas.ledger import Receipt
-from fundtrack.services import interchange
-from fundtrack.services.receipts import record_instalment_received
 
 M_INITIALISED = msg("cli.initialised")
 M_LOADED = msg("cli.loaded")
@@ -59,6 +56,8 @@ def init(cli: CliContext) -> None:
 @handle_errors
 def load(cli: CliContext, file: Path) -> None:
     """Load an interchange file (JSON or YAML): all or nothing."""
+    from fundtrack.services import interchange
+
     cli.resolve_lang()
     upgrade(cli.engine)
     document = interchange.read_file(file)
@@ -86,6 +85,8 @@ def load(cli: CliContext, file: Path) -> None:
 @handle_errors
 def dump(cli: CliContext, output: Path | None, fmt: str | None) -> None:
     """Write the whole dataset as an interchange file."""
+    from fundtrack.services import interchange
+
     with acting_session(cli) as (session, acting):
         document = interchange.dump_document(session, acting)
     fmt = fmt or ("json" if output and output.suffix == ".json" else "yaml")
@@ -297,6 +298,9 @@ def grant_cmd(cli: CliContext, reference: str, as_json: bool) -> None:
 @handle_errors
 def receive_cmd(cli: CliContext, reference: str, amount: str, received_on: str | None, expected: str | None) -> None:
     """Record an instalment of a grant as received."""
+    from fundtrack.schemas.ledger import Receipt
+    from fundtrack.services.receipts import record_instalment_received
+
     with acting_session(cli, write=True) as (session, acting):
         lang = acting.lang
         receipt = Receipt(
@@ -332,6 +336,8 @@ def receive_cmd(cli: CliContext, reference: str, amount: str, received_on: str |
 def schema_cmd(output: Path | None) -> None:
     """Print the JSON Schema of the interchange file."""
     import json
+
+    from fundtrack.services import interchange
 
     text = json.dumps(interchange.json_schema(), ensure_ascii=False, indent=2) + "\n"
     if output is None:

@@ -77,10 +77,12 @@ class ExpenseCharge(Versioned, Base):
     __table_args__ = (
         UniqueConstraint("expense_id", "grant_id"),
         CheckConstraint("amount <> 0", name="amount_not_zero"),
+        # the charges of a period's expenses, joined and summed per grant from the index alone
+        Index("ix_expense_charges_expense_grant_amount", "expense_id", "grant_id", "amount"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    expense_id: Mapped[int] = mapped_column(ForeignKey("expenses.id", ondelete="CASCADE"), index=True)
+    expense_id: Mapped[int] = mapped_column(ForeignKey("expenses.id", ondelete="CASCADE"))
     grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id", ondelete="RESTRICT"), index=True)
     amount: Mapped[Decimal] = mapped_column(MoneyType())
 

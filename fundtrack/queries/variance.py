@@ -162,9 +162,16 @@ def budget_actual_items(
 def _lines(session: Session, scope: Scope, period: DateRange, as_of: date, project: str | None, lang: Lang) -> _Lines:
     project_id = project_by_name(session, scope, project).id if project is not None else None
     lines = line_budgets(session, current_version_ids(session, scope.organisation_id), period, project_id)
-    rows = list(session.scalars(select(BudgetCategory).where(BudgetCategory.organisation_id == scope.organisation_id)))
-    categories = {c.id: c.label(lang) for c in rows}
-    codes = {c.id: c.code for c in rows}
+    rows = list(
+        _rows(
+            session,
+            select(BudgetCategory.id, BudgetCategory.code, BudgetCategory.label_fr, BudgetCategory.label_en).where(
+                BudgetCategory.organisation_id == scope.organisation_id
+            ),
+        )
+    )
+    categories = {cat_id: label_en if lang == "en" else label_fr for cat_id, _, label_fr, label_en in rows}
+    codes = {cat_id: code for cat_id, code, _, _ in rows}
     projects = {
         pid: name
         for pid, name in _rows(

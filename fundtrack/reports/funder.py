@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Literal, NamedTuple
 
 from babel.dates import format_date
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from fundtrack.calc.package import FinancialPackage
@@ -28,7 +28,7 @@ from fundtrack.models import BudgetCategory, BudgetLine, Expense, ExpenseCharge,
 from fundtrack.models.staffing import Position
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear, Month
-from fundtrack.queries.charges import charged_by_grant, charged_expense_rows, count_charged_expenses
+from fundtrack.queries.charges import charged_expense_rows, count_charged_expenses
 from fundtrack.queries.listings import list_grants
 from fundtrack.queries.lookups import M_UNKNOWN_GRANT, funder_by_name
 from fundtrack.queries.scope import Scope
@@ -345,8 +345,7 @@ def funder_report(
     ]
     dues.sort(key=lambda d: (d.due_date, d.reference))
     funder_scope = Scope(scope.organisation_id, funder.id)
-    spent = charged_by_grant(session, funder_scope, year.start, year.end)
-    to_date = charged_by_grant(session, funder_scope, None, year.end)
+    spent, to_date = _charged_totals(session, funder_scope, year)
     references = [g.reference for g in grants]
     shows_others = scope.funder_id is None
     lines = _line_variances(session, scope, set(references), year, as_of, code)
@@ -373,6 +372,30 @@ def funder_report(
         staffing_paid=_staff_paid(session, funder_scope, grants, year, code),
         planned=planned,
     )
+
+
+def _charged_totals(session: Session, scope: Scope, period: DateRange) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+    """The net cost charged to each grant the scope sees (by reference): in ``period``, and
+    from the start up to its end, both summed by the database in one pass over the charges."""
+    in_period = func.sum(case((Expense.expense_date >= period.start, ExpenseCharge.amount), else_=0))
+    query = (
+        select(Grant.reference, in_period, func.sum(ExpenseCharge.amount))
+        .select_from(ExpenseCharge)
+        .join(ExpenseCharge.expense)
+        .join(ExpenseCharge.grant)
+        .where(
+            scope.grants_filter(),
+            Expense.organisation_id == scope.organisation_id,
+            Expense.expense_date <= period.end,
+        )
+        .group_by(Grant.reference)
+    )
+    spent: dict[str, Decimal] = {}
+    to_date: dict[str, Decimal] = {}
+    for reference, part, total in session.execute(query):
+        spent[reference] = part or ZERO
+        to_date[reference] = total
+    return spent, to_date
 
 
 def _months_to_come(period: DateRange, as_of: date) -> DateRange | None:
