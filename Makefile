@@ -14,12 +14,28 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-## make demo: a fresh SQLite database with the Parc-Extension example, then its funding ledger
+## make demo: a fresh SQLite database with the Parc-Extension example and one account per role,
+## then the admin on http://127.0.0.1:5000/ (Ctrl-C stops)
+DEMO_HOST ?= 127.0.0.1
+DEMO_PORT ?= 5000
+FT_DEMO := $(BIN)/fundtrack --database sqlite:///$(DEMO_DB)
 demo: $(STAMP)
 	rm -f $(DEMO_DB)
-	$(BIN)/fundtrack --database sqlite:///$(DEMO_DB) init
-	$(BIN)/fundtrack --database sqlite:///$(DEMO_DB) load $(EXAMPLE)
-	$(BIN)/fundtrack --database sqlite:///$(DEMO_DB) ledger
+	$(FT_DEMO) init
+	$(FT_DEMO) load $(EXAMPLE)
+	@echo demo-treasurer   | $(FT_DEMO) user create tresoriere@parc-ex.example   --role treasurer   --name "Trésorière (démo)"
+	@echo demo-coordinator | $(FT_DEMO) user create coordination@parc-ex.example --role coordinator --name "Coordination (démo)"
+	@echo demo-board       | $(FT_DEMO) user create ca@parc-ex.example           --role board       --name "Conseil d'administration (démo)"
+	@echo demo-funder      | $(FT_DEMO) user create centraide@parc-ex.example    --role funder      --name "Centraide (démo)" \
+	  --funder "Centraide du Grand Montréal"
+	@echo
+	@echo "Demo accounts (email / password):"
+	@echo "  treasurer    tresoriere@parc-ex.example    demo-treasurer"
+	@echo "  coordinator  coordination@parc-ex.example  demo-coordinator"
+	@echo "  board        ca@parc-ex.example            demo-board"
+	@echo "  funder       centraide@parc-ex.example     demo-funder   (Centraide du Grand Montréal)"
+	@echo
+	$(FT_DEMO) serve --host $(DEMO_HOST) --port $(DEMO_PORT)
 
 ## make test: every check CI runs
 test: check

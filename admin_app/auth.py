@@ -13,11 +13,13 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired
 
 from admin_app.extensions import db, limiter, login_manager
+from fundtrack.db import begin_write
 from fundtrack.i18n import lazy, translate
 from fundtrack.models.users import User
 from fundtrack.services.users import authenticate
@@ -68,6 +70,25 @@ def _safe_next(target: str | None) -> str:
     return url_for("admin.index")
 
 
+def _authenticate(email: str, password: str) -> User | None:
+    """:func:`authenticate`, its record of the login committed. The login writes (its time): a
+    write transaction from its start, so that two logins at once take turns rather than one
+    failing with "database is locked" (SQLite); the same account logging in twice at once
+    (its row changed meanwhile, PostgreSQL) is tried again on the row as it now is."""
+    for attempt in range(3):
+        db.session.rollback()
+        begin_write(db.session)
+        try:
+            user = authenticate(db.session, email, password)
+            if user is not None:
+                db.session.commit()
+            return user
+        except StaleDataError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: str(current_app.config["FUNDTRACK_LOGIN_LIMIT"]), methods=["POST"])
 def login() -> Any:
@@ -75,9 +96,8 @@ def login() -> Any:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(db.session, form.email.data or "", form.password.data or "")
+        user = _authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
-            db.session.commit()
             session.clear()
             session.permanent = True
             session["lang"] = user.language.value

@@ -51,14 +51,28 @@ def secret_key(instance_path: Path) -> str:
         return from_env
     path = instance_path / SECRET_FILE
     if path.exists():
-        return path.read_text(encoding="utf-8").strip()
+        return _read_key(path)
     instance_path.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
-    # written where only the service's user can read it, never overwritten by a second worker
+    # written in full to a file of its own that only the service's user can read, then linked
+    # into place: a second worker starting at the same moment reads either no file or the
+    # whole key, never an empty one, and the first key written is the one every worker keeps
+    draft = instance_path / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker wrote it first
-        return path.read_text(encoding="utf-8").strip()
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(key)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(key)
+        try:
+            os.link(draft, path)
+        except FileExistsError:  # another worker wrote it first
+            return _read_key(path)
+    finally:
+        draft.unlink(missing_ok=True)
+    return key
+
+
+def _read_key(path: Path) -> str:
+    key = path.read_text(encoding="utf-8").strip()
+    if not key:
+        raise RuntimeError(f"{path} is empty: delete it (a new key is generated) or set FUNDTRACK_SECRET_KEY")
     return key
