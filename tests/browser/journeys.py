@@ -6,7 +6,12 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import pytest
 from openpyxl import Workbook, load_workbook
+
+# The journeys that only read run on SQLite alone, to keep the browser suite short; the
+# treasurer's, which writes, runs on PostgreSQL too when it is configured.
+SQLITE_ONLY = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
 PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from fundtrack.roles import Role
 from tests.browser.conftest import Served, assert_accessible, log_in
-from tests.browser.journeys import shown_text
+from tests.browser.journeys import SQLITE_ONLY, shown_text
 
 MONEY = re.compile(r"^-?\d{1,3}( \d{3})*,\d\d \$$")  # as French writes an amount
 
@@ -17,6 +17,7 @@ def _figure(page: Any, name: str) -> str:
     return " ".join(page.locator(f'[data-figure="{name}"]').inner_text().replace("\u202f", " ").split())
 
 
+@SQLITE_ONLY
 def test_the_board_reads_the_dashboard_and_budget_vs_actual_and_cannot_write(page: Any, served: Served) -> None:
     log_in(page, Role.BOARD)
     assert page.url == f"{served.base_url}/"

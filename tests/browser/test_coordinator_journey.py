@@ -9,11 +9,12 @@ from typing import Any
 
 from fundtrack.roles import Role
 from tests.browser.conftest import assert_accessible, log_in
-from tests.browser.journeys import shown_text, workbook_of
+from tests.browser.journeys import SQLITE_ONLY, shown_text, workbook_of
 
 MINE = "mobilisation et communication"
 
 
+@SQLITE_ONLY
 def test_the_coordinator_simulates_both_hires_saves_compares_and_downloads_the_workbook(page: Any) -> None:
     log_in(page, Role.COORDINATOR)
     page.goto("/simulator/")

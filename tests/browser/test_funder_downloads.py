@@ -12,7 +12,7 @@ from fundtrack.db import make_engine, session_factory
 from fundtrack.models import Grant
 from fundtrack.roles import Role
 from tests.browser.conftest import Served, assert_accessible, log_in, off_the_loop
-from tests.browser.journeys import shown_text, workbook_of
+from tests.browser.journeys import SQLITE_ONLY, shown_text, workbook_of
 
 CITYS_GRANT = "VDM-2026"
 
@@ -30,6 +30,7 @@ def _cells(book: Any) -> set[Any]:
     return {c for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row if c is not None}
 
 
+@SQLITE_ONLY
 def test_a_funder_downloads_its_report_from_its_portal_and_reaches_nothing_else(page: Any, served: Served) -> None:
     city = off_the_loop(_grant_id, served.database, CITYS_GRANT)
     log_in(page, Role.FUNDER)
