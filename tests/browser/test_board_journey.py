@@ -40,7 +40,7 @@ def test_the_board_reads_the_dashboard_and_budget_vs_actual_and_cannot_write(pag
         page.goto(listing)
         assert page.locator("table").count() >= 1, listing
         assert page.locator('a[href*="/new/"]').count() == 0, listing
-    assert_accessible(page)
+        assert_accessible(page)
     for form in ("/grants/new/", "/expenses/new/"):
         response = page.goto(form)
         assert response is not None and response.status == 403, (form, response and response.status)
