@@ -35,7 +35,7 @@ def test_a_funder_reaches_its_home_and_gets_404_on_the_funders_and_on_another_fu
     ids = off_the_loop(_funder_ids, served.database)
     city = ids[OTHER_FUNDER[1]]
     log_in(page, Role.FUNDER)
-    assert page.url == f"{served.base_url}/"
+    assert page.url == f"{served.base_url}/portal/"  # a funder's login lands on its portal
     assert page.get_by_text("Table de quartier de Parc-Extension").first.is_visible()
     assert page.get_by_role("link", name="Bailleurs de fonds").count() == 0  # not in its menu either
     for url in ("/funders/", f"/funders/details/?id={city}", f"/funders/edit/?id={city}", "/projects/"):
