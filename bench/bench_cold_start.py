@@ -48,6 +48,10 @@ def money(cents):
     return ("-" if cents < 0 else "") + f"{digits},{rest:02d}"
 
 
+def percent(rate):
+    return f"{Decimal(str(rate)) * 100:.2f}".replace(".", ",") + SPACE + "%"
+
+
 def table(headers, rows, numeric):
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
 
@@ -70,7 +74,7 @@ BARE_FUNDERS = """
     )).all()
 table(
     HEADERS,
-    [[n, KINDS[k], str(m), lang, f"{Decimal(str(cap)) * 100:.2f} %" if cap is not None else ""]
+    [[n, KINDS[k], str(m), lang, percent(cap) if cap is not None else ""]
      for n, k, m, lang, cap in rows],
     [False, False, True, False, False],
 )

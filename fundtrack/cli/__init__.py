@@ -9,8 +9,6 @@ Commands of other installed packages join through the ``fundtrack.cli`` entry po
 web layer.
 """
 
-from importlib.metadata import entry_points
-
 from fundtrack.cli.base import main
 
 PLUGIN_GROUP = "fundtrack.cli"
@@ -27,6 +25,6 @@ main.lazy = {
     "attach": "fundtrack.cli.attachments",
     **dict.fromkeys(("backup", "restore", "check"), "fundtrack.cli.maintenance"),
 }
-main.plugins = {entry.name: entry for entry in entry_points(group=PLUGIN_GROUP)}
+main.plugin_group = PLUGIN_GROUP
 
 __all__ = ["PLUGIN_GROUP", "main"]

@@ -27,7 +27,7 @@ from datetime import date
 from decimal import Decimal
 from enum import Enum
 from functools import wraps
-from importlib.metadata import EntryPoint
+from importlib.metadata import EntryPoint, entry_points
 from types import MappingProxyType
 from typing import Any, ParamSpec, TypeVar
 
@@ -333,13 +333,22 @@ class CatalogueGroup(click.Group):
     # a command's name → the module that defines it, imported only when that command runs
     # (or when the help lists them all): a command pays only for its own imports
     lazy: Mapping[str, str] = MappingProxyType({})
-    # commands of other packages (entry points of the ``fundtrack.cli`` group), loaded alike
-    plugins: Mapping[str, EntryPoint] = MappingProxyType({})
+    # commands of other packages: the entry points of this group, found (a scan of every
+    # installed package's metadata) only when a name is not fundtrack's own, loaded alike
+    plugin_group: str | None = None
+    _plugins: Mapping[str, EntryPoint] | None = None
+
+    @property
+    def plugins(self) -> Mapping[str, EntryPoint]:
+        if self._plugins is None:
+            group = self.plugin_group
+            self._plugins = {e.name: e for e in entry_points(group=group)} if group else {}
+        return self._plugins
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in self.lazy:
             importlib.import_module(self.lazy[cmd_name])
-        if cmd_name not in self.commands and cmd_name in self.plugins:
+        if cmd_name not in self.commands and cmd_name not in self.lazy and cmd_name in self.plugins:
             self._plugin(cmd_name)
         return super().get_command(ctx, cmd_name)
 

@@ -21,7 +21,7 @@ from fundtrack.cli.base import (
 from fundtrack.db import unit_of_work, upgrade
 from fundtrack.errors import ValidationFailed
 from fundtrack.i18n import msg, translate, translate_plural
-from fundtrack.money import ZERO, format_money, parse_money
+from fundtrack.money import ZERO, format_money, format_percent, parse_money
 from fundtrack.periods import parse_date
 from fundtrack.queries.ledger import grant_years, ledger_for_year, receivables
 from fundtrack.queries.listings import list_funders, list_grants
@@ -127,7 +127,7 @@ def funders(cli: CliContext, as_json: bool) -> None:
                 translate(f"funder_kind.{f.kind.value}"),
                 f.fiscal_start_month,
                 f.language.value,
-                f"{f.fee_cap * 100:.2f} %" if f.fee_cap is not None else "",
+                format_percent(f.fee_cap, lang) if f.fee_cap is not None else "",
             ]
             for f in items
         ]

@@ -115,7 +115,7 @@ def test_funders_listing(loaded: str) -> None:
     assert result.exit_code == 0
     assert "Bailleur de fonds" in result.output
     assert "Centraide du Grand Montréal" in result.output
-    assert "15.00 %" in result.output
+    assert "15,00\u00a0%" in result.output  # as French writes a percentage
 
 
 def test_funders_as_json(loaded: str) -> None:
