@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_wtf import FlaskForm
+from wtforms import IntegerField as _IntegerField
 from wtforms import StringField
 
 from fundtrack.errors import InputError
@@ -20,6 +21,17 @@ from fundtrack.money import format_plain, parse_money, parse_percent, percent_in
 
 class BaseForm(FlaskForm):  # type: ignore[misc]
     """Every form of the admin: one CSRF mechanism (Flask-WTF's), on one base class."""
+
+
+class IntegerField(_IntegerField):  # type: ignore[misc]
+    """A whole number. One beyond 64 bits fits no column and would break WTForms' range check
+    (``int too large to convert to float``): it is refused beside the field as not a number."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        if isinstance(self.data, int) and not -(2**63) <= self.data < 2**63:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
 
 
 class MoneyField(StringField):  # type: ignore[misc]

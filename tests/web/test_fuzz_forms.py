@@ -1,0 +1,336 @@
+"""Hostile forms: every form of the admin answers hostile input with a message or a refusal.
+
+Nothing here names a view's fields: the forms are found by walking the app's registered
+views and reading the pages' HTML (:mod:`tests.web.fuzzing`), so a view added tomorrow is
+fuzzed the day it is registered. For each model view the treasurer opens the create form,
+the edit form of a row, the row's details and the list, and posts back hypothesis'
+hostile versions of every form there, then the explicit cases of each class of hostility
+(long text, unicode, control characters, formulas, dates out of range, amounts out of
+range, fields missing or sent twice, another tenant's names and ids, no or a wrong CSRF
+token). The pages of the menu have their forms fuzzed the same way.
+
+Every answer: no 5xx, no write when refused (the database's fingerprint unchanged), the
+refusal said on the page, no other tenant's data shown.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from admin_app import create_app
+from fundtrack.db import make_engine, session_factory, unit_of_work
+from fundtrack.models import Funder, Grant, Organisation, Project
+from fundtrack.roles import Role
+from fundtrack.services import interchange
+from tests.web import fuzzing as fz
+from tests.web.conftest import ACCOUNTS, CHEAP, OTHER_FUNDER, PASSWORD, Browser, csrf_token
+
+# --- fixtures: the example, a second organisation beside it, an app that lets the fuzz log in
+
+
+@pytest.fixture
+def database(database: str) -> str:
+    """This test's copy of the example, with a second organisation (the other tenant)."""
+    engine = make_engine(database)
+    with unit_of_work(session_factory(engine)) as session:
+        interchange.load_document(session, fz.OTHER_DOCUMENT)
+    engine.dispose()
+    return database
+
+
+@pytest.fixture
+def app(database: str, tmp_path: Path) -> Iterator[Flask]:
+    application = create_app(
+        {
+            "FUNDTRACK_DATABASE_URL": database,
+            "SECRET_KEY": "tests",
+            "TESTING": True,
+            "FUNDTRACK_PASSWORD_METHOD": CHEAP,
+            "FUNDTRACK_DATA_DIR": str(tmp_path / "data"),
+            "FUNDTRACK_LOGIN_LIMIT": "100000 per minute",  # the login form is fuzzed too
+        }
+    )
+    yield application
+    application.extensions["fundtrack.engine"].dispose()
+    with application.app_context():
+        from admin_app.extensions import db
+
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture
+def treasurer(browser: Browser) -> Browser:
+    assert browser.login(Role.TREASURER).status_code == 302
+    return browser
+
+
+def other_ids(app: Flask) -> dict[str, list[str]]:
+    """The ids of the other tenant's rows, by table (and its names)."""
+    engine = app.extensions["fundtrack.engine"]
+    out: dict[str, list[str]] = {}
+    with session_factory(engine)() as session:
+        org = session.scalars(select(Organisation).where(Organisation.name == fz.OTHER_ORGANISATION)).one()
+        for model in (Funder, Project, Grant):
+            ids = session.scalars(select(model.id).where(model.organisation_id == org.id)).all()
+            out[model.__tablename__] = [str(i) for i in ids]
+    return out
+
+
+def hostile_others(app: Flask) -> list[str]:
+    ids = [i for values in other_ids(app).values() for i in values]
+    return [*fz.OTHER_NAMES, *ids]
+
+
+def _discover() -> list[fz.ViewInfo]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        probe = create_app(
+            {"FUNDTRACK_DATABASE_URL": f"sqlite:///{tmp}/probe.sqlite3", "SECRET_KEY": "probe", "TESTING": True}
+        )
+        try:
+            return fz.views_of(probe)
+        finally:
+            probe.extensions["fundtrack.engine"].dispose()
+
+
+VIEWS = _discover()
+MODEL_VIEWS = [v for v in VIEWS if v.kind == "model"]
+PAGES = [v for v in VIEWS if v.kind == "page"]
+ACCOUNT_FORMS = ("/login", "/language/")
+
+
+def first_id(browser: Browser, view: fz.ViewInfo) -> str | None:
+    """The id of the first row the list shows (as a person clicking it would reach it)."""
+    page = browser.get(f"{view.url}/")
+    found = re.search(r"[?&;]id=(\d+)", page.text)
+    return found.group(1) if found else None
+
+
+def view_forms(browser: Browser, view: fz.ViewInfo) -> tuple[fz.Form | None, fz.Form | None, list[fz.Form]]:
+    """The view's create form, the edit form of its first row, and the other forms that post
+    from its list and the row's details (status, reverse, adopt...)."""
+
+    def posting(url: str) -> list[fz.Form]:
+        response = browser.get(url)
+        if response.status_code != 200:
+            return []
+        return [
+            f
+            for f in fz.forms_of(url, response.text)
+            if f.method == "post" and not fz.urlsplit(f.action).path.startswith(ACCOUNT_FORMS)
+        ]
+
+    create = next(iter(posting(f"{view.url}/new/")), None)
+    row = first_id(browser, view)
+    edit = next(iter(posting(f"{view.url}/edit/?id={row}")), None) if row else None
+    others = posting(f"{view.url}/") + (posting(f"{view.url}/details/?id={row}") if row else [])
+    return create, edit, fz.unique(others)
+
+
+def fuzz_form(
+    app: Flask, browser: Browser, form: fz.Form, examples: int, base: Any = None, fresh: bool = False
+) -> None:
+    """Post ``examples`` hostile versions of ``form``; ``fresh``: read the form again before
+    each (an edit form's revision moves when a post was accepted)."""
+    others = hostile_others(app)
+
+    @fz.fuzz_settings(examples)
+    @given(st.data())
+    def run(data: st.DataObject) -> None:
+        current = form
+        if fresh:
+            reread = [f for f in fz.forms_of(form.page, browser.get(form.page).text) if f.action == form.action]
+            if not reread:  # the row is gone (a delete was accepted): its forms answer 404
+                response = browser.client.post(fz.local(form.action), data={})
+                assert response.status_code in {400, 404}, response.status_code
+                return
+            current = reread[0]
+        sent = data.draw(fz.hostile_post(current, others, base), label="sent")
+        fz.send(app, browser.client, current, sent)
+
+    run()
+
+
+def examples(database: str, sqlite: int, postgres: int) -> int:
+    return postgres if database.startswith("postgresql") else sqlite
+
+
+# --- every model view: its create form, its edit form, its other forms -----------------------
+
+
+@pytest.mark.parametrize("view", MODEL_VIEWS, ids=[v.endpoint for v in MODEL_VIEWS])
+def test_every_form_of_a_view_answers_hostile_posts_with_a_refusal_and_writes_nothing_refused(
+    app: Flask, treasurer: Browser, database: str, view: fz.ViewInfo
+) -> None:
+    create, edit, others = view_forms(treasurer, view)
+    if create is None and edit is None and not others:
+        pytest.skip(f"{view.endpoint} offers the treasurer no form")
+    n = examples(database, 12, 4)
+    if create is not None:
+        fuzz_form(app, treasurer, create, n, base=fz.merge_baseline(create, edit))
+    if edit is not None:
+        fuzz_form(app, treasurer, edit, n, fresh=True)
+    for form in others:
+        fuzz_form(app, treasurer, form, max(2, n // 3), fresh=True)
+
+
+@pytest.mark.parametrize("view", MODEL_VIEWS, ids=[v.endpoint for v in MODEL_VIEWS])
+def test_each_class_of_hostility_is_refused_beside_its_field_on_every_form_of_a_view(
+    app: Flask, treasurer: Browser, view: fz.ViewInfo
+) -> None:
+    create, edit, others = view_forms(treasurer, view)
+    if create is None and edit is None and not others:
+        pytest.skip(f"{view.endpoint} offers the treasurer no form")
+    names = hostile_others(app)
+    if create is not None:
+        base = fz.merge_baseline(create, edit)
+        for _case, sent in fz.hand_cases(create, names, base):
+            fz.send(app, treasurer.client, create, sent)
+    if edit is not None:
+        for _case, sent in fz.hand_cases(edit, names):
+            fz.send(app, treasurer.client, edit, sent)
+    for form in others:
+        for _case, sent in list(fz.hand_cases(form, names))[::7]:
+            fz.send(app, treasurer.client, form, sent)
+
+
+@pytest.mark.parametrize("view", MODEL_VIEWS, ids=[v.endpoint for v in MODEL_VIEWS])
+def test_a_post_without_or_with_a_wrong_csrf_token_is_refused_and_writes_nothing(
+    app: Flask, treasurer: Browser, view: fz.ViewInfo
+) -> None:
+    create, edit, others = view_forms(treasurer, view)
+    forms = [f for f in (create, edit, *others) if f is not None]
+    if not forms:
+        pytest.skip(f"{view.endpoint} offers the treasurer no form")
+    for form in forms:
+        sent = [(k, v) for k, v in form.baseline().items(multi=True) if k != "csrf_token"]
+        for token in (None, "", "x" * 100, "IjAwMDAi.aaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbb", "\x00"):
+            data = sent if token is None else [*sent, ("csrf_token", token)]
+            outcome = fz.send(app, treasurer.client, form, data, csrf=False)
+            assert outcome.status == 400, outcome.describe()
+
+
+@pytest.mark.parametrize("view", MODEL_VIEWS, ids=[v.endpoint for v in MODEL_VIEWS])
+def test_another_organisations_rows_answer_404_on_every_path_of_a_view(
+    app: Flask, treasurer: Browser, view: fz.ViewInfo
+) -> None:
+    ids = other_ids(app).get(getattr(view.model, "__tablename__", ""), [])
+    ids += ["0", "-1", "99999999999999999999", "1,2", "1 OR 1=1", "%00", "\u0661"]
+    token = csrf_token(treasurer.get("/").text)
+    for row in ids:
+        for path in ("edit", "details", "delete"):
+            response = treasurer.get(f"{view.url}/{path}/", query_string={"id": row})
+            assert response.status_code in {403, 404} | ({405} if path == "delete" else set()), (
+                path,
+                row,
+                response.status_code,
+            )
+            assert fz.OTHER_GRANT_TITLE not in response.text
+        before = fz.fingerprint(app.extensions["fundtrack.engine"])
+        for path, data in (("edit/?id=" + row, {"csrf_token": token}), ("delete/", {"id": row, "csrf_token": token})):
+            response = treasurer.client.post(f"{view.url}/{path}", data=data)
+            assert response.status_code in {302, 403, 404}, (path, row, response.status_code)
+        assert fz.fingerprint(app.extensions["fundtrack.engine"]) == before
+
+
+# --- the pages of the menu, the login and language forms ------------------------------------
+
+
+def page_forms(browser: Browser) -> list[fz.Form]:
+    home = browser.get("/")
+    urls = ["/", *fz.menu_pages(home.text)]
+    urls += [f"{p.url}/" for p in PAGES]
+    forms: list[fz.Form] = []
+    for url in dict.fromkeys(urls):
+        response = browser.get(url)
+        if response.status_code == 200 and response.mimetype == "text/html":
+            forms += [
+                f for f in fz.forms_of(url, response.text) if not fz.urlsplit(f.action).path.startswith(ACCOUNT_FORMS)
+            ]
+    return fz.unique(forms)
+
+
+@pytest.mark.parametrize("role", [Role.TREASURER, Role.BOARD, Role.FUNDER, "ville"])
+def test_the_forms_of_every_page_of_the_menu_answer_hostile_choices_without_error_or_leak(
+    app: Flask, browser: Browser, database: str, role: Role | str
+) -> None:
+    browser.login(OTHER_FUNDER[0] if role == "ville" else role)
+    forms = page_forms(browser)
+    assert forms, "the menu's pages offer no form"
+    for form in forms:
+        fuzz_form(app, browser, form, examples(database, 6, 2))
+
+
+def test_the_login_and_language_forms_answer_hostile_input_and_never_redirect_away(
+    app: Flask, browser: Browser
+) -> None:
+    login = next(f for f in fz.forms_of("/login", browser.get("/login").text) if f.action.endswith("/login"))
+    fuzz_form(app, browser, login, 15)
+    for _case, sent in list(fz.hand_cases(login, []))[::3]:
+        fz.send(app, browser.client, login, sent)
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "\x00"):
+        fz.send(
+            app,
+            browser.client,
+            login,
+            [("email", ACCOUNTS[Role.TREASURER][0]), ("password", PASSWORD), ("next", target)],
+        )
+    treasurer = Browser(app.test_client())
+    treasurer.login(Role.TREASURER)
+    page = treasurer.get("/")
+    language = next(f for f in fz.forms_of("/", page.text) if "/language/" in f.action)
+    fuzz_form(app, treasurer, language, 10)
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        fz.send(app, treasurer.client, language, [("next", target)])
+
+
+# --- what the fuzz found, kept as explicit cases ----------------------------------------------
+
+
+def test_a_fiscal_month_beyond_64_bits_is_refused_beside_its_field_not_an_error_page(
+    app: Flask, treasurer: Browser
+) -> None:
+    before = fz.fingerprint(app.extensions["fundtrack.engine"])
+    data = {"name": "Fondation des grands nombres", "kind": "foundation", "fiscal_start_month": "9" * 26}
+    response = treasurer.post_form("/funders/new/", data)
+    assert response.status_code == 200
+    assert "invalid-feedback" in response.text and "Fondation des grands nombres" in response.text
+    assert fz.fingerprint(app.extensions["fundtrack.engine"]) == before
+
+
+@pytest.mark.parametrize("row", ["9" * 20, "\u0661", "1,2", "-1"])
+def test_an_id_of_twenty_digits_or_of_other_digits_names_no_row(treasurer: Browser, row: str) -> None:
+    for path in ("edit", "details"):
+        assert treasurer.get(f"/funders/{path}/", query_string={"id": row}).status_code == 404
+
+
+def test_a_revision_beyond_64_bits_is_refused_not_an_error_page(app: Flask, treasurer: Browser) -> None:
+    before = fz.fingerprint(app.extensions["fundtrack.engine"])
+    token = csrf_token(treasurer.get("/").text)
+    response = treasurer.client.post(
+        "/grants/status/", data={"id": "1", "status": "confirmed", "revision": "9" * 30, "csrf_token": token}
+    )
+    assert response.status_code in {302, 400}
+    assert fz.fingerprint(app.extensions["fundtrack.engine"]) == before
+
+
+@pytest.mark.parametrize("search", ["👍" * 12_500, " ".join(["a"] * 40)], ids=["50000 bytes", "40 words"])
+def test_a_search_too_long_for_the_database_is_refused_with_a_message_and_the_list_shown(
+    treasurer: Browser, search: str
+) -> None:
+    response = treasurer.get("/allocations/", query_string={"search": search})
+    assert response.status_code == 200
+    assert "Recherche trop longue (au plus 200 caractères et 10 mots)" in html.unescape(response.text)
+    assert "alert-danger" in response.text
