@@ -87,6 +87,24 @@ def other_ids(app: Flask) -> dict[str, list[str]]:
     return out
 
 
+def city_grants(app: Flask) -> tuple[list[str], list[str]]:
+    """The references and titles of the other funder's (the City's) grants."""
+    engine = app.extensions["fundtrack.engine"]
+    with session_factory(engine)() as session:
+        rows = session.execute(
+            select(Grant.reference, Grant.title).join(Funder).where(Funder.name == OTHER_FUNDER[1])
+        ).all()
+    assert rows, "the example has no grant of the other funder"
+    return [r.reference for r in rows], [r.title for r in rows if r.title]
+
+
+def city_grant_ids(app: Flask) -> list[str]:
+    engine = app.extensions["fundtrack.engine"]
+    with session_factory(engine)() as session:
+        ids = session.scalars(select(Grant.id).join(Funder).where(Funder.name == OTHER_FUNDER[1])).all()
+    return [str(i) for i in ids]
+
+
 def hostile_others(app: Flask) -> list[str]:
     ids = [i for values in other_ids(app).values() for i in values]
     return [*fz.OTHER_NAMES, *ids]
@@ -140,25 +158,35 @@ def view_forms(browser: Browser, view: fz.ViewInfo) -> tuple[fz.Form | None, fz.
 
 
 def fuzz_form(
-    app: Flask, browser: Browser, form: fz.Form, examples: int, base: Any = None, fresh: bool = False
+    app: Flask,
+    browser: Browser,
+    form: fz.Form,
+    examples: int,
+    base: Any = None,
+    fresh: bool = False,
+    others: list[str] | None = None,
+    secrets: tuple[str, ...] = fz.OTHER_TENANT,
 ) -> None:
-    """Post ``examples`` hostile versions of ``form``; ``fresh``: read the form again before
-    each (an edit form's revision moves when a post was accepted)."""
-    others = hostile_others(app)
+    """Post ``examples`` hostile versions of ``form``. ``fresh``: take the values kept as they
+    are from the form read again before each post (an edit form's revision moves when a post
+    was accepted; what is drawn depends on ``form`` alone, so hypothesis can replay it);
+    ``others``: the names and ids of rows out of reach (default: the other tenant's);
+    ``secrets``: what no answer may show."""
+    others = hostile_others(app) if others is None else others
 
     @fz.fuzz_settings(examples)
     @given(st.data())
     def run(data: st.DataObject) -> None:
-        current = form
+        start = base
         if fresh:
             reread = [f for f in fz.forms_of(form.page, browser.get(form.page).text) if f.action == form.action]
             if not reread:  # the row is gone (a delete was accepted): its forms answer 404
                 response = browser.client.post(fz.local(form.action), data={})
                 assert response.status_code in {400, 404}, response.status_code
                 return
-            current = reread[0]
-        sent = data.draw(fz.hostile_post(current, others, base), label="sent")
-        fz.send(app, browser.client, current, sent)
+            start = reread[0].baseline()
+        sent = data.draw(fz.hostile_post(form, others, start), label="sent")
+        fz.send(app, browser.client, form, sent, secrets=secrets)
 
     run()
 
@@ -269,8 +297,12 @@ def test_the_forms_of_every_page_of_the_menu_answer_hostile_choices_without_erro
     browser.login(OTHER_FUNDER[0] if role == "ville" else role)
     forms = page_forms(browser)
     assert forms, "the menu's pages offer no form"
+    others, secrets = hostile_others(app), fz.OTHER_TENANT
+    if role is Role.FUNDER:  # Centraide's login: the City's grants are another funder's
+        references, titles = city_grants(app)
+        others, secrets = [*others, *references], (*secrets, *references, *titles)
     for form in forms:
-        fuzz_form(app, browser, form, examples(database, 6, 2))
+        fuzz_form(app, browser, form, examples(database, 6, 2), others=others, secrets=secrets)
 
 
 def test_the_login_and_language_forms_answer_hostile_input_and_never_redirect_away(
@@ -334,3 +366,20 @@ def test_a_search_too_long_for_the_database_is_refused_with_a_message_and_the_li
     assert response.status_code == 200
     assert "Recherche trop longue (au plus 200 caractères et 10 mots)" in html.unescape(response.text)
     assert "alert-danger" in response.text
+
+
+@pytest.mark.parametrize("view", MODEL_VIEWS, ids=[v.endpoint for v in MODEL_VIEWS])
+def test_a_funders_login_reaches_no_row_of_another_funder_or_organisation_on_any_path(
+    app: Flask, browser: Browser, view: fz.ViewInfo
+) -> None:
+    browser.login(Role.FUNDER)
+    references, titles = city_grants(app)
+    ids = city_grant_ids(app) + [i for values in other_ids(app).values() for i in values]
+    for row in ids:
+        for path in ("details", "edit"):
+            response = browser.get(f"{view.url}/{path}/", query_string={"id": row})
+            assert response.status_code in {403, 404}, (path, row, response.status_code)
+    listing = browser.get(f"{view.url}/")
+    assert listing.status_code in {200, 404}
+    for secret in (*references, *titles, *fz.OTHER_TENANT):
+        assert secret not in html.unescape(listing.text), secret
