@@ -383,3 +383,27 @@ def test_a_funders_login_reaches_no_row_of_another_funder_or_organisation_on_any
     assert listing.status_code in {200, 404}
     for secret in (*references, *titles, *fz.OTHER_TENANT):
         assert secret not in html.unescape(listing.text), secret
+
+
+@pytest.mark.parametrize(
+    "url", ["/allocations/?search=a%00b", "/funders/?flt0_0=%00", "/variance/?year=%00", "/login?next=%00"]
+)
+def test_a_nul_byte_in_a_query_is_refused_before_it_reaches_the_database(treasurer: Browser, url: str) -> None:
+    assert treasurer.get(url).status_code == 400
+
+
+def test_a_login_with_a_nul_byte_is_refused_and_nothing_is_written(app: Flask, browser: Browser) -> None:
+    before = fz.fingerprint(app.extensions["fundtrack.engine"])
+    for email in ("a\x00b", "tresoriere@parc-ex.example\x00"):
+        response = browser.post_form("/login", {"email": email, "password": PASSWORD})
+        assert response.status_code == 400
+    assert fz.fingerprint(app.extensions["fundtrack.engine"]) == before
+
+
+def test_an_email_no_account_can_have_is_looked_up_nowhere(app: Flask) -> None:
+    from fundtrack.services.users import authenticate
+
+    with session_factory(app.extensions["fundtrack.engine"])() as session:
+        assert authenticate(session, "a\x00b", PASSWORD) is None
+        assert authenticate(session, "x" * 400 + "@parc-ex.example", PASSWORD) is None
+        assert authenticate(session, ACCOUNTS[Role.TREASURER][0], PASSWORD) is not None
