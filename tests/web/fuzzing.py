@@ -353,7 +353,8 @@ def send(
     engine: Engine = app.extensions["fundtrack.engine"]
     payload: MultiDict[str, str] = MultiDict(list(data))
     if csrf and form.method == "post" and "csrf_token" not in payload:
-        token = current_token(client, form.page)
+        rendered = [f.value for f in form.fields if f.name == "csrf_token" and f.value]
+        token = rendered[0] if rendered else current_token(client, form.page)
         if token:
             payload.add("csrf_token", token)
     before = fingerprint(engine)
@@ -370,21 +371,13 @@ def send(
     return outcome
 
 
-_TOKENS: dict[tuple[int, str], str] = {}
-
-
 def current_token(client: Any, page: str) -> str | None:
-    """The session's CSRF token (read once from ``page`` for this client)."""
-    key = (id(client), page)
-    if key not in _TOKENS:
-        for form in forms_of(page, client.get(page).get_data(as_text=True)):
-            for f in form.fields:
-                if f.name == "csrf_token" and f.value:
-                    _TOKENS[key] = f.value
-                    break
-            if key in _TOKENS:
-                break
-    return _TOKENS.get(key)
+    """The session's CSRF token, read from ``page`` as the client's session renders it."""
+    for form in forms_of(page, client.get(page).get_data(as_text=True)):
+        for f in form.fields:
+            if f.name == "csrf_token" and f.value:
+                return f.value
+    return None
 
 
 # --- hostile values ---------------------------------------------------------------------

@@ -173,6 +173,7 @@ def fuzz_form(
     ``others``: the names and ids of rows out of reach (default: the other tenant's);
     ``secrets``: what no answer may show."""
     others = hostile_others(app) if others is None else others
+    answers: list[int] = []
 
     @fz.fuzz_settings(examples)
     @given(st.data())
@@ -186,9 +187,11 @@ def fuzz_form(
                 return
             start = reread[0].baseline()
         sent = data.draw(fz.hostile_post(form, others, start), label="sent")
-        fz.send(app, browser.client, form, sent, secrets=secrets)
+        answers.append(fz.send(app, browser.client, form, sent, secrets=secrets).status)
 
     run()
+    # a fuzz answered 400 throughout (a CSRF token gone stale, say) would have tried nothing
+    assert any(status != 400 for status in answers), f"{form.label}: every post answered 400"
 
 
 def examples(database: str, sqlite: int, postgres: int) -> int:
