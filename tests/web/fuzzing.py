@@ -269,6 +269,26 @@ def menu_pages(html: str, page: str = "/") -> list[str]:
     return list(dict.fromkeys(u for u in parser.links if u and not u.startswith("javascript")))
 
 
+def links_of(page: str, html: str) -> list[str]:
+    """Every local link of a page (path and query), in order."""
+
+    class Links(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.links: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            href = dict(attrs).get("href") if tag == "a" else None
+            if href and not href.startswith(("#", "javascript:", "mailto:")):
+                full = urljoin(page, href)
+                if urlsplit(full).netloc in {"", "localhost"}:
+                    self.links.append(local(full))
+
+    parser = Links()
+    parser.feed(html)
+    return list(dict.fromkeys(parser.links))
+
+
 # --- the database's fingerprint ----------------------------------------------------------
 
 
