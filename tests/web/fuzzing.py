@@ -13,6 +13,10 @@ After every request the answer must be a message or a refusal, never an error pa
   :func:`fingerprint` (each table's row count and a checksum of its rows) is unchanged;
 - a 200 answer to a post says why it refused (beside a field, or flashed);
 - no page shows another tenant's data (the :data:`OTHER_TENANT` markers).
+
+How much is tried: ``FUNDTRACK_FUZZ_PROFILE=ci`` (the default when ``CI`` is set) is
+derandomized, so a failure in CI reproduces on any machine; ``dev`` (the default otherwise)
+draws new examples each run; ``deep`` tries ten times as many.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import hashlib
 import html
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from html.parser import HTMLParser
 from typing import Any
@@ -582,12 +586,6 @@ def hand_cases(
     yield "twice", [(n, v) for n in names for v in (start.getlist(n) or [""]) * 2]
     for other in others:
         yield f"other tenant {other}", with_({n: other for n in chosen})
-
-
-def replaced(form: Form, **values: str) -> Form:
-    """``form`` with some fields' rendered values replaced (to post an edit form as a create form)."""
-    fields = tuple(replace(f, value=values[f.name]) if f.name in values else f for f in form.fields)
-    return replace(form, fields=fields)
 
 
 def merge_baseline(create: Form, edit: Form | None) -> MultiDict[str, str]:

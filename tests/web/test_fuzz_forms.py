@@ -207,7 +207,8 @@ def fuzz_form(
 
     run()
     # a fuzz answered 400 throughout (a CSRF token gone stale, say) would have tried nothing
-    assert any(status != 400 for status in answers), f"{form.label}: every post answered 400"
+    if form.method == "post" and answers:
+        assert any(status != 400 for status in answers), f"{form.label}: every post answered 400"
 
 
 def examples(database: str, sqlite: int, postgres: int) -> int:
