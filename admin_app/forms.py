@@ -11,10 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 from flask_wtf import FlaskForm
+from wtforms import IntegerField as _IntegerField
 from wtforms import StringField
+from wtforms.validators import StopValidation
 
 from fundtrack.errors import InputError
-from fundtrack.i18n import current_lang
+from fundtrack.i18n import current_lang, translate
 from fundtrack.money import format_plain, parse_money, parse_percent, percent_input
 
 
@@ -22,10 +24,30 @@ class BaseForm(FlaskForm):  # type: ignore[misc]
     """Every form of the admin: one CSRF mechanism (Flask-WTF's), on one base class."""
 
 
+class IntegerField(_IntegerField):  # type: ignore[misc]
+    """A whole number. One beyond 64 bits fits no column and would break WTForms' range check
+    (``int too large to convert to float``): it is refused beside the field as not a number."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        if isinstance(self.data, int) and not -(2**63) <= self.data < 2**63:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+
+
 class MoneyField(StringField):  # type: ignore[misc]
-    """An exact amount in dollars, as a person writes it."""
+    """An exact amount in dollars, as a person writes it; ``required``: left empty, it is
+    refused beside the field (a form that calls a service without a schema needs it)."""
 
     data: Decimal | None
+
+    def __init__(self, *args: Any, required: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.required = required
+
+    def pre_validate(self, form: Any) -> None:
+        if self.required and self.data is None and not self.process_errors:
+            raise StopValidation(translate("field.required"))
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist or not str(valuelist[0]).strip():

@@ -50,7 +50,7 @@ class AllocationForm(BaseForm):
 
 
 class CorrectionForm(BaseForm):
-    amount = MoneyField(label("admin.allocations.new_amount"))
+    amount = MoneyField(label("admin.allocations.new_amount"), required=True)
 
 
 def _fiscal_years() -> list[tuple[str, str]]:

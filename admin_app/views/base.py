@@ -40,6 +40,8 @@ from fundtrack.roles import Action, Role
 from fundtrack.schemas.common import load_or_raise
 
 LOCALES = {"fr": "fr_CA", "en": "en_CA"}
+MAX_SEARCH = 200  # characters of a list's search
+MAX_SEARCH_TERMS = 10  # words of a list's search
 WRITES = ("create_view", "edit_view", "delete_view", "action_view", "ajax_update")
 
 
@@ -133,9 +135,18 @@ class FundtrackView(ModelView):  # type: ignore[misc]
     def get_count_query(self) -> Query[Any]:
         return self.scoped(super().get_count_query())
 
+    def _apply_search(self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str) -> Any:
+        """Search as Flask-Admin does, but a search too long for the database (SQLite refuses a
+        LIKE pattern beyond 50 000 bytes, every word adds a condition) is refused with a
+        message and the list shown whole."""
+        if len(search) > MAX_SEARCH or len(search.split()) > MAX_SEARCH_TERMS:
+            flash(translate("admin.fuzz.search_too_long", max=MAX_SEARCH, terms=MAX_SEARCH_TERMS), "error")
+            return query, count_query, joins, count_joins
+        return super()._apply_search(query, count_query, joins, count_joins, search)
+
     def get_one(self, id: Any) -> Any:
         text = str(id)
-        if not text.isdigit():
+        if not is_id(text):
             abort(404)
         found = self.get_query().filter(self.model.id == int(text)).one_or_none()
         if found is None:
@@ -226,7 +237,7 @@ class FundtrackView(ModelView):  # type: ignore[misc]
 
     def _revision(self, form: Form) -> int | None:
         raw = form.data.get("revision") if hasattr(form, "data") else None
-        return int(raw) if raw and str(raw).isdigit() else None
+        return int(raw) if raw and is_id(str(raw)) else None
 
     def refused(self, form: Form, exc: FundtrackError) -> None:
         """Show a refusal beside the fields it names (the rest on top of the form)."""
@@ -276,8 +287,14 @@ def link(url: str, text: str) -> Markup:
     return Markup('<a href="{}">{}</a>').format(url, escape(text))
 
 
+def is_id(text: str) -> bool:
+    """Whether ``text`` is a row's id as the app writes it: ASCII digits that fit a 64-bit
+    column (``١``, ``1,2`` or twenty digits name no row: 404, not an error page)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 def is_post() -> bool:
     return request.method == "POST"
 
 
-__all__ = ["FundtrackView", "RevisionForm", "day", "label", "link", "money", "translate"]
+__all__ = ["FundtrackView", "RevisionForm", "day", "is_id", "label", "link", "money", "translate"]

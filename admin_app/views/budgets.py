@@ -23,7 +23,7 @@ from wtforms.validators import Optional
 from admin_app.context import acting, current_lang, writing
 from admin_app.extensions import db
 from admin_app.forms import BaseForm, MoneyField
-from admin_app.views.base import day, label, money
+from admin_app.views.base import day, is_id, label, money
 from admin_app.views.choices import category_codes, project_ids, project_names
 from admin_app.views.filters import ChoiceFilter, FreshFilters
 from admin_app.views.rows import RowForm, RowsView, rows
@@ -224,7 +224,7 @@ class BudgetVersionView(FreshFilters, RowsView):
         if not acting().can(Action.MONEY):
             abort(403)
         revision = request.form.get("revision", "")
-        if not revision.isdigit():
+        if not is_id(revision):
             abort(400)
         try:
             with writing() as session:

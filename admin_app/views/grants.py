@@ -23,7 +23,7 @@ from admin_app.context import acting, writing
 from admin_app.extensions import db
 from admin_app.files import agreement_remove_url, agreement_url
 from admin_app.forms import MoneyField, RateField
-from admin_app.views.base import RevisionForm, day, label, money
+from admin_app.views.base import RevisionForm, day, is_id, label, money
 from admin_app.views.choices import category_codes, funder_ids, funder_names, grant_fiscal_years, project_names
 from admin_app.views.filters import ChoiceFilter, FiscalYearFilter, FreshFilters
 from admin_app.views.rows import RowForm, RowsView, rows
@@ -326,7 +326,7 @@ class GrantView(FreshFilters, RowsView):
             flash(translate("admin.grants.not_requested", reference=grant.reference), "error")
             return redirect(self.get_url(".details_view", id=grant.id))
         revision = request.form.get("revision", "")
-        if not revision.isdigit():
+        if not is_id(revision):
             abort(400)
         cmd = replace(grant_command(grant), status=wanted)
         try:

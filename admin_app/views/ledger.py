@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
-from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
 from admin_app.context import acting
-from admin_app.forms import RateField
+from admin_app.forms import IntegerField, RateField
 from admin_app.views.base import FundtrackView, RevisionForm, label
 from fundtrack.i18n import lazy
 from fundtrack.models import DesiredChange, FunderKind

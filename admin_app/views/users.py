@@ -20,7 +20,7 @@ from wtforms.validators import Optional
 from admin_app.context import acting, current_lang, writing
 from admin_app.extensions import db
 from admin_app.forms import BaseForm
-from admin_app.views.base import FundtrackView, label
+from admin_app.views.base import FundtrackView, is_id, label
 from admin_app.views.filters import ChoiceFilter, FreshFilters
 from fundtrack.errors import FundtrackError, InputError
 from fundtrack.i18n import lazy, translate
@@ -166,7 +166,7 @@ class UserView(FreshFilters, FundtrackView):
         user = self._writable_user(request.form.get("id", ""))
         revision = request.form.get("revision", "")
         wanted = request.form.get("active")
-        if wanted not in ("0", "1") or not revision.isdigit():
+        if wanted not in ("0", "1") or not is_id(revision):
             abort(400)
         try:
             with writing() as session:

@@ -23,6 +23,8 @@ from fundtrack.queries.lookups import check_revision, funder_by_name
 from fundtrack.roles import Action, Role
 from fundtrack.services.context import Acting
 
+MAX_EMAIL_LENGTH = 320  # the longest address RFC 5321 allows
+
 M_DUPLICATE = msg("user.duplicate")
 M_UNKNOWN = msg("user.unknown")
 M_FUNDER_NEEDED = msg("user.funder_needed")
@@ -148,9 +150,15 @@ def set_language(session: Session, user_id: int, language: str) -> None:
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The active account with that email and password, or None (the same work either way)."""
-    user = session.scalar(
-        select(User).where(func.lower(User.email) == email.strip().lower()).options(selectinload(User.access))
+    """The active account with that email and password, or None (the same work either way).
+
+    An email no account can have (a NUL byte, which PostgreSQL text cannot hold, or longer
+    than any address) is looked up nowhere: None, after the same work."""
+    wanted = email.strip().lower()
+    user = (
+        None
+        if "\x00" in wanted or len(wanted) > MAX_EMAIL_LENGTH
+        else session.scalar(select(User).where(func.lower(User.email) == wanted).options(selectinload(User.access)))
     )
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
