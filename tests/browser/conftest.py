@@ -107,8 +107,10 @@ def served(database: str, tmp_path: Path) -> Iterator[Served]:  # noqa: F811
         app.extensions["fundtrack.engine"].dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
+    """Chromium for the browser tests, stopped with them: Playwright's sync API runs an event
+    loop in the test thread, which the tests after them (Flask's test client) must not see."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
