@@ -8,6 +8,7 @@ For several processes on PostgreSQL, serve :mod:`admin_app.wsgi` with gunicorn i
 
 from __future__ import annotations
 
+import signal
 from typing import Any
 
 import click
@@ -47,6 +48,9 @@ def serve(cli: CliContext, host: str, port: int, threads: int) -> None:
 
     app = create_app({"FUNDTRACK_DATABASE_URL": database_url(cli.database)})
     server = create_server(app, host=host, port=port, threads=threads, ident="fundtrack")
+    # Ctrl-C stops the server even when it was started with SIGINT ignored (a background
+    # job of a script, or a parent that ignores it): the disposition would be inherited
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     for url in addresses(server):
         click.echo(translate(M_ADDRESS, url=url), err=False)
     try:

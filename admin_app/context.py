@@ -47,6 +47,7 @@ def _before() -> None:
         except FundtrackError:
             abort(403)
     g.acting = acting
+    g.reaches = len({a.organisation_id for a in user.access})  # the switcher shows only for several
     set_lang(acting.lang)
     session["lang"] = acting.lang
 

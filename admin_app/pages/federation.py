@@ -19,7 +19,7 @@ from admin_app.pages.base import FundtrackPage, session
 from fundtrack.models.users import User
 from fundtrack.roles import Role
 from fundtrack.services.context import Acting
-from fundtrack.services.users import Access, accesses
+from fundtrack.services.users import Access, accesses_of
 
 
 def _account() -> User | None:
@@ -39,11 +39,11 @@ def organisation_choices() -> list[Access]:
 
 
 def _choices() -> list[Access]:
-    user = _account()
-    if user is None or len(user.access) < 2:
-        return []
+    who = g.get("acting")
+    if g.get("reaches", 0) < 2 or not isinstance(who, Acting) or who.user_id is None:
+        return []  # counted when the request's account was read: no query for one organisation
     seen: dict[int, Access] = {}
-    for access in accesses(session(), user):
+    for access in accesses_of(session(), who.user_id):
         seen.setdefault(access.organisation_id, access)
     return list(seen.values()) if len(seen) > 1 else []
 

@@ -182,11 +182,17 @@ class Access:
 
 def accesses(session: Session, user: User) -> Sequence[Access]:
     """The organisations (and funders) ``user`` reaches, by organisation name."""
+    return accesses_of(session, user.id)
+
+
+def accesses_of(session: Session, user_id: int) -> Sequence[Access]:
+    """The organisations (and funders) the account ``user_id`` reaches, by organisation name
+    (one query, whatever the session holds)."""
     rows = session.execute(
         select(UserAccess.organisation_id, Organisation.name, UserAccess.funder_id, Funder.name)
         .join(Organisation, Organisation.id == UserAccess.organisation_id)
         .outerjoin(Funder, Funder.id == UserAccess.funder_id)
-        .where(UserAccess.user_id == user.id)
+        .where(UserAccess.user_id == user_id)
         .order_by(Organisation.name)
     )
     return [Access(o, name, f, fname) for o, name, f, fname in rows]
