@@ -29,6 +29,7 @@ from admin_app.extensions import db
 from admin_app.forms import BaseForm, MoneyField, RateField
 from admin_app.views.base import day, label, money
 from admin_app.views.staffing import funding_period
+from fundtrack.calc.payroll import DEFAULT_VACATION_RATE
 from fundtrack.errors import FieldError, FundtrackError, InputError, ValidationFailed
 from fundtrack.i18n import Lang, check_lang, lazy, translate
 from fundtrack.models import Grant, GrantStatus, Organisation
@@ -161,7 +162,7 @@ class SimulatorPage(BaseView):  # type: ignore[misc]
             row.form.grant.choices = choices
         if request.method != "POST":
             form.first_year.data = org.calendar.year_of(date.today()).label
-            form.vacation_rate.data = form.vacation_rate.data or _default_vacation()
+            form.vacation_rate.data = form.vacation_rate.data or DEFAULT_VACATION_RATE
         return form
 
     @expose("/", methods=("GET", "POST"))
@@ -365,12 +366,6 @@ def _args_range(org: Organisation) -> DateRange:
         abort(404)
     years = int(years_text) if years_text.isdigit() and 1 <= int(years_text) <= MOST_YEARS else 3
     return default_range(org, start, years)
-
-
-def _default_vacation() -> Any:
-    from decimal import Decimal
-
-    return Decimal("0.04")
 
 
 def _hours(value: Any) -> str:

@@ -47,6 +47,9 @@ _SCALE_DECIMAL = Decimal(_SCALE)
 _EXACT = Context(prec=60)
 _ONE = Decimal(1)
 _WEEKS = Decimal(52)
+# the vacation pay a hire is simulated with unless told: the Act respecting labour
+# standards' 4 % (under three years of service), the simulator's default in the CLI and the admin
+DEFAULT_VACATION_RATE = Decimal("0.04")
 
 M_PAY_BASIS = msg("payroll.pay_basis")
 M_HOURS = msg("payroll.hours")

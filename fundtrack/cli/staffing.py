@@ -20,6 +20,7 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
+from fundtrack.calc.payroll import DEFAULT_VACATION_RATE
 from fundtrack.calc.staffing import (
     AddPosition,
     FundingLine,
@@ -92,7 +93,7 @@ def fiscal_year_count(value: str, option: str = "--years") -> int:
 @click.option("--salary", type=str, help="Annual salary of the hire (instead of --rate and --hours)")
 @click.option("--start", "start", type=str, help="Start date of the hire (YYYY-MM-DD)")
 @click.option("--end", "end", type=str, help="End date of the hire")
-@click.option("--vacation", default="0.04", show_default=True, help="Vacation-pay rate of the hire")
+@click.option("--vacation", default=str(DEFAULT_VACATION_RATE), show_default=True, help="Vacation-pay rate of the hire")
 @click.option("--benefits", default="0", show_default=True, help="Benefits rate of the hire")
 @click.option("--fund", multiple=True, metavar="REF:YEAR:AMOUNT", help="Money a grant gives the hire in a year")
 @click.option("--from", "first_year", metavar="FISCAL-YEAR", help="First fiscal year (default: the current one)")
