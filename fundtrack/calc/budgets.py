@@ -185,6 +185,100 @@ class BudgetAmounts:
 NO_BUDGET = BudgetAmounts({})
 
 
+def month_number(day: date) -> int:
+    """Months since year 0: consecutive months have consecutive numbers."""
+    return day.year * 12 + day.month
+
+
+@lru_cache(maxsize=1024)
+def _span(start: date, end: date) -> tuple[int, int]:
+    first = month_number(start)
+    return first, month_number(end) - first + 1
+
+
+def spread_cents(amount: int, start: date, end: date, first: int, last: int) -> int:
+    """The cents of the months numbered ``first`` to ``last`` (:func:`month_number`, both
+    included) of ``amount`` cents given for ``start``–``end`` and shared evenly over its
+    months: ``amount_over`` in integers, for an amount without a monthly profile. Each
+    month has the floor of its share, the first ``amount % n`` months a cent more; a
+    negative amount is its magnitude shared, the sign put back (as :func:`split_evenly`)."""
+    span_first, months = _span(start, end)
+    i = max(0, first - span_first)
+    j = min(months, last - span_first + 1)
+    if j <= i:
+        return 0
+    base, left = divmod(abs(amount), months)
+    part = (j - i) * base + max(0, min(j, left) - i)
+    return -part if amount < 0 else part
+
+
+MonthBounds = tuple[tuple[int, int], tuple[int, int] | None]
+
+
+def whole_month_bounds(period: DateRange, as_of: date) -> MonthBounds | None:
+    """The month numbers of ``period`` and of its days after ``as_of`` (None: nothing is to
+    come), when both are whole months: then a budget without a monthly profile is summed
+    by :func:`spread_cents`. None when either cuts a month (the rules on months apply)."""
+    if not whole_months(period):
+        return None
+    whole = (month_number(period.start), month_number(period.end))
+    if as_of >= period.end:
+        return whole, None
+    start = max(period.start, as_of + timedelta(days=1))
+    if start.day != 1:
+        return None
+    return whole, (month_number(start), whole[1])
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodBudget:
+    """A budget already summed for one period and one "as of" date (:func:`spread_cents`
+    over the rows a query read): what :meth:`BudgetAmounts.over` and
+    :meth:`BudgetAmounts.to_come` give for them, asked for no other period."""
+
+    period: DateRange
+    as_of: date
+    amount: Decimal
+    coming: Decimal
+
+    def over(self, period: DateRange) -> Decimal:
+        self._same(period)
+        return self.amount
+
+    def to_come(self, period: DateRange, as_of: date) -> Decimal:
+        self._same(period, as_of)
+        return self.coming
+
+    def minus(self, parts: Iterable[PeriodBudget | BudgetAmounts]) -> PeriodBudget:
+        """This budget less ``parts`` (each summed for the same period and date)."""
+        taken = list(parts)
+        amount = self.amount - sum((p.over(self.period) for p in taken), ZERO)
+        coming = self.coming - sum((p.to_come(self.period, self.as_of) for p in taken), ZERO)
+        return PeriodBudget(self.period, self.as_of, amount, coming)
+
+    def _same(self, period: DateRange, as_of: date | None = None) -> None:
+        if period != self.period or (as_of is not None and as_of != self.as_of):
+            raise ValueError(f"a budget summed for {self.period} as of {self.as_of} asked for {period} as of {as_of}")
+
+    def __bool__(self) -> bool:
+        return True
+
+
+Budgeted = BudgetAmounts | PeriodBudget
+
+
+def less(budget: Budgeted, parts: Iterable[Budgeted]) -> Budgeted:
+    """``budget`` less ``parts``: a summed budget less parts summed for the same period, or
+    amounts less amounts (a line's profile shapes its parts' months too)."""
+    taken = list(parts)
+    if isinstance(budget, PeriodBudget):
+        return budget.minus(taken)
+    amounts = [p for p in taken if isinstance(p, BudgetAmounts)]
+    if len(amounts) != len(taken):
+        raise TypeError("amounts per year less a budget already summed: sum the line too")
+    return budget.minus(amounts)
+
+
 def check_factor(factor: Decimal) -> Decimal:
     if not isinstance(factor, Decimal) or not factor.is_finite() or factor <= 0:
         raise InputError(M_BAD_FACTOR, field="factor", value=factor)

@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from fundtrack.calc.budgets import NO_BUDGET, BudgetAmounts
+from fundtrack.calc.budgets import NO_BUDGET, Budgeted
 from fundtrack.errors import InputError
 from fundtrack.i18n import msg
 from fundtrack.money import ZERO, round_half_up
@@ -60,7 +60,7 @@ class VarianceItem:
     line: str
     category: str
     project: str
-    budget: BudgetAmounts
+    budget: Budgeted
     actual: Decimal
     actual_to_date: Decimal | None = None
     grant: str | None = None
@@ -125,7 +125,7 @@ def check_dimension(value: str) -> Dimension:
     raise InputError(M_BAD_DIMENSION, field="by", value=value, choices=", ".join(DIMENSIONS))
 
 
-def forecast(actual_to_date: Decimal, budget: BudgetAmounts, period: DateRange, as_of: date) -> Decimal:
+def forecast(actual_to_date: Decimal, budget: Budgeted, period: DateRange, as_of: date) -> Decimal:
     """The forecast to the end of ``period``: the actual up to and including ``as_of`` plus
     the budget of the days after it."""
     return actual_to_date + budget.to_come(period, as_of)

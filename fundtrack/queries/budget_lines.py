@@ -7,21 +7,27 @@ contributions, its benefits) are never added together (domain.md 4.5).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select, true
+from sqlalchemy import BigInteger, String, select, true, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
-from fundtrack.calc.budgets import BudgetAmounts
+from fundtrack.calc.budgets import BudgetAmounts, Budgeted, PeriodBudget, spread_cents, whole_month_bounds
 from fundtrack.models import Budget, BudgetLine, BudgetLineAmount, BudgetVersion, Project
+from fundtrack.money import from_cents
 from fundtrack.periods import DateRange, FiscalYear, Month
 
 
 @dataclass(frozen=True)
 class LineBudget:
-    """A budget line: its identity (id, project, category, description) and its amounts."""
+    """A budget line: its identity (id, project, category, description) and its amounts.
+
+    ``summed`` is its budget already summed by the database for one period and "as of"
+    date (see :func:`line_budgets`), None when the rules in Python compute it.
+    """
 
     line_id: int
     project_id: int
@@ -30,21 +36,54 @@ class LineBudget:
     description: str
     profile: tuple[Decimal, ...] | None
     amounts: dict[DateRange, Decimal]
+    summed: PeriodBudget | None = None
 
     @property
-    def budget(self) -> BudgetAmounts:
-        """Its yearly amounts and their monthly profile, as the pure rules take them."""
-        return BudgetAmounts(self.amounts, self.profile)
+    def budget(self) -> Budgeted:
+        """Its yearly amounts and their monthly profile, as the pure rules take them (or
+        its budget already summed for the period asked)."""
+        return self.summed if self.summed is not None else BudgetAmounts(self.amounts, self.profile)
 
     def months(self) -> dict[Month, Decimal]:
-        return self.budget.months()
+        return BudgetAmounts(self.amounts, self.profile).months()
+
+
+def span_reader() -> Callable[[date | str, date | str], FiscalYear]:
+    """A reader of the spans (fiscal years) of many rows: each distinct one parsed once.
+
+    A budget names a handful of fiscal years over hundreds of rows; read as text (SQLite
+    stores ISO dates; PostgreSQL hands back dates), each pair becomes one FiscalYear.
+    """
+    known: dict[tuple[date | str, date | str], FiscalYear] = {}
+
+    def span_of(start: date | str, end: date | str) -> FiscalYear:
+        found = known.get((start, end))
+        if found is None:
+            found = known[(start, end)] = FiscalYear(_day(start), _day(end))
+        return found
+
+    return span_of
+
+
+def _day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def line_budgets(
-    session: Session, version_ids: Sequence[int], period: DateRange | None = None, project_id: int | None = None
+    session: Session,
+    version_ids: Sequence[int],
+    period: DateRange | None = None,
+    project_id: int | None = None,
+    *,
+    as_of: date | None = None,
 ) -> list[LineBudget]:
     """The lines of the versions with their amounts for the years ``period`` touches (lines
     without an amount in those years are left out), in the versions' order.
+
+    With ``as_of``, when the period and its days after ``as_of`` are whole months, each
+    line without a monthly profile has its budget for the period and for the days to come
+    summed from its cents as they are read (:func:`~fundtrack.calc.budgets.spread_cents`):
+    its ``summed`` budget.
 
     One plain query (each line beside its amounts), no ORM objects: fast on large budgets.
     """
@@ -55,6 +94,7 @@ def line_budgets(
         if period is not None
         else true()
     )
+    bounds = whole_month_bounds(period, as_of) if period is not None and as_of is not None else None
     query = (
         select(
             BudgetLine.id,
@@ -63,9 +103,9 @@ def line_budgets(
             BudgetLine.category_id,
             BudgetLine.description,
             BudgetLine.monthly_profile,
-            BudgetLineAmount.period_start,
-            BudgetLineAmount.period_end,
-            BudgetLineAmount.amount,
+            type_coerce(BudgetLineAmount.period_start, String),  # read once per span: see span_reader
+            type_coerce(BudgetLineAmount.period_end, String),
+            type_coerce(BudgetLineAmount.amount, BigInteger),  # cents, summed before they become dollars
         )
         .join(BudgetLine.version)
         .join(BudgetVersion.budget)
@@ -76,19 +116,33 @@ def line_budgets(
     )
     if project_id is not None:
         query = query.where(Budget.project_id == project_id)
-    out: list[LineBudget] = []
-    last: LineBudget | None = None
     if session.autoflush:
         session.flush()  # as the session's own execute would, before plain rows from its connection
-    for line_id, proj_id, proj, cat_id, desc, profile, start, end, amount in session.connection().execute(query):
-        if last is None or last.line_id != line_id:
+    out: list[LineBudget] = []
+    last: tuple[int, dict[DateRange, Decimal], list[int]] | None = None
+    found: list[tuple[tuple[int, int, str, int, str, tuple[Decimal, ...] | None], dict[DateRange, Decimal], list[int]]]
+    found = []
+    span_of = span_reader()
+    for line_id, proj_id, proj, cat_id, desc, profile, start, end, amount in session.connection().execute(query).all():
+        if last is None or last[0] != line_id:
             if period is not None and start is None:
                 continue  # no amount in the years the period touches
             weights = tuple(Decimal(w) for w in profile) if profile else None
-            last = LineBudget(line_id, proj_id, proj, cat_id, desc, weights, {})
-            out.append(last)
+            last = (line_id, {}, [0, 0])
+            found.append(((line_id, proj_id, proj, cat_id, desc, weights), last[1], last[2]))
         if start is not None:
-            last.amounts[FiscalYear(start, end)] = amount
+            span = span_of(start, end)
+            last[1][span] = from_cents(amount)
+            if bounds is not None:
+                whole, coming = bounds
+                last[2][0] += spread_cents(amount, span.start, span.end, *whole)
+                last[2][1] += spread_cents(amount, span.start, span.end, *coming) if coming is not None else 0
+    for ident, amounts, (over, to_come) in found:
+        summed = None
+        if bounds is not None and ident[5] is None:
+            assert period is not None and as_of is not None
+            summed = PeriodBudget(period, as_of, from_cents(over), from_cents(to_come))
+        out.append(LineBudget(*ident, amounts, summed))
     return out
 
 

@@ -13,19 +13,28 @@ description; two lines of the same description in different categories stay apar
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import case, func, null, select, union_all
+from sqlalchemy import BigInteger, String, bindparam, case, func, null, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
-from fundtrack.calc.budgets import NO_BUDGET, BudgetAmounts
+from fundtrack.calc.budgets import (
+    NO_BUDGET,
+    BudgetAmounts,
+    Budgeted,
+    PeriodBudget,
+    less,
+    spread_cents,
+    whole_month_bounds,
+)
 from fundtrack.calc.variance import OWN_FUNDS, Dimension, LineKey, VarianceItem, VarianceTable, variance
 from fundtrack.i18n import Lang, current_lang, translate
 from fundtrack.models import (
+    Allocation,
     Budget,
     BudgetCategory,
     BudgetLine,
@@ -36,14 +45,15 @@ from fundtrack.models import (
     Grant,
     Project,
 )
-from fundtrack.money import ZERO
+from fundtrack.money import ZERO, from_cents
 from fundtrack.periods import DateRange
 from fundtrack.queries.allocations import net_allocations
-from fundtrack.queries.budget_lines import LineBudget, line_budgets
+from fundtrack.queries.budget_lines import LineBudget, line_budgets, span_reader
 from fundtrack.queries.lookups import project_by_name
 from fundtrack.queries.scope import Scope
 from fundtrack.queries.versions import current_version_ids
 
+_K = TypeVar("_K")
 Actuals = tuple[Decimal, Decimal]  # the period's, and the part dated up to the "as of" date
 
 
@@ -52,7 +62,7 @@ def _rows(session: Session, query: Any) -> Any:
     machinery (the session flushed first, as its own ``execute`` would)."""
     if session.autoflush:
         session.flush()
-    return session.connection().execute(query)
+    return session.connection().execute(query).all()
 
 
 @dataclass
@@ -79,7 +89,7 @@ class _Lines:
     def item(
         self,
         key: LineKey,
-        budget: BudgetAmounts,
+        budget: Budgeted,
         actuals: Actuals,
         grant: tuple[str, str] | None = None,
     ) -> VarianceItem:
@@ -161,23 +171,22 @@ def budget_actual_items(
 
 def _lines(session: Session, scope: Scope, period: DateRange, as_of: date, project: str | None, lang: Lang) -> _Lines:
     project_id = project_by_name(session, scope, project).id if project is not None else None
-    lines = line_budgets(session, current_version_ids(session, scope.organisation_id), period, project_id)
-    rows = list(
-        _rows(
-            session,
-            select(BudgetCategory.id, BudgetCategory.code, BudgetCategory.label_fr, BudgetCategory.label_en).where(
-                BudgetCategory.organisation_id == scope.organisation_id
-            ),
-        )
+    lines = line_budgets(session, current_version_ids(session, scope.organisation_id), period, project_id, as_of=as_of)
+    categories: dict[int, str] = {}
+    codes: dict[int, str] = {}
+    projects: dict[int, str] = {}
+    labels: Any = union_all(
+        select(BudgetCategory.id, BudgetCategory.code, BudgetCategory.label_fr, BudgetCategory.label_en).where(
+            BudgetCategory.organisation_id == scope.organisation_id
+        ),
+        select(Project.id, null(), Project.name, null()).where(Project.organisation_id == scope.organisation_id),
     )
-    categories = {cat_id: label_en if lang == "en" else label_fr for cat_id, _, label_fr, label_en in rows}
-    codes = {cat_id: code for cat_id, code, _, _ in rows}
-    projects = {
-        pid: name
-        for pid, name in _rows(
-            session, select(Project.id, Project.name).where(Project.organisation_id == scope.organisation_id)
-        )
-    }
+    for row_id, code, label_fr, label_en in _rows(session, labels):
+        if code is None:  # a project
+            projects[row_id] = label_fr
+        else:
+            categories[row_id] = label_en if lang == "en" else label_fr
+            codes[row_id] = code
     return _Lines(scope, period, as_of, project_id, {ln.line_id: ln for ln in lines}, categories, codes, projects, {})
 
 
@@ -238,14 +247,57 @@ def _grants(session: Session, scope: Scope) -> dict[int, tuple[str, str]]:
     return {g_id: (ref, funder) for g_id, ref, funder in _rows(session, query)}
 
 
-def _allocated(session: Session, ctx: _Lines) -> dict[tuple[int, int], BudgetAmounts]:
-    """Net allocations per (line, grant), as budgets with their line's monthly profile."""
+def _allocated(session: Session, ctx: _Lines) -> dict[tuple[int, int], Budgeted]:
+    """Net allocations per (line, grant), as budgets: summed from their cents for the lines
+    whose budget was (:func:`_summed_allocations`), with their line's monthly profile for
+    the others."""
+    out: dict[tuple[int, int], Budgeted] = {}
+    summed = [ln.line_id for ln in ctx.lines.values() if ln.summed is not None]
+    if summed:
+        out.update(_summed_allocations(session, ctx, summed, lambda line_id, grant_id: (line_id, grant_id)))
+    others = [ln.line_id for ln in ctx.lines.values() if ln.summed is None]
+    if not others:
+        return out
     pools: dict[tuple[int, int], dict[DateRange, Decimal]] = defaultdict(dict)
-    for a in net_allocations(
-        session, line_ids=list(ctx.lines), period=ctx.period, grants_filter=ctx.scope.grants_filter()
-    ):
+    for a in net_allocations(session, line_ids=others, period=ctx.period, grants_filter=ctx.scope.grants_filter()):
         pools[(a.line_id, a.grant_id)][a.period] = a.amount
-    return {key: BudgetAmounts(yearly, ctx.lines[key[0]].profile) for key, yearly in pools.items()}
+    out.update({key: BudgetAmounts(yearly, ctx.lines[key[0]].profile) for key, yearly in pools.items()})
+    return out
+
+
+def _summed_allocations(
+    session: Session, ctx: _Lines, line_ids: list[int], key: Callable[[int, int], _K]
+) -> dict[_K, PeriodBudget]:
+    """The net allocations to ``line_ids`` (lines without a monthly profile) for the
+    period and the days to come, each spread evenly over its months, summed by ``key`` of
+    line and grant. The rows of one line, grant and period are netted by the database
+    first (a correction cancels the row it reverses): the split is of the net."""
+    bounds = whole_month_bounds(ctx.period, ctx.as_of)
+    assert bounds is not None, "only lines whose budget was summed are asked for"
+    whole, coming = bounds
+    amount = type_coerce(func.sum(Allocation.amount), BigInteger)
+    start, end = type_coerce(Allocation.period_start, String), type_coerce(Allocation.period_end, String)
+    query = (
+        select(Allocation.line_id, Allocation.grant_id, start, end, amount)
+        .where(
+            Allocation.line_id.in_(bindparam("line_ids", line_ids, expanding=True)),
+            Allocation.period_start <= ctx.period.end,
+            Allocation.period_end >= ctx.period.start,
+        )
+        .group_by(Allocation.line_id, Allocation.grant_id, Allocation.period_start, Allocation.period_end)
+    )
+    if ctx.scope.funder_id is not None:
+        query = query.join(Allocation.grant).where(ctx.scope.grants_filter())
+    sums: dict[_K, list[int]] = {}
+    span_of = span_reader()
+    for line_id, grant_id, first, last, net in _rows(session, query):
+        if not net:
+            continue  # cancelled by its correction
+        span = span_of(first, last)
+        total = sums.setdefault(key(line_id, grant_id), [0, 0])
+        total[0] += spread_cents(int(net), span.start, span.end, *whole)
+        total[1] += spread_cents(int(net), span.start, span.end, *coming) if coming is not None else 0
+    return {k: PeriodBudget(ctx.period, ctx.as_of, from_cents(o), from_cents(c)) for k, (o, c) in sums.items()}
 
 
 def _grant_items(session: Session, ctx: _Lines) -> list[VarianceItem]:
@@ -309,7 +361,7 @@ def _grant_items(session: Session, ctx: _Lines) -> list[VarianceItem]:
 
 
 def _own_funds(
-    ctx: _Lines, allocated: dict[tuple[int, int], BudgetAmounts], rows: list[Any], cost: dict[LineKey, Actuals]
+    ctx: _Lines, allocated: dict[tuple[int, int], Budgeted], rows: list[Any], cost: dict[LineKey, Actuals]
 ) -> list[VarianceItem]:
     """What no grant budgets or pays: each line's budget less its allocations, its cost less its charges."""
     charged: dict[LineKey, Actuals] = defaultdict(lambda: (ZERO, ZERO))
@@ -318,14 +370,14 @@ def _own_funds(
             key = ctx.key(ln, p, c)
             before = charged[key]
             charged[key] = (before[0] + total, before[1] + (to_date or ZERO))
-    parts: dict[int, list[BudgetAmounts]] = defaultdict(list)
+    parts: dict[int, list[Budgeted]] = defaultdict(list)
     for (line_id, _), budget in allocated.items():
         parts[line_id].append(budget)
     items = []
     for ln in ctx.lines.values():
         key = ctx.key(ln.line_id, 0, 0)
         spent, paid = cost.pop(key, (ZERO, ZERO)), charged.get(key, (ZERO, ZERO))
-        items.append(ctx.item(key, ln.budget.minus(parts[ln.line_id]), (spent[0] - paid[0], spent[1] - paid[1])))
+        items.append(ctx.item(key, less(ln.budget, parts[ln.line_id]), (spent[0] - paid[0], spent[1] - paid[1])))
     for key, spent in cost.items():
         paid = charged.get(key, (ZERO, ZERO))
         if spent != paid:
@@ -334,48 +386,78 @@ def _own_funds(
 
 
 def _grant_totals(session: Session, ctx: _Lines) -> list[VarianceItem]:
-    """Items for grouping by grant or funder: the allocations per line and grant as budget,
-    the period's charges per grant and the net cost in all, summed by the database in one
-    statement; what the charges leave of the cost is own funds."""
+    """Items for grouping by grant or funder: each grant's allocations as budget (summed
+    per grant for the lines whose budget was summed, per line for the others, with their
+    monthly profile) and its charges of the period; what the charges leave of the net
+    cost is own funds, and what the allocations leave of the lines' budget."""
     grants = _grants(session, ctx.scope)
-    allocated = _allocated(session, ctx)
+    summed = [ln.line_id for ln in ctx.lines.values() if ln.summed is not None]
+    allocated: dict[tuple[int, int], Budgeted] = {}
+    if len(summed) < len(ctx.lines):
+        profiled = _Lines(**{**vars(ctx), "lines": {i: ln for i, ln in ctx.lines.items() if ln.summed is None}})
+        allocated = _allocated(session, profiled)
     items = [
-        ctx.item(ctx.key(line_id, 0, 0), budget, (ZERO, ZERO), grants[grant_id])
+        VarianceItem(ctx.key(line_id, 0, 0), "", "", "", budget, ZERO, ZERO, *grants[grant_id])
         for (line_id, grant_id), budget in allocated.items()
     ]
+    per_grant = _summed_allocations(session, ctx, summed, lambda _, grant_id: grant_id) if summed else {}
+    items += [VarianceItem((0, 0, None), "", "", "", b, ZERO, ZERO, *grants[g]) for g, b in per_grant.items()]
+    charged, net = _charge_totals(session, ctx)
+    items += [VarianceItem((0, 0, None), "", "", "", NO_BUDGET, *sums, *grants[g]) for g, sums in charged.items()]
+    if ctx.scope.funder_id is None:
+        items += _own_fund_totals(ctx, allocated, list(per_grant.values()), charged, net)
+    return items
+
+
+def _charge_totals(session: Session, ctx: _Lines) -> tuple[dict[int, Actuals], Actuals]:
+    """The period's charges per grant the scope sees and, for the organisation's scope, the
+    net cost of the period, summed by the database in one statement."""
     charges = (
         select(ExpenseCharge.grant_id, func.sum(ExpenseCharge.amount).label("total"), ctx.to_date(ExpenseCharge.amount))
         .join(ExpenseCharge.expense)
         .where(*ctx.in_period())
         .group_by(ExpenseCharge.grant_id)
     )
-    with_net = ctx.scope.funder_id is None
-    if not with_net:
-        charges = charges.join(ExpenseCharge.grant).where(ctx.scope.grants_filter())
     query: Any = charges
-    if with_net:
-        query = union_all(
-            charges,
-            select(null().label("grant_id"), func.sum(Expense.net_cost), ctx.to_date(Expense.net_cost)).where(
-                *ctx.in_period()
-            ),
-        )
-    net, paid = (ZERO, ZERO), (ZERO, ZERO)
+    if ctx.scope.funder_id is not None:
+        query = charges.join(ExpenseCharge.grant).where(ctx.scope.grants_filter())
+    else:
+        cost = select(null().label("grant_id"), func.sum(Expense.net_cost), ctx.to_date(Expense.net_cost))
+        query = union_all(charges, cost.where(*ctx.in_period()))
+    charged: dict[int, Actuals] = {}
+    net = (ZERO, ZERO)
     for grant_id, total, to_date in _rows(session, query):
-        sums = (total or ZERO, to_date or ZERO)
         if grant_id is None:
-            net = sums
+            net = (total or ZERO, to_date or ZERO)
         elif total:
-            ref, funder = grants[grant_id]
-            items.append(VarianceItem((0, 0, None), "", "", "", NO_BUDGET, sums[0], sums[1], ref, funder))
-            paid = (paid[0] + sums[0], paid[1] + sums[1])
-    if with_net:
-        parts: dict[int, list[BudgetAmounts]] = defaultdict(list)
-        for (line_id, _), budget in allocated.items():
-            parts[line_id].append(budget)
-        for ln in ctx.lines.values():
-            items.append(ctx.item(ctx.key(ln.line_id, 0, 0), ln.budget.minus(parts[ln.line_id]), (ZERO, ZERO)))
-        own = (net[0] - paid[0], net[1] - paid[1])
-        if own != (ZERO, ZERO):
-            items.append(VarianceItem((0, 0, None), "", "", "", NO_BUDGET, own[0], own[1]))
+            charged[grant_id] = (total, to_date or ZERO)
+    return charged, net
+
+
+def _own_fund_totals(
+    ctx: _Lines,
+    allocated: dict[tuple[int, int], Budgeted],
+    granted: list[PeriodBudget],
+    charged: dict[int, Actuals],
+    net: Actuals,
+) -> list[VarianceItem]:
+    """Own funds, for grouping by grant or funder: the lines' budget less the allocations
+    (the summed lines in one sum, the others line by line), the net cost less the charges."""
+    parts: dict[int, list[Budgeted]] = defaultdict(list)
+    for (line_id, _), budget in allocated.items():
+        parts[line_id].append(budget)
+    items: list[VarianceItem] = []
+    summed = [ln.summed for ln in ctx.lines.values() if ln.summed is not None]
+    for ln in ctx.lines.values():
+        if ln.summed is None:
+            items.append(VarianceItem(ctx.key(ln.line_id, 0, 0), "", "", "", less(ln.budget, parts[ln.line_id]), ZERO))
+    if summed:
+        lines = PeriodBudget(
+            ctx.period, ctx.as_of, sum((b.amount for b in summed), ZERO), sum((b.coming for b in summed), ZERO)
+        )
+        items.append(VarianceItem((0, 0, None), "", "", "", lines.minus(granted), ZERO))
+    paid = (sum((c[0] for c in charged.values()), ZERO), sum((c[1] for c in charged.values()), ZERO))
+    own = (net[0] - paid[0], net[1] - paid[1])
+    if own != (ZERO, ZERO):
+        items.append(VarianceItem((0, 0, None), "", "", "", NO_BUDGET, *own))
     return items

@@ -19,7 +19,9 @@ def current_version_ids(session: Session, organisation_id: int) -> list[int]:
     )
     marked: dict[int, int] = {}
     kept: dict[int, int] = {}
-    for budget_id, version_id, current, kind in session.execute(query):
+    if session.autoflush:
+        session.flush()  # as the session's own execute would, before plain rows from its connection
+    for budget_id, version_id, current, kind in session.connection().execute(query).all():
         if current and budget_id not in marked:
             marked[budget_id] = version_id
         if kind is not VersionKind.SCENARIO:
