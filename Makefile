@@ -65,8 +65,11 @@ catalogue: $(STAMP)
 ## output first; median ratio of interleaved pairs (min–median–max), the goal, meets/misses.
 ## FUNDTRACK_BENCH_FULL=1 adds 1,000,000 rows; FUNDTRACK_BENCH_POSTGRES_URL names the server
 ## (default postgresql://postgres@127.0.0.1:5432/postgres); FUNDTRACK_BENCH_ROUNDS (≥ 7).
+BENCH_RESULTS ?= bench/.cache/results.jsonl
 bench: $(STAMP)
-	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@mkdir -p bench/.cache && rm -f $(BENCH_RESULTS)
+	@for f in bench/bench_*.py; do echo "== $$f"; FUNDTRACK_BENCH_RESULTS=$(BENCH_RESULTS) $(BIN)/python $$f || exit 1; done
+	@$(BIN)/python bench/summary.py $(BENCH_RESULTS)
 
 clean:
 	rm -rf $(VENV) $(DEMO_DB) .pytest_cache .mypy_cache .ruff_cache .hypothesis

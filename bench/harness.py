@@ -18,13 +18,15 @@ returns how many missed.
 from __future__ import annotations
 
 import gc
+import json
 import os
 import statistics
 import sys
 import time
 import tracemalloc
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 MIN_ROUNDS = 7
@@ -177,12 +179,24 @@ def _load() -> str:
 
 
 def summary() -> int:
-    """Print every figure of the run; return how many miss their goal."""
+    """Print every figure of the run; return how many miss their goal.
+
+    With ``FUNDTRACK_BENCH_RESULTS`` naming a file (``make bench`` does), the figures are
+    also appended to it, one JSON object a line, for ``bench/summary.py`` to print the
+    whole run's table at its end.
+    """
     print(f"\nsummary (load average now {_load()}):")
     for figure in RESULTS:
         print(figure.line())
     missed = sum(not f.meets for f in RESULTS)
     print(f"  {len(RESULTS) - missed} of {len(RESULTS)} figures meet their goal", flush=True)
+    kept = os.environ.get("FUNDTRACK_BENCH_RESULTS")
+    if kept:
+        script = Path(sys.argv[0]).name
+        with open(kept, "a", encoding="utf-8") as out:
+            for f in RESULTS:
+                record = {"script": script, **asdict(f), "median": f.median, "verdict": f.verdict}
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
     return missed
 
 
