@@ -71,3 +71,16 @@ def test_the_treasurer_records_a_grant_then_an_expense_with_its_receipt_charged_
     got = page.request.get(receipt)
     assert got.status == 200 and got.body() == PDF
     assert_accessible(page)
+
+    # a search of the list, then the search cleared by its named link
+    search = page.get_by_label("Rechercher dans la liste")
+    search.fill("Interprètes Montréal")
+    with page.expect_navigation():
+        search.press("Enter")
+    assert "search=" in page.url
+    assert page.get_by_role("row", name=re.compile("10 mai 2026 Interprètes Montréal")).count() == 1
+    assert_accessible(page)
+    with page.expect_navigation():
+        page.get_by_role("link", name="Effacer la recherche").click()
+    assert "search=" not in page.url
+    assert page.get_by_label("Rechercher dans la liste").input_value() == ""
