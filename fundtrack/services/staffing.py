@@ -8,6 +8,9 @@ checked). A scenario's changes are checked against the plan and the changes befo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, cast
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -188,19 +191,7 @@ def update_scenario(session: Session, acting: Acting, name: str, revision: int |
     """Replace scenario ``name``'s name, description and changes by ``cmd``'s, checked as
     :func:`create_scenario` checks them. Refuses a stale read (``revision``) and a name
     another scenario has; nothing is written then."""
-    acting.require(session, Action.STAFFING)
-    scenario = session.scalar(
-        select(Scenario).where(Scenario.organisation_id == acting.organisation_id, Scenario.name == name)
-    )
-    if scenario is None:
-        raise NotFound(M_UNKNOWN_SCENARIO, field="name", name=name)
-    check_revision(scenario, revision, name)
-    if cmd.name != name:
-        taken = session.scalar(
-            select(Scenario.id).where(Scenario.organisation_id == acting.organisation_id, Scenario.name == cmd.name)
-        )
-        if taken is not None:
-            raise InputError(M_DUPLICATE_SCENARIO, field="name", name=cmd.name)
+    scenario: Scenario = _edited(session, acting, _SCENARIOS, name, revision, renamed=cmd.name)
     scenario.changes.clear()
     session.flush()
     scenario.name, scenario.description = cmd.name, cmd.description
@@ -228,19 +219,7 @@ def update_position(session: Session, acting: Acting, key: str, revision: int | 
     """Change position ``key``'s terms and replace its funding by ``cmd``'s (the key may
     change too). Refuses a stale read (``revision``), a key another position has, and what
     :func:`create_position` refuses; nothing is written then."""
-    acting.require(session, Action.STAFFING)
-    position = session.scalar(
-        select(Position).where(Position.organisation_id == acting.organisation_id, Position.key == key)
-    )
-    if position is None:
-        raise NotFound(M_UNKNOWN_POSITION, field="key", key=key)
-    check_revision(position, revision, key)
-    if cmd.key != key:
-        taken = session.scalar(
-            select(Position.id).where(Position.organisation_id == acting.organisation_id, Position.key == cmd.key)
-        )
-        if taken is not None:
-            raise InputError(M_DUPLICATE_POSITION, field="key", key=cmd.key)
+    position: Position = _edited(session, acting, _POSITIONS, key, revision, renamed=cmd.key)
     old_grants = {f.grant_id for f in position.funding}
     with session.no_autoflush:
         for name in POSITION_COLUMNS:
@@ -265,13 +244,7 @@ def delete_position(session: Session, acting: Acting, key: str, revision: int | 
     """Take position ``key`` out of the plan, with its funding. Refuses an unknown key, a
     stale read (``revision``), and a position a scenario still changes (its change would
     then name nothing)."""
-    acting.require(session, Action.STAFFING)
-    position = session.scalar(
-        select(Position).where(Position.organisation_id == acting.organisation_id, Position.key == key)
-    )
-    if position is None:
-        raise NotFound(M_UNKNOWN_POSITION, field="key", key=key)
-    check_revision(position, revision, key)
+    position: Position = _edited(session, acting, _POSITIONS, key, revision)
     used = session.scalars(
         select(Scenario.name)
         .join(ScenarioChange, ScenarioChange.scenario_id == Scenario.id)
@@ -292,12 +265,42 @@ def delete_position(session: Session, acting: Acting, key: str, revision: int | 
 def delete_scenario(session: Session, acting: Acting, name: str, revision: int | None = None) -> None:
     """Delete scenario ``name`` with its changes (the plan itself is untouched). Refuses an
     unknown name and a stale read (``revision``)."""
-    acting.require(session, Action.STAFFING)
-    scenario = session.scalar(
-        select(Scenario).where(Scenario.organisation_id == acting.organisation_id, Scenario.name == name)
-    )
-    if scenario is None:
-        raise NotFound(M_UNKNOWN_SCENARIO, field="name", name=name)
-    check_revision(scenario, revision, name)
+    scenario: Scenario = _edited(session, acting, _SCENARIOS, name, revision)
     session.delete(scenario)
     session.flush()
+
+
+@dataclass(frozen=True)
+class _Named:
+    """A kind of staffing row named within its organisation: a position by its key, a
+    scenario by its name, and what a refusal says of each."""
+
+    model: type[Position] | type[Scenario]
+    field: str
+    unknown: str  # the catalogue's codes
+    duplicate: str
+
+    def named(self, value: str) -> Any:
+        return getattr(self.model, self.field) == value
+
+
+_POSITIONS = _Named(Position, "key", M_UNKNOWN_POSITION, M_DUPLICATE_POSITION)
+_SCENARIOS = _Named(Scenario, "name", M_UNKNOWN_SCENARIO, M_DUPLICATE_SCENARIO)
+
+
+def _edited(
+    session: Session, acting: Acting, kind: _Named, current: str, revision: int | None, *, renamed: str | None = None
+) -> Any:
+    """The organisation's row named ``current``, to change or delete: refuses an unknown
+    name, a stale read (``revision``) and, when it is ``renamed``, a name another row has."""
+    acting.require(session, Action.STAFFING)
+    mine = kind.model.organisation_id == acting.organisation_id
+    row = cast("Position | Scenario | None", session.scalar(select(kind.model).where(mine, kind.named(current))))
+    if row is None:
+        raise NotFound(kind.unknown, field=kind.field, **{kind.field: current})
+    check_revision(row, revision, current)
+    if renamed is not None and renamed != current:
+        other: int | None = session.scalar(select(kind.model.id).where(mine, kind.named(renamed)))
+        if other is not None:
+            raise InputError(kind.duplicate, field=kind.field, **{kind.field: renamed})
+    return row
