@@ -17,7 +17,9 @@ ten). Each organisation has:
   versions (within each grant);
 - three positions (one planned), the coordination funded by a grant of the current year;
 - a year of expenses (2025-2026) with taxes computed as the rule gives them, three in five
-  charged to a confirmed grant of the year (never beyond the grant);
+  charged to a confirmed grant of the year (never beyond the grant). The expenses of all
+  organisations are written day by day, as a shared server receives them (:func:`interleave`):
+  one organisation's rows are spread over the whole table;
 - an audit entry recording the creation of every money row (``fundtrack check`` asks for
   it), a treasurer's login per organisation, and one funder's login (Centraide's) that
   reaches its funder in every organisation it funds.
@@ -48,7 +50,7 @@ from fundtrack.db import database_url, make_engine
 from fundtrack.models.base import Base
 from fundtrack.services.organisation import STANDARD_CATEGORIES
 
-VERSION = 1  # raise when the generated content changes: cached databases are then rebuilt
+VERSION = 2  # raise when the generated content changes: cached databases are then rebuilt
 EXPENSES_IN_ALL = 1_000_000  # at 300 organisations
 DEFAULT_ORGANISATIONS = 300
 YEARS = (2023, 2024, 2025)  # fiscal years starting in April
@@ -169,7 +171,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "no_combination",
         "revision",
     ),
-    "instalments": ("id", "grant_id", "expected_date", "expected_amount", "received_date", "received_amount", "revision"),
+    "instalments": (
+        "id",
+        "grant_id",
+        "expected_date",
+        "expected_amount",
+        "received_date",
+        "received_amount",
+        "revision",
+    ),
     "instalment_receipts": ("id", "instalment_id", "received_date", "amount"),
     "report_dues": ("id", "grant_id", "due_date", "title", "submitted_on", "revision"),
     "allocations": (
@@ -230,6 +240,9 @@ def _audit(rows: Rows, org: int, entity: str, entity_id: int, after: dict[str, A
     rows.add_plain("audit_log", org, CREATED, ACTOR, "treasurer", action, entity, entity_id, json.dumps(after))
 
 
+Line = tuple[int, int, int, str]  # a current version's line: its id, project, category and code
+
+
 def _organisation(rows: Rows, k: int, expenses: int, password_hash: str) -> int | None:
     """Organisation number ``k`` (from 1), from its own seed; returns its Centraide funder's id."""
     rnd = random.Random(k)
@@ -247,8 +260,28 @@ def _organisation(rows: Rows, k: int, expenses: int, password_hash: str) -> int 
         funders.append(funder)
         if name == CENTRAIDE:
             centraide = funder
-    # projects, budgets, versions, lines, amounts
-    current_lines: list[tuple[int, int, int, str]] = []  # line, project, category, code
+    lines = _budgets(rows, rnd, org, categories)
+    capacity = {}
+    for f, funder in enumerate(funders):
+        for y in YEARS:
+            requested = f == len(funders) - 1 and y == CURRENT
+            grant, amount = _grant(rows, rnd, org, funder, f, y, requested, lines)
+            if y == CURRENT and not requested:
+                capacity[grant] = amount
+    _positions(rows, org, lines, next(iter(capacity)))  # the first funder's grant of the current year
+    _expenses(rows, rnd, org, lines, capacity, expenses)
+    user = rows.add(
+        "users", f"tresorerie-{k:03d}@federation.example", f"Trésorerie {k:03d}", "treasurer", "fr", True,
+        password_hash, CREATED, 1,
+    )  # fmt: skip
+    rows.add("user_access", user, org, None, 1)
+    return centraide
+
+
+def _budgets(rows: Rows, rnd: random.Random, org: int, categories: dict[str, int]) -> list[Line]:
+    """Projects, their budgets (an adopted and the current revised version), lines and amounts;
+    returns the current versions' lines."""
+    current: list[Line] = []
     for p, project_name in enumerate(PROJECTS):
         project = rows.add("projects", org, project_name, "[]", p == 0, 1)
         budget = rows.add("budgets", org, project, 1)
@@ -258,102 +291,79 @@ def _organisation(rows: Rows, k: int, expenses: int, password_hash: str) -> int 
             for position, code in enumerate(LINE_CATEGORIES):
                 line = rows.add("budget_lines", version, categories[code], f"{project_name} — {code}", position, 1)
                 if version == revised:
-                    current_lines.append((line, project, categories[code], code))
+                    current.append((line, project, categories[code], code))
                 for y in YEARS:
                     start, end = fiscal_year(y)
                     amount = rnd.randrange(500_000, 8_000_000)
                     amount_id = rows.add("budget_line_amounts", line, start, end, amount, 1)
                     _audit(rows, org, "budget_line_amount", amount_id, {"amount": amount})
-    # grants, instalments, reports, allocations
-    capacity: dict[int, int] = {}  # what may still be charged to each chargeable grant of the current year
-    for f, funder in enumerate(funders):
-        for y in YEARS:
-            start, end = fiscal_year(y)
-            requested = f == len(funders) - 1 and y == CURRENT
-            amount = rnd.randrange(60_000, 250_000) * 100
-            grant = rows.add(
-                "grants",
-                org,
-                funder,
-                f"G-{y}-{f + 1}",
-                f"Entente {y}-{y + 1} ({f + 1})",
-                "requested" if requested else "confirmed",
-                amount,
-                start,
-                end,
-                False,
-                "days",
-                False,
-                1,
-            )
-            _audit(rows, org, "grant", grant, {"amount": amount})
-            due = date(y, 12, 15)
-            rows.add("report_dues", grant, due, "Rapport de mi-parcours", due if y < CURRENT else None, 1)
-            if requested:
-                continue
-            first = amount // 2
-            for expected, part in ((start + timedelta(days=14), first), (date(y, 10, 1), amount - first)):
-                received = y < CURRENT or expected < date(CURRENT, 10, 1)
-                instalment = rows.add(
-                    "instalments",
-                    grant,
-                    expected,
-                    part,
-                    expected if received else None,
-                    part if received else None,
-                    1,
-                )
-                _audit(rows, org, "instalment", instalment, {"expected_amount": part})
-                if received:
-                    receipt = rows.add("instalment_receipts", instalment, expected, part)
-                    _audit(rows, org, "instalment_receipt", receipt, {"amount": part}, action="receive")
-            allocated = 0
-            for line, _project, _category, _code in rnd.sample(current_lines, 3):
-                share = rnd.randrange(amount // 10, amount // 4)
-                allocated += share
-                allocation = rows.add("allocations", org, grant, line, start, end, share, CREATED, 1)
-                _audit(rows, org, "allocation", allocation, {"amount": share})
-            if y == CURRENT:
-                capacity[grant] = amount
-    # positions
-    salaries_line = next(line for line, _p, _c, code in current_lines if code == "salaries")
+    return current
+
+
+def _grant(
+    rows: Rows, rnd: random.Random, org: int, funder: int, f: int, y: int, requested: bool, lines: list[Line]
+) -> tuple[int, int]:
+    """A grant of fiscal year ``y`` with its report due, its instalments (received but the
+    current year's second one) and its allocations; returns its id and amount."""
+    start, end = fiscal_year(y)
+    amount = rnd.randrange(60_000, 250_000) * 100
+    status = "requested" if requested else "confirmed"
+    title = f"Entente {y}-{y + 1} ({f + 1})"
+    grant = rows.add(
+        "grants", org, funder, f"G-{y}-{f + 1}", title, status, amount, start, end, False, "days", False, 1
+    )
+    _audit(rows, org, "grant", grant, {"amount": amount})
+    due = date(y, 12, 15)
+    rows.add("report_dues", grant, due, "Rapport de mi-parcours", due if y < CURRENT else None, 1)
+    if requested:
+        return grant, amount
+    first = amount // 2
+    for expected, part in ((start + timedelta(days=14), first), (date(y, 10, 1), amount - first)):
+        received = y < CURRENT or expected < date(CURRENT, 10, 1)
+        got = (expected, part) if received else (None, None)
+        instalment = rows.add("instalments", grant, expected, part, *got, 1)
+        _audit(rows, org, "instalment", instalment, {"expected_amount": part})
+        if received:
+            receipt = rows.add("instalment_receipts", instalment, expected, part)
+            _audit(rows, org, "instalment_receipt", receipt, {"amount": part}, action="receive")
+    for line, _project, _category, _code in rnd.sample(lines, 3):
+        share = rnd.randrange(amount // 10, amount // 4)
+        allocation = rows.add("allocations", org, grant, line, start, end, share, CREATED, 1)
+        _audit(rows, org, "allocation", allocation, {"amount": share})
+    return grant, amount
+
+
+def _positions(rows: Rows, org: int, lines: list[Line], grant: int) -> None:
+    """The staffing plan: the coordination funded by ``grant`` in the current year."""
+    salaries_line = next(line for line, _p, _c, code in lines if code == "salaries")
     for key, fr, en, status, salary in POSITIONS:
         position = rows.add(
             "positions", org, key, fr, en, status, salary, date(2023, 4, 1), "0.04", "0", "0.03", salaries_line, 1
         )
         if key == "coordination":
-            grant = next(iter(capacity))  # the first funder's grant of the current year
             funding = rows.add("position_funding", position, grant, 1)
             start, end = fiscal_year(CURRENT)
             amount_id = rows.add("position_funding_amounts", funding, start, end, 2_000_000, 1)
             _audit(rows, org, "position_funding_amount", amount_id, {"amount": 2_000_000})
-    # a year of expenses, three in five charged to a confirmed grant of the year
+
+
+def _expenses(
+    rows: Rows, rnd: random.Random, org: int, lines: list[Line], capacity: dict[int, int], expenses: int
+) -> None:
+    """A year of expenses, three in five charged to a confirmed grant of the year (never
+    beyond what is left of it)."""
     start, _end = fiscal_year(CURRENT)
     chargeable = list(capacity)
     for n in range(expenses):
-        line, project, category, _code = current_lines[rnd.randrange(len(current_lines))]
+        line, project, category, _code = lines[rnd.randrange(len(lines))]
         pre_tax = rnd.randrange(1_000, 80_000)
         gst, qst, gst_rebate, qst_rebate, net = taxes(pre_tax)
         day = start + timedelta(days=rnd.randrange(365))
+        payee = PAYEES[rnd.randrange(len(PAYEES))]
         expense = rows.add(
-            "expenses",
-            org,
-            project,
-            category,
-            line,
-            day,
-            PAYEES[rnd.randrange(len(PAYEES))],
-            f"Dépense {n + 1}",
-            pre_tax,
-            gst,
-            qst,
-            gst_rebate,
-            qst_rebate,
-            net,
-            "transfer",
-            CREATED,
-            1,
-        )
+            "expenses", org, project, category, line, day, payee, f"Dépense {n + 1}",
+            pre_tax, gst, qst, gst_rebate, qst_rebate, net, "transfer", CREATED, 1,
+        )  # fmt: skip
         _audit(rows, org, "expense", expense, {"net_cost": net})
         if n % 5 < 3:
             grant = chargeable[rnd.randrange(len(chargeable))]
@@ -362,16 +372,30 @@ def _organisation(rows: Rows, k: int, expenses: int, password_hash: str) -> int 
                 capacity[grant] -= amount
                 charge = rows.add("expense_charges", expense, grant, amount, 1)
                 _audit(rows, org, "expense_charge", charge, {"amount": amount})
-    user = rows.add(
-        "users", f"tresorerie-{k:03d}@federation.example", f"Trésorerie {k:03d}", "treasurer", "fr", True,
-        password_hash, CREATED, 1,
-    )  # fmt: skip
-    rows.add("user_access", user, org, None, 1)
-    return centraide
+
+
+def interleave(rows: Rows) -> None:
+    """Put the expenses (and their charges) in the order a federation's server receives them:
+    day by day, every organisation's of one day together, rather than organisation after
+    organisation. An organisation's expenses are then spread over the whole table, as on a
+    real server, and a query reading one organisation's rows cannot lean on their being
+    side by side. Ids are given anew in that order; charges and audit entries follow."""
+    expenses = rows.tables["expenses"]
+    expenses.sort(key=lambda r: (r[5], r[1], r[0]))  # date, organisation, order of entry
+    new_id = {row[0]: i for i, row in enumerate(expenses, start=1)}
+    rows.tables["expenses"] = [(i, *row[1:]) for i, row in enumerate(expenses, start=1)]
+    charges = [(c[0], new_id[c[1]], *c[2:]) for c in rows.tables.get("expense_charges", [])]
+    charges.sort(key=lambda c: c[1])
+    new_charge = {c[0]: i for i, c in enumerate(charges, start=1)}
+    rows.tables["expense_charges"] = [(i, *c[1:]) for i, c in enumerate(charges, start=1)]
+    renumbered = {"expense": new_id, "expense_charge": new_charge}
+    rows.tables["audit_log"] = [
+        (*a[:6], renumbered[a[5]][a[6]], *a[7:]) if a[5] in renumbered else a for a in rows.tables["audit_log"]
+    ]
 
 
 def portfolio_rows(organisations: int, expenses: int | None = None) -> Rows:
-    """Every row of a portfolio of ``organisations`` organisations."""
+    """Every row of a portfolio of ``organisations`` organisations, expenses interleaved."""
     per_org = expenses if expenses is not None else expenses_per_organisation()
     password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
     rows = Rows()
@@ -383,6 +407,7 @@ def portfolio_rows(organisations: int, expenses: int | None = None) -> Rows:
     user = rows.add("users", FUNDER_EMAIL, "Centraide (fédération)", "funder", "fr", True, password_hash, CREATED, 1)
     for org, funder in centraide:
         rows.add("user_access", user, org, funder, 1)
+    interleave(rows)
     return rows
 
 
@@ -454,7 +479,9 @@ def write(engine: Engine, rows: Rows, *, bare: bool = True) -> tuple[float, floa
             bare_seconds = time.perf_counter() - started
             cursor.execute("SET search_path = public")
             cursor.execute("DROP SCHEMA bare CASCADE")
-            cursor.execute("SELECT setval(pg_get_serial_sequence('audit_log', 'id'), 1, false)")  # the bare copy drew ids
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('audit_log', 'id'), 1, false)"
+            )  # the bare copy drew ids
             raw.commit()
         started = time.perf_counter()
         for table in _tables_in_order(rows):
@@ -477,7 +504,9 @@ def database_of(server: str, name: str) -> str:
     return make_url(database_url(server)).set(database=name).render_as_string(hide_password=False)
 
 
-def ensure(server: str, organisations: int, expenses: int | None = None, *, name: str | None = None) -> tuple[str, Loaded | None]:
+def ensure(
+    server: str, organisations: int, expenses: int | None = None, *, name: str | None = None
+) -> tuple[str, Loaded | None]:
     """The URL of a portfolio database of ``organisations`` organisations on ``server``, made
     unless a database of that name carries the same stamp. Returns it with how it was loaded
     (None when reused)."""
