@@ -104,10 +104,11 @@ def open_portfolio(server: str, organisations: int) -> Engine:
     if loaded is None:
         print(f"  {name}: reused (stamp unchanged)", flush=True)
     else:
-        ratio = f", {loaded.loaded / loaded.bare:.1f}× a bare COPY of the same rows ({loaded.bare:.1f} s)"
+        bare = loaded.bare
+        ratio = f", {loaded.loaded / bare:.1f}× a bare COPY of the same rows ({bare:.1f} s)" if bare else ""
         print(
             f"  {name}: {loaded.rows:,} rows generated in {loaded.generated:.1f} s, loaded in {loaded.loaded:.1f} s "
-            f"({loaded.rows_per_second:,.0f} rows/s{ratio if loaded.bare else ''})",
+            f"({loaded.rows_per_second:,.0f} rows/s{ratio})",
             flush=True,
         )
     return serial_plans(make_engine(url))
@@ -216,8 +217,8 @@ def funder_bare(engine: Engine, user_id: int) -> Callable[[], FunderFigures]:
             for row, (ref, title, amount, got, spent) in enumerate(grants, start=1):
                 sheet.write_string(row, 0, ref)
                 sheet.write_string(row, 1, title)
-                for c, value in enumerate((amount, got, spent, amount - spent), start=2):
-                    sheet.write_number(row, c, float(cents(value)), fmt)
+                for c, figure in enumerate((amount, got, spent, amount - spent), start=2):
+                    sheet.write_number(row, c, float(cents(figure)), fmt)
         book.close()
         return out
 
