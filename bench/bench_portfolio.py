@@ -40,7 +40,7 @@ is then reused. ``--organisations N`` changes the size of the large database.
 PostgreSQL at ``FUNDTRACK_BENCH_POSTGRES_URL`` (default
 ``postgresql://postgres@127.0.0.1:5432/postgres``); skipped when unreachable.
 
-Run: .venv/bin/python bench/bench_portfolio.py [--organisations 300]
+Run: .venv/bin/python bench/bench_portfolio.py [--organisations 300] [--figures variance dashboard funder list]
 """
 
 from __future__ import annotations
@@ -385,9 +385,18 @@ def list_figures(engine: Engine, small: Engine, organisations: int) -> None:
             small_page.close()
 
 
+FIGURES: dict[str, Callable[[Engine, Engine, int], None]] = {
+    "variance": variance_figures,
+    "dashboard": dashboard_figures,
+    "funder": funder_figures,
+    "list": list_figures,
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--organisations", type=int, default=portfolio.DEFAULT_ORGANISATIONS)
+    parser.add_argument("--figures", nargs="*", choices=sorted(FIGURES), default=sorted(FIGURES))
     args = parser.parse_args()
     harness.header(f"a federation's portfolio ({args.organisations} organisations)")
     server = harness.POSTGRES_URL
@@ -403,10 +412,9 @@ def main() -> None:
     small = open_portfolio(server, SMALL)
     engine = open_portfolio(server, args.organisations)
     try:
-        variance_figures(engine, small, args.organisations)
-        dashboard_figures(engine, small, args.organisations)
-        funder_figures(engine, small, args.organisations)
-        list_figures(engine, small, args.organisations)
+        for name, figures in FIGURES.items():
+            if name in args.figures:
+                figures(engine, small, args.organisations)
     finally:
         engine.dispose()
         small.dispose()
