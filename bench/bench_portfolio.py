@@ -32,6 +32,10 @@ Each figure goes through :mod:`harness` (same output first, then interleaved pai
   are the ledger, the funding gap month by month and the receivables, a whole rule
   engine; only its growth is judged.)
 
+``--explain`` runs each single-organisation figure's statements again under EXPLAIN ANALYZE
+on the large database and names the sequential scans of more than 1,000 rows (those that
+read other organisations' rows), with the line of code that sent each.
+
 On PostgreSQL both sides run with ``max_parallel_workers_per_gather = 0`` (a parallel
 plan is slower on this 2-core machine, and the same kind of plan runs on each side).
 
@@ -40,7 +44,7 @@ is then reused. ``--organisations N`` changes the size of the large database.
 PostgreSQL at ``FUNDTRACK_BENCH_POSTGRES_URL`` (default
 ``postgresql://postgres@127.0.0.1:5432/postgres``); skipped when unreachable.
 
-Run: .venv/bin/python bench/bench_portfolio.py [--organisations 300] [--figures variance dashboard funder list]
+Run: .venv/bin/python bench/bench_portfolio.py [--organisations 300] [--figures variance dashboard funder list] [--explain]
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ import io
 import re
 import sys
 import tempfile
+import traceback
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -385,6 +390,83 @@ def list_figures(engine: Engine, small: Engine, organisations: int) -> None:
             small_page.close()
 
 
+# --- where a figure reads other organisations' rows ----------------------------------------------
+
+SCANNED = 1000  # a sequential scan reading more rows than this is named
+
+
+def _caller() -> str:
+    """Where in fundtrack (or admin_app) a statement was sent from."""
+    for frame in reversed(traceback.extract_stack()):
+        path = frame.filename
+        if ("/fundtrack/" in path or "/admin_app/" in path) and not any(
+            part in path for part in ("/models/", "/db.py")
+        ):
+            return f"{path.rsplit('/fundtrack/', 1)[-1].rsplit('/admin_app/', 1)[-1]}:{frame.lineno}"
+    return "?"
+
+
+def _seq_scans(node: dict[str, Any], out: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    if node["Node Type"] == "Seq Scan":
+        loops = node.get("Actual Loops", 1)
+        kept = int(node["Actual Rows"] * loops)
+        out.append((node["Relation Name"], kept + int(node.get("Rows Removed by Filter", 0) * loops), kept))
+    for child in node.get("Plans", []):
+        _seq_scans(child, out)
+    return out
+
+
+def explain(engine: Engine, organisations: int) -> None:
+    """Each single-organisation figure's statements, run again under EXPLAIN ANALYZE: the
+    sequential scans that read more than :data:`SCANNED` rows (those of other organisations
+    among them), with the place in the code that sent the statement."""
+    with tempfile.TemporaryDirectory() as tmp:
+        page = AdminPage(engine, tmp)
+        runs: dict[str, Callable[[], Any]] = {
+            "budget vs actual by line": product_side(engine, ORG, YEAR, AS_OF, "line"),
+            "budget vs actual by grant": product_side(engine, ORG, YEAR, AS_OF, "grant"),
+            "dashboard": dashboard_of(engine),
+            "expense list page": page,
+        }
+        with session_factory(engine)() as s:
+            user_id = s.scalar(select(User.id).where(User.email == portfolio.FUNDER_EMAIL))
+        if user_id is not None:
+            runs["one organisation's funder report"] = funder_product(engine, user_id, one=True)
+        engines = {engine, page.app.extensions["fundtrack.engine"]}
+        print(f"  sequential scans of more than {SCANNED:,} rows, {organisations} organisations:", flush=True)
+        for name, run in runs.items():
+            sent: list[tuple[str, Any, str]] = []
+
+            def note(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: bool) -> None:
+                sent.append((statement, params, _caller()))  # noqa: B023  (read at once, below)
+
+            for e in engines:
+                event.listen(e, "before_cursor_execute", note)
+            try:
+                run()
+            finally:
+                for e in engines:
+                    event.remove(e, "before_cursor_execute", note)
+            found = []
+            raw = engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                cursor.execute("SET max_parallel_workers_per_gather = 0")
+                for statement, params, where in sent:
+                    if not statement.lstrip().upper().startswith("SELECT"):
+                        continue
+                    cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params)
+                    plan = cursor.fetchone()[0][0]["Plan"]
+                    found += [(where, *scan) for scan in _seq_scans(plan, []) if scan[1] > SCANNED]
+                raw.rollback()
+            finally:
+                raw.close()
+            print(f"    {name}: {len(sent)} statements, {len(found) or 'no'} such scan{'s' if len(found) != 1 else ''}")
+            for where, table, read, kept in found:
+                print(f"      {where}: {table}, {read:,} rows read, {kept:,} kept")
+        page.close()
+
+
 FIGURES: dict[str, Callable[[Engine, Engine, int], None]] = {
     "variance": variance_figures,
     "dashboard": dashboard_figures,
@@ -397,6 +479,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--organisations", type=int, default=portfolio.DEFAULT_ORGANISATIONS)
     parser.add_argument("--figures", nargs="*", choices=sorted(FIGURES), default=sorted(FIGURES))
+    parser.add_argument("--explain", action="store_true", help="name the large sequential scans of each figure")
     args = parser.parse_args()
     harness.header(f"a federation's portfolio ({args.organisations} organisations)")
     server = harness.POSTGRES_URL
@@ -412,6 +495,9 @@ def main() -> None:
     small = open_portfolio(server, SMALL)
     engine = open_portfolio(server, args.organisations)
     try:
+        if args.explain:
+            explain(engine, args.organisations)
+            return
         for name, figures in FIGURES.items():
             if name in args.figures:
                 figures(engine, small, args.organisations)
