@@ -456,7 +456,8 @@ def explain(engine: Engine, organisations: int) -> None:
                     if not statement.lstrip().upper().startswith("SELECT"):
                         continue
                     cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params)
-                    plan = cursor.fetchone()[0][0]["Plan"]
+                    (explained,) = cursor.fetchone() or ([{"Plan": {"Node Type": "Result"}}],)
+                    plan = explained[0]["Plan"]
                     found += [(where, *scan) for scan in _seq_scans(plan, []) if scan[1] > SCANNED]
                 raw.rollback()
             finally:
