@@ -111,7 +111,8 @@ def line_budgets(
         .join(BudgetVersion.budget)
         .join(Budget.project)
         .outerjoin(BudgetLineAmount, (BudgetLineAmount.line_id == BudgetLine.id) & in_period)
-        .where(BudgetLine.version_id.in_(version_ids))
+        # the versions named on both sides of their join: the planner reads only theirs
+        .where(BudgetLine.version_id.in_(version_ids), BudgetVersion.id.in_(version_ids))
         .order_by(BudgetLine.version_id, BudgetLine.position, BudgetLine.id)
     )
     if project_id is not None:

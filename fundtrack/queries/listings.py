@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -21,25 +23,38 @@ def list_projects(session: Session, scope: Scope) -> list[Project]:
     return list(session.scalars(query))
 
 
+# what a listing of grants shows of each: loaded with them, a statement each for all
+GRANT_LOADS = (
+    selectinload(Grant.funder),
+    selectinload(Grant.schedule),
+    selectinload(Grant.instalments).selectinload(Instalment.receipts),
+    selectinload(Grant.projects),
+    selectinload(Grant.report_dues),
+    selectinload(Grant.eligible_categories),
+)
+
+
 def list_grants(
     session: Session, scope: Scope, *, funder_id: int | None = None, statuses: tuple[GrantStatus, ...] | None = None
 ) -> list[Grant]:
     """The grants the scope may see, with their funder, schedule and instalments loaded."""
-    query = (
-        select(Grant)
-        .where(scope.grants_filter())
-        .options(
-            selectinload(Grant.funder),
-            selectinload(Grant.schedule),
-            selectinload(Grant.instalments).selectinload(Instalment.receipts),
-            selectinload(Grant.projects),
-            selectinload(Grant.report_dues),
-            selectinload(Grant.eligible_categories),
-        )
-        .order_by(Grant.start_date, Grant.reference)
-    )
+    query = select(Grant).where(scope.grants_filter()).options(*GRANT_LOADS).order_by(Grant.start_date, Grant.reference)
     if funder_id is not None:
         query = query.where(Grant.funder_id == funder_id)
     if statuses is not None:
         query = query.where(Grant.status.in_(statuses))
+    return list(session.scalars(query))
+
+
+def list_grants_of_funders(session: Session, funder_ids: Sequence[int]) -> list[Grant]:
+    """The grants of the funders ``funder_ids`` (each funder row is one organisation's), in
+    the order :func:`list_grants` gives, loaded as it loads them: one statement for all
+    the funders and one per relation, whatever their number."""
+    query = (
+        select(Grant)
+        .join(Grant.funder)
+        .where(Grant.funder_id.in_(list(funder_ids)), Grant.organisation_id == Funder.organisation_id)
+        .options(*GRANT_LOADS)
+        .order_by(Grant.start_date, Grant.reference)
+    )
     return list(session.scalars(query))

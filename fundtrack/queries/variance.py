@@ -242,7 +242,8 @@ def _grants(session: Session, scope: Scope) -> dict[int, tuple[str, str]]:
     query = (
         select(Grant.id, Grant.reference, Funder.name)
         .join(Grant.funder)
-        .where(Grant.organisation_id == scope.organisation_id)
+        # the organisation on both sides of the join: its funders read, not every organisation's
+        .where(Grant.organisation_id == scope.organisation_id, Funder.organisation_id == scope.organisation_id)
     )
     return {g_id: (ref, funder) for g_id, ref, funder in _rows(session, query)}
 

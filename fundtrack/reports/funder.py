@@ -9,14 +9,14 @@ renders it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
 from babel.dates import format_date
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from fundtrack.calc.package import FinancialPackage
@@ -24,13 +24,22 @@ from fundtrack.calc.schedule import amount_in
 from fundtrack.calc.variance import VarianceItem, VarianceRow, variance
 from fundtrack.errors import NotFound
 from fundtrack.i18n import Lang, check_lang, msg, translate
-from fundtrack.models import BudgetCategory, BudgetLine, Expense, ExpenseCharge, Grant, GrantStatus, Organisation
+from fundtrack.models import (
+    BudgetCategory,
+    BudgetLine,
+    Expense,
+    ExpenseCharge,
+    Funder,
+    Grant,
+    GrantStatus,
+    Organisation,
+)
 from fundtrack.models.staffing import Position
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear, Month
 from fundtrack.queries.charges import charged_expense_rows, count_charged_expenses
-from fundtrack.queries.listings import list_grants
-from fundtrack.queries.lookups import M_UNKNOWN_GRANT, funder_by_name
+from fundtrack.queries.listings import list_grants, list_grants_of_funders
+from fundtrack.queries.lookups import M_UNKNOWN_FUNDER, M_UNKNOWN_GRANT, funder_by_name
 from fundtrack.queries.scope import Scope
 from fundtrack.queries.terms import grant_terms
 from fundtrack.queries.variance import budget_actual_items
@@ -302,27 +311,121 @@ def funder_report(
     ``period`` defaults to the funder's fiscal year that holds ``as_of``; ``lang`` to
     the funder's language. Grants that do not touch the period are left out unless
     asked for by reference. Raises :class:`NotFound` for a funder or grant outside
-    ``scope``.
+    ``scope``. (:func:`funder_summaries` reads only what the summary sheet shows, for
+    several organisations at once.)
     """
     funder = funder_by_name(session, scope, funder_name)
     org = session.get_one(Organisation, scope.organisation_id)
+    code, year, label = _report_period(funder, as_of, period, lang)
+    grants = _report_grants(list_grants(session, scope, funder_id=funder.id), year, grant_reference)
+    funder_scope = Scope(scope.organisation_id, funder.id)
+    report = _summary_report(
+        org, funder, grants, code, year, label, as_of, grant_reference, _charged(session, [funder.id], year)
+    )
+    report = replace(report, shows_others=scope.funder_id is None)
+    references = [g.reference for g in grants]
+    lines = _line_variances(session, scope, set(references), year, as_of, code)
+    planned = _months_to_come(year, as_of)
+    staffing = grant_staffing(session, funder_scope, planned, references) if planned is not None else []
+    return replace(
+        report,
+        expenses=_expenses(session, funder_scope, grants, year, code),
+        lines=lines,
+        fee_caps=_fee_caps(session, funder_scope, grants, year, code),
+        packages=_packages(session, scope, grants, year, org.calendar),
+        staffing=tuple(staffing),
+        staffing_paid=_staff_paid(session, funder_scope, grants, year, code),
+        planned=planned,
+    )
+
+
+def funder_summaries(
+    session: Session,
+    parts: Sequence[tuple[Scope, str]],
+    *,
+    as_of: date,
+    period: DateRange | None = None,
+    lang: Lang | None = None,
+) -> list[FunderReport]:
+    """``funder_report(..., summary_only=True)`` of each (scope, funder name) of ``parts``,
+    in their order, read together: the funders, organisations, grants (with what the
+    summary shows of them) and charged totals of all the parts in a fixed number of
+    statements, whatever their number (a federation's funder follows hundreds).
+    Raises :class:`NotFound` for a funder outside its part's scope."""
+    if not parts:
+        return []
+    wanted = {(scope.organisation_id, name) for scope, name in parts}
+    found = session.scalars(select(Funder).where(tuple_(Funder.organisation_id, Funder.name).in_(sorted(wanted))))
+    funders = {(f.organisation_id, f.name): f for f in found}
+    for scope, name in parts:
+        funder = funders.get((scope.organisation_id, name))
+        if funder is None or (scope.funder_id is not None and funder.id != scope.funder_id):
+            raise NotFound(M_UNKNOWN_FUNDER, field="funder", name=name)
+    orgs = {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_([o for o, _ in wanted])))}
+    ids = [funders[(scope.organisation_id, name)].id for scope, name in parts]
+    by_funder: dict[int, list[Grant]] = {}
+    for g in list_grants_of_funders(session, ids):
+        by_funder.setdefault(g.funder_id, []).append(g)
+    chosen = [
+        (
+            scope,
+            funders[(scope.organisation_id, name)],
+            _report_period(funders[(scope.organisation_id, name)], as_of, period, lang),
+        )
+        for scope, name in parts
+    ]
+    shown = {f.id: _report_grants(by_funder.get(f.id, []), year, None) for _, f, (_, year, _) in chosen}
+    totals: dict[DateRange, Charged] = {}
+    for year in {year for _, _, (_, year, _) in chosen}:
+        of_year = [f.id for _, f, (_, y, _) in chosen if y == year]
+        totals[year] = _charged(session, of_year, year)
+    reports = []
+    for scope, funder, (code, year, label) in chosen:
+        org = orgs[scope.organisation_id]
+        report = _summary_report(org, funder, shown[funder.id], code, year, label, as_of, None, totals[year])
+        reports.append(replace(report, shows_others=scope.funder_id is None))
+    return reports
+
+
+def _report_period(
+    funder: Funder, as_of: date, period: DateRange | None, lang: Lang | None
+) -> tuple[Lang, DateRange, str]:
+    """The report's language, period and the period's label: the funder's fiscal year
+    holding ``as_of`` unless ``period`` is given (labelled as a year when it is one)."""
     code = lang or check_lang(funder.language.value)
     if period is None:
         year: DateRange = funder.calendar.year_of(as_of)
-        label = year.label if isinstance(year, FiscalYear) else period_in_words(year, code)
-    else:
-        period_year = funder.calendar.year_of(period.start)
-        whole_year = (period_year.start, period_year.end) == (period.start, period.end)
-        label = period_year.label if whole_year else period_in_words(period, code)
-        year = period
-    grants = [g for g in list_grants(session, scope, funder_id=funder.id) if g.status is not GrantStatus.DECLINED]
-    if grant_reference is not None:
-        grants = [g for g in grants if g.reference == grant_reference]
-        if not grants:
-            raise NotFound(M_UNKNOWN_GRANT, field="grant", reference=grant_reference)
-    else:
-        grants = [g for g in grants if g.period.overlap(year) is not None]
-    # the instalments of the period: expected in it, or received in it
+        return code, year, year.label if isinstance(year, FiscalYear) else period_in_words(year, code)
+    period_year = funder.calendar.year_of(period.start)
+    whole_year = (period_year.start, period_year.end) == (period.start, period.end)
+    return code, period, period_year.label if whole_year else period_in_words(period, code)
+
+
+def _report_grants(grants: Sequence[Grant], year: DateRange, reference: str | None) -> list[Grant]:
+    """The grants a report shows: the one asked for by reference, else those not declined
+    that touch the period."""
+    kept = [g for g in grants if g.status is not GrantStatus.DECLINED]
+    if reference is not None:
+        kept = [g for g in kept if g.reference == reference]
+        if not kept:
+            raise NotFound(M_UNKNOWN_GRANT, field="grant", reference=reference)
+        return kept
+    return [g for g in kept if g.period.overlap(year) is not None]
+
+
+def _summary_report(
+    org: Organisation,
+    funder: Funder,
+    grants: Sequence[Grant],
+    code: Lang,
+    year: DateRange,
+    label: str,
+    as_of: date,
+    grant_reference: str | None,
+    charged: Charged,
+) -> FunderReport:
+    """What the summary sheet shows: the grants, what was received and spent of each, the
+    instalments of the period (expected or received in it) and the reports due."""
     instalments = [
         InstalmentLine(
             g.reference,
@@ -344,13 +447,8 @@ def funder_report(
         for r in g.report_dues
     ]
     dues.sort(key=lambda d: (d.due_date, d.reference))
-    funder_scope = Scope(scope.organisation_id, funder.id)
-    spent, to_date = _charged_totals(session, funder_scope, year)
-    references = [g.reference for g in grants]
-    shows_others = scope.funder_id is None
-    lines = _line_variances(session, scope, set(references), year, as_of, code)
-    planned = _months_to_come(year, as_of)
-    staffing = grant_staffing(session, funder_scope, planned, references) if planned is not None else []
+    spent = {g.reference: charged.get(g.id, (ZERO, ZERO))[0] for g in grants}
+    to_date = {g.reference: charged.get(g.id, (ZERO, ZERO))[1] for g in grants}
     return FunderReport(
         organisation=org.name,
         funder=funder.name,
@@ -363,39 +461,29 @@ def funder_report(
         grants=tuple(_summary(g, year, spent, to_date) for g in grants),
         instalments=tuple(instalments),
         report_dues=tuple(dues),
-        expenses=_expenses(session, funder_scope, grants, year, code),
-        lines=lines,
-        fee_caps=_fee_caps(session, funder_scope, grants, year, code),
-        packages=_packages(session, scope, grants, year, org.calendar),
-        staffing=tuple(staffing),
-        shows_others=shows_others,
-        staffing_paid=_staff_paid(session, funder_scope, grants, year, code),
-        planned=planned,
     )
 
 
-def _charged_totals(session: Session, scope: Scope, period: DateRange) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
-    """The net cost charged to each grant the scope sees (by reference): in ``period``, and
-    from the start up to its end, both summed by the database in one pass over the charges."""
+Charged = dict[int, tuple[Decimal, Decimal]]  # by grant id: charged in the period, and up to its end
+
+
+def _charged(session: Session, funder_ids: Sequence[int], period: DateRange) -> Charged:
+    """The net cost charged to each grant of the funders ``funder_ids`` (each in its own
+    organisation), by grant id: in ``period``, and from the start up to its end, both
+    summed by the database in one pass over the charges."""
     in_period = func.sum(case((Expense.expense_date >= period.start, ExpenseCharge.amount), else_=0))
     query = (
-        select(Grant.reference, in_period, func.sum(ExpenseCharge.amount))
-        .select_from(ExpenseCharge)
+        select(ExpenseCharge.grant_id, in_period, func.sum(ExpenseCharge.amount))
         .join(ExpenseCharge.expense)
         .join(ExpenseCharge.grant)
         .where(
-            scope.grants_filter(),
-            Expense.organisation_id == scope.organisation_id,
+            Grant.funder_id.in_(list(funder_ids)),
+            Expense.organisation_id == Grant.organisation_id,
             Expense.expense_date <= period.end,
         )
-        .group_by(Grant.reference)
+        .group_by(ExpenseCharge.grant_id)
     )
-    spent: dict[str, Decimal] = {}
-    to_date: dict[str, Decimal] = {}
-    for reference, part, total in session.execute(query):
-        spent[reference] = part or ZERO
-        to_date[reference] = total
-    return spent, to_date
+    return {grant_id: (part or ZERO, total) for grant_id, part, total in session.execute(query)}
 
 
 def _months_to_come(period: DateRange, as_of: date) -> DateRange | None:

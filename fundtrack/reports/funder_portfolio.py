@@ -30,7 +30,7 @@ from fundtrack.models.users import User, UserAccess
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange
 from fundtrack.queries.scope import Scope
-from fundtrack.reports.funder import FunderReport, funder_report
+from fundtrack.reports.funder import FunderReport, funder_summaries
 from fundtrack.reports.funder_xlsx import funder_names, write_summary_sheet
 from fundtrack.reports.tables import Column, Table
 from fundtrack.reports.xlsx import Cut, Formula, ReportWorkbook, range_name
@@ -124,7 +124,8 @@ def funder_portfolio(
 ) -> FunderPortfolio:
     """The funder's report in each of ``parts``: each in the funder's fiscal year holding
     ``as_of`` (or ``period``), all in ``lang`` (default: the funder's language in the first
-    organisation). Raises :class:`NotFound` for a funder outside a part's scope."""
+    organisation); only what each organisation's summary sheet shows is read. Raises
+    :class:`NotFound` for a funder outside a part's scope."""
     if not parts:
         raise NotFound(M_UNKNOWN_FUNDER, field="funder", name="")
     first = session.scalar(
@@ -134,7 +135,7 @@ def funder_portfolio(
         raise NotFound(M_UNKNOWN_FUNDER, field="funder", name=parts[0].funder)
     code = lang or check_lang(first.language.value)
     reports = tuple(
-        funder_report(session, part.scope, part.funder, as_of=as_of, period=period, lang=code) for part in parts
+        funder_summaries(session, [(p.scope, p.funder) for p in parts], as_of=as_of, period=period, lang=code)
     )
     return FunderPortfolio(first.name, code, as_of, reports)
 
