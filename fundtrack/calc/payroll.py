@@ -292,19 +292,33 @@ def project_in_cents(
     last_day = Month.of(rng.end).end
     units = _Units.of(positions)
     tables: dict[int, tuple[int, ...]] = {}
-    by_position: dict[str, list[tuple[int, ...]]] = {terms.key: [] for terms in positions}
+    by_position: dict[str, list[tuple[Month, tuple[int, ...]]]] = {terms.key: [] for terms in positions}
     for group in groups.values():
         _project_employee(group, first_month, last_day, book, tables, units, default_raise, months, by_position)
     amounts: list[tuple[int, ...]] = []
     lines: list[PayrollMonth] = []
     money = cents_to_money()
+    new = object.__new__
     for terms in positions:
         key = terms.key
-        for row in by_position[key]:
-            values = row[1:]
+        for month, values in by_position[key]:
             amounts.append(values)
-            line = object.__new__(PayrollMonth)  # without the frozen dataclass's per-field __init__
-            line.__dict__.update(zip(AMOUNT_FIELDS, map(money, values), strict=True), position=key, month=row[0])
+            gross, vacation, rrq, rrq2, ei, rqap, fss, cnt, cnesst, benefits = map(money, values)
+            line = new(PayrollMonth)  # without the frozen dataclass's per-field __init__
+            line.__dict__.update(
+                position=key,
+                month=month,
+                gross=gross,
+                vacation=vacation,
+                rrq=rrq,
+                rrq2=rrq2,
+                ei=ei,
+                rqap=rqap,
+                fss=fss,
+                cnt=cnt,
+                cnesst=cnesst,
+                benefits=benefits,
+            )
             lines.append(line)
     notes: dict[Note, None] = {}
     for year in range(rng.start.year, rng.end.year + 1):
@@ -500,9 +514,9 @@ def _project_employee(
     units: _Units,
     default_raise: tuple[int, int],
     months: list[tuple[Month, date, date, int, int]],
-    out: dict[str, list[tuple[int, ...]]],
+    out: dict[str, list[tuple[Month, tuple[int, ...]]]],
 ) -> None:
-    """Append the employee's months to ``out`` (per position): the month, then its ten amounts in cents."""
+    """Append the employee's months to ``out`` (per position): each month and its ten amounts in cents."""
     begin = max(min(t.start for t in group), date(first_month.year, 1, 1))
     finish = min(max((t.end or last_day) for t in group), last_day)
     if begin > finish:
@@ -581,13 +595,13 @@ def _project_employee(
             continue
         if alone:
             g, v, b = pay_rows[0]
-            rows[0].append((month, g, v, *increments, b))  # type: ignore[arg-type]
+            rows[0].append((month, (g, v, *increments, b)))
             continue
         active = [i for i, span in enumerate(worked) if span is not None]
         shares = _share(increments, [pay_rows[i][0] + pay_rows[i][1] for i in active])
         for j, i in enumerate(active):
             g, v, b = pay_rows[i]
-            rows[i].append((month, g, v, *shares[j], b))  # type: ignore[arg-type]
+            rows[i].append((month, (g, v, *shares[j], b)))
 
 
 def _days_employed(spans: list[tuple[date, date] | None]) -> int:

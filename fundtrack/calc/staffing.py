@@ -303,8 +303,6 @@ class _Payer:
         ]
         self.confirmed = [line.status is FundingStatus.CONFIRMED for line in lines]
         self.periods = [(line.period.start, line.period.end) if line.period else None for line in lines]
-        # positions with a line that pays only in its grant's period: their lines are chosen month by month
-        self.dated = {line.position for line in lines if line.period is not None}
         self.plans: dict[tuple[int, ...], list[_Step]] = {}
         self.ranges = [[(rng.start, rng.end) for rng, _ in line.amounts] for line in lines]
         self.remaining = [[cents(amount) for _, amount in line.amounts] for line in lines]
@@ -341,7 +339,16 @@ class _Payer:
         """Both coverages (every request granted, confirmed money only) and, with a
         calendar, the sums of each of its fiscal years. Months are paid in order (a
         period's money is spent by the earlier months first)."""
-        lines, confirmed, periods, dated = self.lines, self.confirmed, self.periods, self.dated
+        lines, confirmed, periods = self.lines, self.confirmed, self.periods
+        starts = [m.month.start for m in months]
+        # positions with a line whose grant's period ends or starts within these months:
+        # their lines are chosen month by month
+        first, last = (min(starts), max(m.month.end for m in months)) if months else (date.min, date.max)
+        dated = {
+            line.position
+            for line, span in zip(lines, periods, strict=True)
+            if span is not None and not (span[0] <= first and last <= span[1])
+        }
         by_position = self.by_position
         keys = [(line.status, line.funder) for line in lines]
         steady = {position: self.plan(tuple(order)) for position, order in by_position.items()}
@@ -354,7 +361,6 @@ class _Payer:
         year_of = fiscal_year_finder(calendar_) if calendar_ is not None else None
         current: date | None = None
         year = _YearSums()
-        starts = [m.month.start for m in months]
         for index in sorted(range(len(months)), key=starts.__getitem__):
             m, a = months[index], amounts[index]
             month, position = m.month, m.position
