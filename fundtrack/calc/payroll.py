@@ -267,12 +267,14 @@ def project_in_cents(
     rng: DateRange,
     rates: RateBook | Iterable[PayrollRates],
     org_calendar: FiscalCalendar | None = None,
+    money: Callable[[int], Decimal] | None = None,
 ) -> tuple[Projection, list[tuple[int, ...]]]:
     """:func:`project_payroll`, with each line's amounts also as whole cents.
 
     The second item holds, for each of the projection's lines in order, its ten amounts
     (in the order of :data:`AMOUNT_FIELDS`) in cents: what coverage and yearly sums add
-    up without going through Decimal again.
+    up without going through Decimal again. ``money`` turns cents into the lines' Decimals
+    (default: a fresh :func:`cents_to_money`; a caller that converts more passes its own).
     """
     book = rates if isinstance(rates, RateBook) else RateBook.of(rates)
     default_raise = ((org_calendar or FiscalCalendar()).start_month, 1)
@@ -297,7 +299,7 @@ def project_in_cents(
         _project_employee(group, first_month, last_day, book, tables, units, default_raise, months, by_position)
     amounts: list[tuple[int, ...]] = []
     lines: list[PayrollMonth] = []
-    money = cents_to_money()
+    money = money or cents_to_money()
     new = object.__new__
     for terms in positions:
         key = terms.key

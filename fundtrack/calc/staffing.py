@@ -22,7 +22,7 @@ current staffing plus a scenario's changes into the positions to simulate.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -256,7 +256,7 @@ def cover_in_cents(
 ) -> Coverage:
     """:func:`cover`, given each month's ten amounts in cents as well (the second item of
     :func:`~fundtrack.calc.payroll.project_in_cents`, in the same order)."""
-    return _Payer(lines).pay(months, amounts, None)[0]
+    return _Payer(lines).pay(months, amounts, None, cents_to_money())[0]
 
 
 @dataclass
@@ -335,6 +335,7 @@ class _Payer:
         months: Sequence[PayrollMonth],
         amounts: Sequence[tuple[int, ...]],
         calendar_: FiscalCalendar | None,
+        money: Callable[[int], Decimal],
     ) -> tuple[Coverage, Coverage, dict[FiscalYear, _YearSums]]:
         """Both coverages (every request granted, confirmed money only) and, with a
         calendar, the sums of each of its fiscal years. Months are paid in order (a
@@ -353,7 +354,6 @@ class _Payer:
         keys = [(line.status, line.funder) for line in lines]
         steady = {position: self.plan(tuple(order)) for position, order in by_position.items()}
         at = [0] * len(lines)  # per line: its period in use (months come in order)
-        money = cents_to_money()
         new = object.__new__
         granted: list[MonthCover] = []
         only_confirmed: list[MonthCover] = []
@@ -577,9 +577,9 @@ def simulate(
     fiscal year so that no period's money was spent before. Results per fiscal year of
     ``calendar_``.
     """
-    projection, amounts = project_in_cents(positions, rng, rates, calendar_)
-    granted, confirmed, sums = _Payer(funding).pay(projection.lines, amounts, calendar_)
-    money = cents_to_money()
+    money = cents_to_money()  # one converter: the coverage's amounts are mostly the projection's
+    projection, amounts = project_in_cents(positions, rng, rates, calendar_, money)
+    granted, confirmed, sums = _Payer(funding).pay(projection.lines, amounts, calendar_, money)
     years = []
     for year, summed in sorted(sums.items()):
         paid = {key: money(amount) for key, amount in summed.paid.items()}
