@@ -15,8 +15,10 @@ parts its grant may pay (:func:`position_parts`): a restricted grant only those 
 eligible categories, so a grant restricted to translation, rooms and catering pays no
 part of any position; :func:`check_funds_position` refuses such funding at input.
 
-:func:`simulate` runs a projection and its coverage twice (confirmed money only, then
-every request granted) and sums them per fiscal year; :func:`apply_changes` turns the
+:func:`simulate` runs a projection and pays its months once, in whole cents: the same
+pass gives the coverage with every request granted, the coverage by confirmed money
+alone (confirmed money is spent first, so what it pays does not depend on the
+requests), both gaps and the sums of each fiscal year. :func:`apply_changes` turns the
 current staffing plus a scenario's changes into the positions to simulate.
 """
 
