@@ -12,9 +12,16 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fundtrack.calc.payroll import AMOUNT_FIELDS, CONTRIBUTION_FIELDS, PayrollRates, PositionTerms, project_payroll
+from fundtrack.calc.payroll import (
+    AMOUNT_FIELDS,
+    CONTRIBUTION_FIELDS,
+    PayrollRates,
+    PositionTerms,
+    cents_to_money,
+    project_payroll,
+)
 from fundtrack.calc.staffing import FundingLine, cover
-from fundtrack.money import percent_of, round_half_up, round_half_up_each, round_half_up_units
+from fundtrack.money import from_cents, percent_of, round_half_up, round_half_up_each, round_half_up_units
 from fundtrack.periods import DateRange, FiscalCalendar, iter_months
 from fundtrack.rates import shipped_rates
 
@@ -239,3 +246,9 @@ def test_ties_are_rounded_away_from_zero(whole_part: int, unit: int) -> None:
 @given(st.lists(whole, max_size=12), units)
 def test_each_of_several_values_rounds_as_alone(values: list[int], unit: int) -> None:
     assert round_half_up_each(values, unit) == [round_half_up_units(v, unit) for v in values]
+
+
+@given(st.integers(min_value=-(10**17), max_value=10**17))
+def test_cents_become_the_same_decimals_as_money_writes_them(value: int) -> None:
+    made = cents_to_money()(value)
+    assert (made, str(made)) == (from_cents(value), str(from_cents(value)))
