@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from operator import attrgetter
+from operator import attrgetter, sub
 
 # The parameter tables live in payroll_rates; they are part of this module's interface too.
 from fundtrack.calc.payroll_rates import M_CNESST_PLACEHOLDER as M_CNESST_PLACEHOLDER
@@ -591,7 +591,7 @@ def _project_employee(
             ),
             unit,
         )
-        increments = [now - before for now, before in zip(rounded, employer, strict=True)]
+        increments = list(map(sub, rounded, employer))
         employer = rounded
         if m_start < first_day:
             continue
