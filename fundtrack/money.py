@@ -344,3 +344,22 @@ def split_evenly(total: Decimal, parts: int) -> list[Decimal]:
     base, left = divmod(abs(total_cents), parts)
     low, high = from_cents(sign * base), from_cents(sign * (base + 1))  # only two values occur
     return [high] * left + [low] * (parts - left)
+
+
+def round_half_up_units(value: int, unit: int) -> int:
+    """``value / unit`` rounded half up to a whole number, in integers alone.
+
+    For amounts kept as whole multiples of a fixed fraction of a cent (``unit`` of them
+    make a cent): the whole cents :func:`round_half_up` gives for ``value / unit`` cents,
+    ties away from zero as ``ROUND_HALF_UP`` rounds them, without a Decimal. ``unit`` is
+    a positive integer.
+    """
+    if value >= 0:
+        return (2 * value + unit) // (2 * unit)
+    return -((unit - 2 * value) // (2 * unit))
+
+
+def round_half_up_each(values: Sequence[int], unit: int) -> list[int]:
+    """:func:`round_half_up_units` of each of ``values``, all counted in the same unit."""
+    twice = 2 * unit
+    return [(2 * v + unit) // twice if v >= 0 else -((unit - 2 * v) // twice) for v in values]

@@ -25,8 +25,8 @@ from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from fundtrack.calc.payroll import PositionTerms, RateBook, exact, project_payroll
-from fundtrack.calc.staffing import Coverage, FundingLine, cover
+from fundtrack.calc.payroll import PositionTerms, RateBook, exact, project_in_cents
+from fundtrack.calc.staffing import Coverage, FundingLine, cover_in_cents
 from fundtrack.errors import InputError
 from fundtrack.i18n import msg
 from fundtrack.money import ZERO
@@ -44,9 +44,9 @@ def _coverage(
         raise InputError(M_UNTIL_BEFORE_START, field="until", until=until, start=terms.start)
     position = replace(terms, end=min(terms.end or until, until))
     rng = DateRange(calendar_.year_of(position.start).start, until)
-    projection = project_payroll([position], rng, rates, calendar_)
+    projection, amounts = project_in_cents([position], rng, rates, calendar_)
     lines = [line for line in funding if line.position == terms.key]
-    return cover(projection.lines, lines)
+    return cover_in_cents(projection.lines, amounts, lines)
 
 
 def _carried(

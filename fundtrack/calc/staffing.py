@@ -15,32 +15,36 @@ parts its grant may pay (:func:`position_parts`): a restricted grant only those 
 eligible categories, so a grant restricted to translation, rooms and catering pays no
 part of any position; :func:`check_funds_position` refuses such funding at input.
 
-:func:`simulate` runs a projection and its coverage twice (confirmed money only, then
-every request granted) and sums them per fiscal year; :func:`apply_changes` turns the
+:func:`simulate` runs a projection and pays its months once, in whole cents: the same
+pass gives the coverage with every request granted, the coverage by confirmed money
+alone (confirmed money is spent first, so what it pays does not depend on the
+requests), both gaps and the sums of each fiscal year. :func:`apply_changes` turns the
 current staffing plus a scenario's changes into the positions to simulate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
 from fundtrack.calc.payroll import (
+    AMOUNT_FIELDS,
     PayrollAmounts,
     PayrollMonth,
     PositionTerms,
     Projection,
     RateBook,
+    cents_to_money,
     fiscal_year_finder,
-    project_payroll,
+    project_in_cents,
     rate,
 )
 from fundtrack.errors import InputError, NotFound, RuleViolation
 from fundtrack.i18n import msg
-from fundtrack.money import ZERO, percent_of, to_money
+from fundtrack.money import ZERO, cents, round_half_up_units, to_money
 from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear, Month
 
 M_LINE_EMPTY = msg("staffing.line_empty")
@@ -244,65 +248,236 @@ def cover(months: Iterable[PayrollMonth], lines: Sequence[FundingLine]) -> Cover
     many could pay, benefits first, then contributions, then salaries (the part other
     money is likeliest to be allowed to pay).
     """
-    by_position: dict[str, list[int]] = {}
-    for i in sorted(range(len(lines)), key=lambda i: lines[i].priority()):
-        by_position.setdefault(lines[i].position, []).append(i)
-    pools: dict[tuple[int, int], Decimal] = {
-        (i, j): amount for i, line in enumerate(lines) for j, (_, amount) in enumerate(line.amounts)
-    }
-    masks = [tuple(c in line.parts for c in POSITION_CATEGORIES) for line in lines]
-    out: list[MonthCover] = []
-    for m in sorted(months, key=lambda m: m.month.start):
-        parts = month_parts(m)
-        left = list(parts)
-        order = [i for i in by_position.get(m.position, ()) if lines[i].pays_in(m.month)]
-        paid: list[tuple[int, Decimal]] = []
-        payments: list[tuple[int, str, Decimal]] = []
+    months = list(months)
+    amounts = [tuple(cents(getattr(m, name)) for name in AMOUNT_FIELDS) for m in months]
+    return cover_in_cents(months, amounts, lines)
+
+
+def cover_in_cents(
+    months: Sequence[PayrollMonth], amounts: Sequence[tuple[int, ...]], lines: Sequence[FundingLine]
+) -> Coverage:
+    """:func:`cover`, given each month's ten amounts in cents as well (the second item of
+    :func:`~fundtrack.calc.payroll.project_in_cents`, in the same order)."""
+    return _Payer(lines).pay(months, amounts, None, cents_to_money())[0]
+
+
+@dataclass
+class _YearSums:
+    """One fiscal year summed in the coverage pass, in cents: each month's ten amounts
+    (summed at the end), both gaps, and what each (status, funder) pays."""
+
+    amounts: list[tuple[int, ...]] = field(default_factory=list)
+    gap_confirmed: int = 0
+    gap_requested: int = 0
+    paid: dict[tuple[FundingStatus, str], int] = field(default_factory=dict)
+
+    def cost(self) -> list[int]:
+        return [sum(column) for column in zip(*self.amounts, strict=True)]
+
+
+# How one line pays a month (see _Payer.plan): its index, which parts it may pay, the
+# order it pays them in (uncapped, and when its cap falls short), its periods' first and
+# last days and what is left of each period's money, its share (numerator, denominator),
+# and whether it is confirmed.
+_Step = tuple[
+    int,
+    tuple[bool, bool, bool],
+    tuple[int, ...],
+    tuple[int, ...],
+    list[tuple[date, date]],
+    list[int],
+    tuple[int, int] | None,
+    bool,
+]
+
+
+class _Payer:
+    """The funding lines ready to pay months, in cents: per position its lines in order,
+    and for each set of lines that pay a month together, how each pays (:meth:`plan`)."""
+
+    def __init__(self, lines: Sequence[FundingLine]) -> None:
+        self.lines = tuple(lines)
+        self.by_position: dict[str, list[int]] = {}
+        for i in sorted(range(len(lines)), key=lambda i: lines[i].priority()):
+            self.by_position.setdefault(lines[i].position, []).append(i)
+        self.masks = [
+            (SALARIES in line.parts, EMPLOYER_CONTRIBUTIONS in line.parts, BENEFITS in line.parts) for line in lines
+        ]
+        self.confirmed = [line.status is FundingStatus.CONFIRMED for line in lines]
+        self.periods = [(line.period.start, line.period.end) if line.period else None for line in lines]
+        self.plans: dict[tuple[int, ...], list[_Step]] = {}
+        self.ranges = [[(rng.start, rng.end) for rng, _ in line.amounts] for line in lines]
+        self.remaining = [[cents(amount) for _, amount in line.amounts] for line in lines]
+        self.shares = [_fraction(line.share) if line.share is not None else None for line in lines]
+
+    def plan(self, order: tuple[int, ...]) -> list[_Step]:
+        """How the lines ``order`` (in priority order) pay a month.
+
+        A line whose cap falls short of what is left of its parts pays first the parts
+        that fewer of the lines after it (of the same status) could pay; ties keep
+        :data:`_TIE_ORDER` (sorting is stable, so the parts still open in a month come
+        in the same order as when sorted alone).
+        """
+        found = self.plans.get(order)
+        if found is not None:
+            return found
+        masks, confirmed = self.masks, self.confirmed
+        steps: list[_Step] = []
         for n, i in enumerate(order):
-            line, mask = lines[i], masks[i]
-            open_ = [k for k in _TIE_ORDER if mask[k] and left[k] > 0]
-            if not open_:
-                continue
-            j = line.pool_of(m.month) if line.amounts else None
-            if line.amounts and j is None:
-                continue  # no money of this line for this month's period
-            pool = (i, j) if j is not None else None
-            cap = _cap(line, mask, parts, pools[pool] if pool is not None else None)
-            if cap is not None and cap < sum((left[k] for k in open_), ZERO):
-                later = [masks[x] for x in order[n + 1 :] if lines[x].status is line.status]
-                open_.sort(key=lambda k: sum(1 for mask_ in later if mask_[k]))  # stable: ties keep _TIE_ORDER
-            total = ZERO
-            for k in open_:
-                take = left[k] if cap is None else min(left[k], cap - total)
-                if take <= 0:
-                    break
-                left[k] -= take
-                total += take
-                payments.append((i, POSITION_CATEGORIES[k], take))
-            if total:
-                paid.append((i, total))
-                if pool is not None:
-                    pools[pool] -= total
-        cost = parts[0] + parts[1] + parts[2]
-        named = tuple(zip(POSITION_CATEGORIES, parts, strict=True))
-        gap = left[0] + left[1] + left[2]
-        out.append(MonthCover(m.position, m.month, cost, tuple(paid), gap, named, tuple(payments)))
-    return Coverage(tuple(lines), tuple(out))
+            mask = masks[i]
+            later = [masks[x] for x in order[n + 1 :] if confirmed[x] is confirmed[i]]
+            allowed = tuple(k for k in _TIE_ORDER if mask[k])
+            short = tuple(sorted(allowed, key=lambda k: sum(1 for mask_ in later if mask_[k])))
+            steps.append((i, mask, allowed, short, self.ranges[i], self.remaining[i], self.shares[i], confirmed[i]))
+        self.plans[order] = steps
+        return steps
+
+    def pay(  # noqa: C901  (the monthly loop, kept whole for speed)
+        self,
+        months: Sequence[PayrollMonth],
+        amounts: Sequence[tuple[int, ...]],
+        calendar_: FiscalCalendar | None,
+        money: Callable[[int], Decimal],
+    ) -> tuple[Coverage, Coverage, dict[FiscalYear, _YearSums]]:
+        """Both coverages (every request granted, confirmed money only) and, with a
+        calendar, the sums of each of its fiscal years. Months are paid in order (a
+        period's money is spent by the earlier months first)."""
+        lines, confirmed, periods = self.lines, self.confirmed, self.periods
+        starts = [m.month.start for m in months]
+        # positions with a line whose grant's period ends or starts within these months:
+        # their lines are chosen month by month
+        first, last = (min(starts), max(m.month.end for m in months)) if months else (date.min, date.max)
+        dated = {
+            line.position
+            for line, span in zip(lines, periods, strict=True)
+            if span is not None and not (span[0] <= first and last <= span[1])
+        }
+        by_position = self.by_position
+        keys = [(line.status, line.funder) for line in lines]
+        steady = {position: self.plan(tuple(order)) for position, order in by_position.items()}
+        at = [0] * len(lines)  # per line: its period in use (months come in order)
+        new = object.__new__
+        granted: list[MonthCover] = []
+        only_confirmed: list[MonthCover] = []
+        sums: dict[FiscalYear, _YearSums] = {}
+        year_of = fiscal_year_finder(calendar_) if calendar_ is not None else None
+        current: date | None = None
+        year = _YearSums()
+        for index in sorted(range(len(months)), key=starts.__getitem__):
+            m, a = months[index], amounts[index]
+            month, position = m.month, m.position
+            m_start = month.start
+            if m_start != current and year_of is not None:
+                current = m_start
+                fiscal = year_of(month)
+                year = sums.get(fiscal) or sums.setdefault(fiscal, _YearSums())
+            if position in dated:
+                m_end = month.end
+                plan = self.plan(
+                    tuple(
+                        i
+                        for i in by_position[position]
+                        if (span := periods[i]) is None or (span[0] <= m_end and m_start <= span[1])
+                    )
+                )
+            else:
+                plan = steady.get(position, ())  # type: ignore[arg-type]
+            e, c, b = a[0] + a[1], a[2] + a[3] + a[4] + a[5] + a[6] + a[7] + a[8], a[9]
+            left = [e, c, b]
+            paid: list[tuple[int, Decimal]] = []
+            payments: list[tuple[int, str, Decimal]] = []
+            paid_confirmed = 0
+            requested = False
+            for i, mask, allowed, short, ranges, remaining, share, is_confirmed in plan:
+                open_ = (left[0] if mask[0] else 0) + (left[1] if mask[1] else 0) + (left[2] if mask[2] else 0)
+                if not open_:
+                    continue
+                j = -1
+                cap: int | None = None
+                if ranges:
+                    j = at[i]
+                    while j < len(ranges) and ranges[j][1] < m_start:
+                        j += 1
+                    at[i] = j
+                    if j == len(ranges) or ranges[j][0] > m_start:
+                        continue  # no money of this line for this month's period
+                    cap = remaining[j]
+                if share is not None:
+                    base = (e if mask[0] else 0) + (c if mask[1] else 0) + (b if mask[2] else 0)
+                    portion = round_half_up_units(base * share[0], share[1])
+                    if cap is None or portion < cap:
+                        cap = portion
+                total = 0
+                if cap is None:
+                    for k in allowed:
+                        take = left[k]
+                        if take > 0:
+                            left[k] = 0
+                            total += take
+                            payments.append((i, POSITION_CATEGORIES[k], money(take)))
+                else:
+                    for k in short if cap < open_ else allowed:
+                        take = left[k]
+                        if take <= 0:
+                            continue
+                        if take > cap - total:
+                            take = cap - total
+                            if take <= 0:
+                                break
+                        left[k] -= take
+                        total += take
+                        payments.append((i, POSITION_CATEGORIES[k], money(take)))
+                if total:
+                    paid.append((i, money(total)))
+                    if j >= 0:
+                        remaining[j] -= total
+                    if is_confirmed:
+                        paid_confirmed += total
+                    else:
+                        requested = True
+                    if year_of is not None:
+                        key = keys[i]
+                        year.paid[key] = year.paid.get(key, 0) + total
+            cost = e + c + b
+            gap = left[0] + left[1] + left[2]
+            row = new(MonthCover)  # without the frozen dataclass's per-field __init__
+            row.__dict__.update(
+                position=position,
+                month=month,
+                cost=money(cost),
+                paid=tuple(paid),
+                gap=money(gap),
+                parts=((SALARIES, money(e)), (EMPLOYER_CONTRIBUTIONS, money(c)), (BENEFITS, money(b))),
+                payments=tuple(payments),
+            )
+            granted.append(row)
+            if requested:
+                mine = new(MonthCover)
+                mine.__dict__.update(
+                    row.__dict__,
+                    paid=tuple(p for p in paid if confirmed[p[0]]),
+                    gap=money(cost - paid_confirmed),
+                    payments=tuple(p for p in payments if confirmed[p[0]]),
+                )
+                only_confirmed.append(mine)
+            else:
+                only_confirmed.append(row)
+            if year_of is not None:
+                year.amounts.append(a)
+                year.gap_confirmed += cost - paid_confirmed
+                year.gap_requested += gap
+        return Coverage(lines, tuple(granted)), Coverage(lines, tuple(only_confirmed)), sums
+
+
+def _fraction(share: Decimal) -> tuple[int, int]:
+    """A share as (numerator, denominator), the denominator a power of ten."""
+    numerator, denominator = share.as_integer_ratio()
+    per = 10 ** max(0, -int(share.as_tuple().exponent))
+    return numerator * per // denominator, per
 
 
 # Between parts as many later lines could pay: benefits, contributions, then salaries.
 _TIE_ORDER = (2, 1, 0)
-
-
-def _cap(line: FundingLine, mask: tuple[bool, ...], parts: Sequence[Decimal], pool: Decimal | None) -> Decimal | None:
-    """The most ``line`` may pay this month: its share of the parts it may pay, and what is
-    left of its period's money (None: no limit but the parts themselves)."""
-    cap: Decimal | None = None
-    if line.share is not None:
-        cap = percent_of(sum((parts[k] for k in range(len(parts)) if mask[k]), ZERO), line.share)
-    if pool is not None:
-        cap = pool if cap is None else min(cap, pool)
-    return cap
 
 
 # ---------------------------------------------------------------------------------------------
@@ -404,30 +579,20 @@ def simulate(
     fiscal year so that no period's money was spent before. Results per fiscal year of
     ``calendar_``.
     """
-    projection = project_payroll(positions, rng, rates, calendar_)
-    granted = cover(projection.lines, funding)
-    confirmed = granted.only(FundingStatus.CONFIRMED)
-    gaps_confirmed = confirmed.gap_by_year(calendar_)
-    gaps_granted = granted.gap_by_year(calendar_)
-    paid: dict[FiscalYear, dict[tuple[FundingStatus, str], Decimal]] = {}
-    year_of = fiscal_year_finder(calendar_)
-    for c in granted.months:
-        year_paid = paid.setdefault(year_of(c.month), {})
-        for i, amount in c.paid:
-            line = granted.lines[i]
-            key = (line.status, line.funder)
-            year_paid[key] = year_paid.get(key, ZERO) + amount
+    money = cents_to_money()  # one converter: the coverage's amounts are mostly the projection's
+    projection, amounts = project_in_cents(positions, rng, rates, calendar_, money)
+    granted, confirmed, sums = _Payer(funding).pay(projection.lines, amounts, calendar_, money)
     years = []
-    for year, cost in projection.by_fiscal_year(calendar_).items():
-        year_paid = paid.get(year, {})
+    for year, summed in sorted(sums.items()):
+        paid = {key: money(amount) for key, amount in summed.paid.items()}
         years.append(
             YearSummary(
                 year,
-                cost,
-                _by_funder(year_paid, FundingStatus.CONFIRMED),
-                _by_funder(year_paid, FundingStatus.REQUESTED),
-                gaps_confirmed.get(year, ZERO),
-                gaps_granted.get(year, ZERO),
+                PayrollAmounts(*map(money, summed.cost())),
+                _by_funder(paid, FundingStatus.CONFIRMED),
+                _by_funder(paid, FundingStatus.REQUESTED),
+                money(summed.gap_confirmed),
+                money(summed.gap_requested),
             )
         )
     return Simulation(projection, calendar_, confirmed, granted, tuple(years))
