@@ -16,9 +16,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import cache
 
 from babel.numbers import NumberFormatError, format_currency, get_group_symbol, parse_decimal
 from babel.numbers import format_percent as _babel_percent
@@ -243,9 +245,60 @@ def _locale_for(s: str, raw: str, field: str | None, lang: Lang | None) -> str:
     return _LOCALES[lang or current_lang()]
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """How a locale writes an amount, read once from Babel's own output: what comes before
+    and after the digits (positive and negative), and the group and decimal separators."""
+
+    before: str
+    after: str
+    before_negative: str
+    after_negative: str
+    separators: dict[int, str]
+
+    def write(self, value: Decimal) -> str:
+        negative = value.is_signed()  # Babel writes -0.00 with its sign: so does this
+        digits = f"{abs(value):,.2f}".translate(self.separators)
+        if negative:
+            return f"{self.before_negative}{digits}{self.after_negative}"
+        return f"{self.before}{digits}{self.after}"
+
+
+_PROBE = Decimal("1234567.89")
+
+
+def _read_shape(write: Callable[[Decimal], str]) -> _Shape:
+    """The shape of ``write``'s output for a probe amount, checked to be digits grouped by
+    three with two decimals (else Babel's pattern is one this shortcut cannot follow)."""
+    shapes = []
+    for probe in (_PROBE, -_PROBE):
+        text = write(probe)
+        first, last = text.index("1"), text.rindex("9")
+        body = text[first : last + 1]
+        group, point = body[1], body[-3]
+        if body != f"1{group}234{group}567{point}89":
+            raise AssertionError(f"an amount's pattern this module cannot follow: {text!r}")
+        shapes.append((text[:first], text[last + 1 :], group, point))
+    (before, after, group, point), (before_neg, after_neg, _, _) = shapes
+    return _Shape(before, after, before_neg, after_neg, str.maketrans({",": group, ".": point}))
+
+
+@cache
+def _money_shape(locale: str) -> _Shape:
+    return _read_shape(lambda v: format_currency(v, "CAD", locale=locale))
+
+
+@cache
+def _plain_shape(locale: str) -> _Shape:
+    return _read_shape(lambda v: format_currency(v, "CAD", format="#,##0.00", locale=locale, currency_digits=False))
+
+
 def format_money(value: Decimal, lang: Lang | None = None) -> str:
-    """``1 234,56 $`` in French, ``$1,234.56`` in English (non-breaking spaces in French)."""
-    return format_currency(exact(value), "CAD", locale=_LOCALES[lang or current_lang()])
+    """``1 234,56 $`` in French, ``$1,234.56`` in English (non-breaking spaces in French).
+
+    Babel's ``format_currency`` to the character, without parsing its pattern for each
+    amount: a list page writes hundreds of amounts."""
+    return _money_shape(_LOCALES[lang or current_lang()]).write(exact(value))
 
 
 class Shown:
@@ -274,8 +327,7 @@ def shown(value: Decimal) -> Shown:
 
 def format_plain(value: Decimal, lang: Lang | None = None) -> str:
     """The amount without the currency sign, for aligned tables (``1 234,56`` / ``1,234.56``)."""
-    locale = _LOCALES[lang or current_lang()]
-    return format_currency(exact(value), "CAD", format="#,##0.00", locale=locale, currency_digits=False)
+    return _plain_shape(_LOCALES[lang or current_lang()]).write(exact(value))
 
 
 _PERCENT_FORMATS: dict[Lang, str] = {"fr": "#,##0.00\u00a0%", "en": "#,##0.00%"}

@@ -6,6 +6,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from babel.numbers import format_currency
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -214,6 +215,19 @@ def test_format_follows_the_current_language() -> None:
 def test_plain_amounts_for_tables_have_no_sign() -> None:
     assert format_plain(Decimal("1234.5"), "fr") == f"1{NBSP}234,50"
     assert format_plain(Decimal("1234.5"), "en") == "1,234.50"
+
+
+AMOUNTS_SHOWN = st.decimals(
+    min_value=Decimal("-92233720368547758.07"), max_value=Decimal("92233720368547758.07"), places=2
+) | st.sampled_from([Decimal("-0.00"), Decimal("0.00"), Decimal("999.99"), Decimal("1000.00"), Decimal("-1000.00")])
+
+
+@given(AMOUNTS_SHOWN, st.sampled_from(["fr", "en"]))
+def test_every_amount_is_written_as_babel_writes_it(value: Decimal, lang: Lang) -> None:
+    locale = {"fr": "fr_CA", "en": "en_CA"}[lang]
+    assert format_money(value, lang) == format_currency(value, "CAD", locale=locale)
+    plain = format_currency(value, "CAD", format="#,##0.00", locale=locale, currency_digits=False)
+    assert format_plain(value, lang) == plain
 
 
 def test_an_amount_with_three_decimals_is_not_shown_rounded() -> None:
