@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired
@@ -52,9 +53,12 @@ def _load(identifier: str) -> LoginUser | None:
     user_id, _, stamp = identifier.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    # the account with its access in one statement, kept for the request (the acting context
+    # reads both next: the session's identity map holds an object only while it is referenced)
+    user = db.session.get(User, int(user_id), options=[joinedload(User.access)])
     if user is None or not user.active or user.password_hash[-16:] != stamp:
         return None  # disabled, or its password changed: log in again
+    g.account = user
     return LoginUser(user)
 
 

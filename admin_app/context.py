@@ -33,7 +33,12 @@ def _before() -> None:
     set_lang(_lang())
     if not current_user.is_authenticated:
         return
-    user = db.session.get(User, current_user.user_id)
+    held = g.get("account")  # loaded with its access by the login manager for this request
+    user = (
+        held
+        if isinstance(held, User) and held.id == current_user.user_id
+        else db.session.get(User, current_user.user_id)
+    )
     if user is None:
         abort(403)
     try:

@@ -31,6 +31,7 @@ M_UNKNOWN_FUNDER = msg("funder.unknown")
 M_NO_ACCESS = msg("role.no_access")
 
 SESSION_KEY = "fundtrack.acting"
+ORGANISATION_KEY = "fundtrack.organisation"
 SYSTEM = "system"
 
 
@@ -176,4 +177,7 @@ def acting_for_account(session: Session, user: Any, organisation_id: int | None 
         user_id=user.id,
     )
     session.info[SESSION_KEY] = acting
+    # kept referenced for the session's life: the identity map holds an object only while
+    # something does, and the pages read the organisation again (its calendar, its name)
+    session.info[ORGANISATION_KEY] = org
     return acting
