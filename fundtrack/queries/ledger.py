@@ -8,13 +8,12 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from fundtrack.calc.schedule import amount_in, amounts_by_year
 from fundtrack.models import Funder, Grant, GrantStatus, Instalment, InstalmentReceipt, Organisation
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear
-from fundtrack.queries.listings import list_grants
 from fundtrack.queries.lookups import grant_by_reference
 from fundtrack.queries.scope import Scope
 from fundtrack.queries.terms import grant_terms
@@ -83,7 +82,7 @@ def funding_ledger(session: Session, scope: Scope, period: DateRange, label: str
             rows[funder.id] = LedgerRow(funder.name, funder.kind.value)
         return rows[funder.id]
 
-    for grant in list_grants(session, scope, statuses=(*COMMITTED, GrantStatus.REQUESTED)):
+    for grant in _ledger_grants(session, scope):
         received_in = any(i.any_received_in(period) for i in grant.instalments)
         if not grant.period.overlap(period) and not received_in:
             continue
@@ -108,6 +107,22 @@ def funding_ledger(session: Session, scope: Scope, period: DateRange, label: str
         total.received += r.received
         total.to_receive += r.to_receive
     return Ledger(period, label or str(period), ordered, total)
+
+
+def _ledger_grants(session: Session, scope: Scope) -> list[Grant]:
+    """The confirmed, closed and requested grants of the scope with what the ledger reads of
+    them: their funder (joined), schedule, instalments and receipts (four statements)."""
+    query = (
+        select(Grant)
+        .where(scope.grants_filter(), Grant.status.in_((*COMMITTED, GrantStatus.REQUESTED)))
+        .options(
+            joinedload(Grant.funder),
+            selectinload(Grant.schedule),
+            selectinload(Grant.instalments).selectinload(Instalment.receipts),
+        )
+        .order_by(Grant.start_date, Grant.reference)
+    )
+    return list(session.scalars(query))
 
 
 def ledger_for_year(session: Session, scope: Scope, label: str, calendar: FiscalCalendar | None = None) -> Ledger:

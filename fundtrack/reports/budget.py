@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fundtrack.calc.budgets import amount_in
 from fundtrack.calc.package import FinancialPackage
 from fundtrack.i18n import Lang, check_lang, using_lang
-from fundtrack.models import Organisation
+from fundtrack.models import BudgetLine, BudgetLineAmount, Organisation
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, FiscalYear
 from fundtrack.queries.budget_lines import line_amounts, lines_of_versions
@@ -90,13 +91,20 @@ def budget_years(session: Session, scope: Scope, as_of: date, count: int = 3) ->
     """The organisation's fiscal years with a budget, else ``count`` years from ``as_of``'s."""
     org = session.get_one(Organisation, scope.organisation_id)
     calendar = org.calendar
-    lines = lines_of_versions(session, current_version_ids(session, org.id))
-    starts = [a.period_start for ln in lines for a in ln.amounts]
-    ends = [a.period_end for ln in lines for a in ln.amounts]
-    if starts:
-        return tuple(calendar.years(DateRange(min(starts), max(ends))))
-    first = calendar.year_of(as_of)
-    return tuple(calendar.starting(first.start.year + i) for i in range(count))
+    versions = current_version_ids(session, org.id)
+    first: date | None = None
+    last: date | None = None
+    if versions:  # the first and last day of the current versions' amounts, read by the database
+        spread = (
+            select(func.min(BudgetLineAmount.period_start), func.max(BudgetLineAmount.period_end))
+            .join(BudgetLine, BudgetLine.id == BudgetLineAmount.line_id)
+            .where(BudgetLine.version_id.in_(versions))
+        )
+        first, last = session.execute(spread).one()
+    if first is not None and last is not None:
+        return tuple(calendar.years(DateRange(first, last)))
+    current = calendar.year_of(as_of)
+    return tuple(calendar.starting(current.start.year + i) for i in range(count))
 
 
 def budget_report(

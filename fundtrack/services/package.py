@@ -29,7 +29,7 @@ from fundtrack.calc.schedule import amount_in as grant_amount_in
 from fundtrack.i18n import Lang, current_lang, msg, translate
 from fundtrack.models import (
     BudgetCategory,
-    BudgetLine,
+    Funder,
     Grant,
     GrantStatus,
     InKindContribution,
@@ -40,7 +40,7 @@ from fundtrack.models import (
 from fundtrack.money import ZERO, allocate
 from fundtrack.periods import DateRange
 from fundtrack.queries.allocations import net_allocations
-from fundtrack.queries.budget_lines import line_amounts, line_label, lines_of_versions
+from fundtrack.queries.budget_lines import LineBudget, line_amounts, line_budgets, line_label, lines_of_versions
 from fundtrack.queries.lookups import current_version, project_budget, project_by_name
 from fundtrack.queries.scope import Scope
 from fundtrack.queries.terms import allocation_terms, grant_terms
@@ -159,31 +159,43 @@ def funding_gap(
     """Coverage of every line of the current versions by month, twice (confirmed only, all).
 
     Returns the report, the grants by id and the lines by id (each with its project,
-    category and description, its label in the current language).
+    category and description, its label in the current language). Five statements
+    whatever the number of lines and grants: the current versions, their lines beside
+    their amounts, the categories, the net allocations, the grants beside their funders.
     """
     versions = current_version_ids(session, scope.organisation_id)
-    lines = lines_of_versions(session, versions, period)
+    lines = [ln for ln in line_budgets(session, versions) if period is None or _touches(ln, period)]
     if project is not None:
         project_by_name(session, scope, project)
-        lines = [ln for ln in lines if ln.version.budget.project.name == project]
+        lines = [ln for ln in lines if ln.project == project]
     lang = current_lang()
+    categories = {
+        c.id: c
+        for c in session.scalars(select(BudgetCategory).where(BudgetCategory.organisation_id == scope.organisation_id))
+    }
     costs = [
         LineCost(
-            ln.id,
-            line_label(ln.version.budget.project.name, ln.category.label(lang), ln.description),
-            line_amounts(ln).months(),
+            ln.line_id,
+            line_label(ln.project, categories[ln.category_id].label(lang), ln.description),
+            BudgetAmounts({DateRange(y.start, y.end): v for y, v in ln.amounts.items()}, ln.profile).months(),
         )
         for ln in lines
     ]
     rows = net_allocations(
-        session, line_ids=[ln.id for ln in lines], grants_filter=scope.grants_filter() & Grant.status.in_(COUNTED)
+        session, line_ids=[ln.line_id for ln in lines], grants_filter=scope.grants_filter() & Grant.status.in_(COUNTED)
     )
     grant_ids = {a.grant_id for a in rows}
     refs: dict[int, GrantRef] = {}
     if grant_ids:
-        for g in session.scalars(select(Grant).where(Grant.id.in_(grant_ids)).options(selectinload(Grant.funder))):
-            refs[g.id] = GrantRef(
-                g.id, g.reference, g.funder.name, g.period, g.restricted, g.status is not GrantStatus.REQUESTED
+        query = (
+            select(Grant.id, Grant.reference, Funder.name, Grant.start_date, Grant.end_date)
+            .add_columns(Grant.restricted, Grant.status)
+            .join(Grant.funder)
+            .where(Grant.id.in_(grant_ids))
+        )
+        for gid, reference, funder, start, end, restricted, status in session.execute(query):
+            refs[gid] = GrantRef(
+                gid, reference, funder, DateRange(start, end), restricted, status is not GrantStatus.REQUESTED
             )
     pools: dict[tuple[int, int], dict[DateRange, Decimal]] = defaultdict(dict)
     for a in rows:
@@ -194,7 +206,13 @@ def funding_gap(
         funded = {ln for ln, _ in pools}
         costs = [c for c in costs if c.line_id in funded]
     kept = {c.line_id for c in costs}
-    return gap_report(costs, allocations, period), refs, {ln.id: _gap_line(ln, lang) for ln in lines if ln.id in kept}
+    labels = {ln.line_id: _gap_line(ln, categories[ln.category_id], lang) for ln in lines if ln.line_id in kept}
+    return gap_report(costs, allocations, period), refs, labels
+
+
+def _touches(line: LineBudget, period: DateRange) -> bool:
+    """Whether one of the line's amounts falls in ``period`` (its years touch it)."""
+    return any(y.start <= period.end and y.end >= period.start for y in line.amounts)
 
 
 @dataclass(frozen=True)
@@ -207,10 +225,12 @@ class GapLine:
     label: str
 
 
-def _gap_line(line: BudgetLine, lang: Lang) -> GapLine:
-    project = line.version.budget.project.name
+def _gap_line(line: LineBudget, category: BudgetCategory, lang: Lang) -> GapLine:
     return GapLine(
-        project, line.category.code, line.description, line_label(project, line.category.label(lang), line.description)
+        line.project,
+        category.code,
+        line.description,
+        line_label(line.project, category.label(lang), line.description),
     )
 
 
