@@ -69,6 +69,20 @@ def _day(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
+def amounts_of(line: LineBudget, period: DateRange | None = None) -> BudgetAmounts:
+    """:func:`line_amounts` of a plain line: its amounts for the years ``period`` touches
+    (all without one), keyed by their date ranges, with its profile."""
+    amounts = {
+        DateRange(y.start, y.end): v for y, v in line.amounts.items() if period is None or y.overlap_days(period)
+    }
+    return BudgetAmounts(amounts, line.profile)
+
+
+def touches(line: LineBudget, period: DateRange) -> bool:
+    """Whether one of the line's amounts falls in ``period`` (as :func:`lines_of_versions` keeps them)."""
+    return any(y.start <= period.end and y.end >= period.start for y in line.amounts)
+
+
 def line_budgets(
     session: Session,
     version_ids: Sequence[int],

@@ -9,6 +9,7 @@ A correction is a reversing entry (:mod:`fundtrack.services.reversal`), then a n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -55,6 +56,18 @@ def allocation_items(
         AllocationItem(a.line_id, a.category, a.administrative, a.period, a.amount)
         for a in net_allocations(session, version_ids=versions, grant_ids=[grant.id])
     ]
+
+
+def allocation_items_of(session: Session, scope: Scope, grant_ids: Sequence[int]) -> dict[int, list[AllocationItem]]:
+    """:func:`allocation_items` of several grants at once (two statements in all): each
+    grant's net allocations on the current versions, in the same order."""
+    out: dict[int, list[AllocationItem]] = {g: [] for g in grant_ids}
+    if not grant_ids:
+        return out
+    versions = current_version_ids(session, scope.organisation_id)
+    for a in net_allocations(session, version_ids=versions, grant_ids=list(grant_ids)):
+        out[a.grant_id].append(AllocationItem(a.line_id, a.category, a.administrative, a.period, a.amount))
+    return out
 
 
 def allocate(session: Session, acting: Acting, cmd: NewAllocation) -> list[Allocation]:

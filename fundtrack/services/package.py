@@ -40,12 +40,12 @@ from fundtrack.models import (
 from fundtrack.money import ZERO, allocate
 from fundtrack.periods import DateRange
 from fundtrack.queries.allocations import net_allocations
-from fundtrack.queries.budget_lines import LineBudget, line_amounts, line_budgets, line_label, lines_of_versions
+from fundtrack.queries.budget_lines import LineBudget, amounts_of, line_budgets, line_label, touches
 from fundtrack.queries.lookups import current_version, project_budget, project_by_name
 from fundtrack.queries.scope import Scope
 from fundtrack.queries.terms import allocation_terms, grant_terms
 from fundtrack.queries.versions import current_version_ids
-from fundtrack.services.allocations import allocation_items
+from fundtrack.services.allocations import allocation_items_of
 
 COUNTED = (GrantStatus.CONFIRMED, GrantStatus.CLOSED, GrantStatus.REQUESTED)
 OWN_FUNDS_LABEL = msg("package.own_funds")
@@ -73,20 +73,20 @@ def project_package(session: Session, scope: Scope, project_name: str, period: D
     org = session.get_one(Organisation, scope.organisation_id)
     project = project_by_name(session, scope, project_name)
     version = current_version(project_budget(session, scope, project))
-    lines = lines_of_versions(session, [version.id], period) if version else []
-    line_costs = {ln.id: line_amounts(ln, period).over(period) for ln in lines}
+    lines = [ln for ln in line_budgets(session, [version.id]) if touches(ln, period)] if version else []
+    line_costs = {ln.line_id: amounts_of(ln, period).over(period) for ln in lines}
     total_cost = sum(line_costs.values(), ZERO)
-    line_by_id = {ln.id: ln for ln in lines}
+    line_by_id = {ln.line_id: ln for ln in lines}
     amounts: dict[int, Decimal] = defaultdict(lambda: ZERO)
     uncovered: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for line in lines:
-        uncovered[line.category_id] += line_costs[line.id]
+        uncovered[line.category_id] += line_costs[line.line_id]
     if version is not None:
         for a in net_allocations(session, version_ids=[version.id]):
             ln = line_by_id.get(a.line_id)
             if ln is None:
                 continue
-            share = BudgetAmounts({a.period: a.amount}, line_amounts(ln).profile).over(period)
+            share = BudgetAmounts({a.period: a.amount}, ln.profile).over(period)
             amounts[a.grant_id] += share
             uncovered[ln.category_id] -= share
     grants, linked = _package_grants(session, scope, project, amounts, period)
@@ -104,8 +104,9 @@ def project_package(session: Session, scope: Scope, project_name: str, period: D
         ZERO,
     )
     rules = []
+    items = allocation_items_of(session, scope, list(grants))  # every grant's at once, not two statements each
     for grant in grants.values():
-        rules += allocation_conditions(allocation_terms(org.calendar, grant), allocation_items(session, scope, grant))
+        rules += allocation_conditions(allocation_terms(org.calendar, grant), items[grant.id])
     package_grants = [
         PackageGrant(
             grant_id=g.id,
@@ -164,7 +165,7 @@ def funding_gap(
     their amounts, the categories, the net allocations, the grants beside their funders.
     """
     versions = current_version_ids(session, scope.organisation_id)
-    lines = [ln for ln in line_budgets(session, versions) if period is None or _touches(ln, period)]
+    lines = [ln for ln in line_budgets(session, versions) if period is None or touches(ln, period)]
     if project is not None:
         project_by_name(session, scope, project)
         lines = [ln for ln in lines if ln.project == project]
@@ -177,7 +178,7 @@ def funding_gap(
         LineCost(
             ln.line_id,
             line_label(ln.project, categories[ln.category_id].label(lang), ln.description),
-            BudgetAmounts({DateRange(y.start, y.end): v for y, v in ln.amounts.items()}, ln.profile).months(),
+            amounts_of(ln).months(),
         )
         for ln in lines
     ]
@@ -208,11 +209,6 @@ def funding_gap(
     kept = {c.line_id for c in costs}
     labels = {ln.line_id: _gap_line(ln, categories[ln.category_id], lang) for ln in lines if ln.line_id in kept}
     return gap_report(costs, allocations, period), refs, labels
-
-
-def _touches(line: LineBudget, period: DateRange) -> bool:
-    """Whether one of the line's amounts falls in ``period`` (its years touch it)."""
-    return any(y.start <= period.end and y.end >= period.start for y in line.amounts)
 
 
 @dataclass(frozen=True)
