@@ -33,7 +33,7 @@ from fundtrack.periods import DateRange, FiscalYear
 from fundtrack.queries.budget_lines import line_amounts, lines_of_versions
 from fundtrack.queries.scope import Scope
 from fundtrack.queries.versions import current_version_ids
-from fundtrack.services.package import funding_gap, project_package
+from fundtrack.services.package import funding_gap, package_candidates, project_package
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,10 @@ def budget_report(
     rows.sort(key=lambda r: (r.project.casefold(), r.category.casefold(), r.description.casefold()))
     projects = tuple(dict.fromkeys(r.project for r in rows))
     with using_lang(code):  # the package names own funds in the workbook's language
-        packages = tuple(project_package(session, scope, project, year) for project in projects for year in chosen)
+        candidates = package_candidates(session, scope)  # read once for every package of the workbook
+        packages = tuple(
+            project_package(session, scope, project, year, candidates) for project in projects for year in chosen
+        )
     package_gaps = tuple(_project_gap(session, scope, project, year, org) for project in projects for year in chosen)
     report, _, _ = funding_gap(session, scope, whole)
     by_year = {y.period: y for y in report.years(org.calendar)}

@@ -8,6 +8,7 @@ pure rules live in :mod:`fundtrack.calc.package` and :mod:`fundtrack.calc.covera
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -61,8 +62,13 @@ def _share_in(value: Decimal, rng: DateRange, period: DateRange) -> Decimal:
     return allocate(value, [inside, rng.days - inside])[0]
 
 
-def project_package(session: Session, scope: Scope, project_name: str, period: DateRange) -> FinancialPackage:
+def project_package(
+    session: Session, scope: Scope, project_name: str, period: DateRange, grants: Sequence[Grant] | None = None
+) -> FinancialPackage:
     """The financial package of a project over ``period`` (usually one fiscal year).
+
+    ``grants`` are :func:`package_candidates` read once by a caller making several
+    packages (a workbook: every project, every year); else they are read here.
 
     Total cost: the project's current budget version in the period. Sources: each grant
     allocated to its lines (amount in the period), or linked only to this project
@@ -89,7 +95,8 @@ def project_package(session: Session, scope: Scope, project_name: str, period: D
             share = BudgetAmounts({a.period: a.amount}, ln.profile).over(period)
             amounts[a.grant_id] += share
             uncovered[ln.category_id] -= share
-    grants, linked = _package_grants(session, scope, project, amounts, period)
+    candidates = package_candidates(session, scope) if grants is None else grants
+    grants_of, linked = _package_grants(candidates, project, amounts, period)
     amounts.update(cap_linked_grants(linked, uncovered))
     in_kind = [
         InKind(k.description, _share_in(k.fair_value, k.period, period), k.contributor)
@@ -104,8 +111,8 @@ def project_package(session: Session, scope: Scope, project_name: str, period: D
         ZERO,
     )
     rules = []
-    items = allocation_items_of(session, scope, list(grants))  # every grant's at once, not two statements each
-    for grant in grants.values():
+    items = allocation_items_of(session, scope, list(grants_of))  # every grant's at once, not two statements each
+    for grant in grants_of.values():
         rules += allocation_conditions(allocation_terms(org.calendar, grant), items[grant.id])
     package_grants = [
         PackageGrant(
@@ -119,7 +126,7 @@ def project_package(session: Session, scope: Scope, project_name: str, period: D
             matching_basis=g.matching_basis.value if g.matching_basis else None,
             no_combination=g.no_combination,
         )
-        for g in grants.values()
+        for g in grants_of.values()
         if amounts[g.id]
     ]
     return financial_package(
@@ -127,20 +134,27 @@ def project_package(session: Session, scope: Scope, project_name: str, period: D
     )
 
 
-def _package_grants(
-    session: Session, scope: Scope, project: Project, amounts: dict[int, Decimal], period: DateRange
-) -> tuple[dict[int, Grant], list[LinkedGrant]]:
-    """The grants of the package: those allocated to its lines, and those linked to this
-    project alone without allocations (returned apart, to be capped at the uncovered cost)."""
+def package_candidates(session: Session, scope: Scope) -> list[Grant]:
+    """The grants a package may count (confirmed, closed or requested, in the scope), with
+    what a package reads of them loaded."""
     query = (
         select(Grant)
         .where(scope.grants_filter(), Grant.status.in_(COUNTED))
         .options(selectinload(Grant.funder), selectinload(Grant.projects), selectinload(Grant.eligible_categories))
         .options(selectinload(Grant.schedule), selectinload(Grant.instalments))
+        .order_by(Grant.id)
     )
+    return list(session.scalars(query))
+
+
+def _package_grants(
+    candidates: Sequence[Grant], project: Project, amounts: dict[int, Decimal], period: DateRange
+) -> tuple[dict[int, Grant], list[LinkedGrant]]:
+    """The grants of the package: those allocated to its lines, and those linked to this
+    project alone without allocations (returned apart, to be capped at the uncovered cost)."""
     out: dict[int, Grant] = {}
     linked: list[LinkedGrant] = []
-    for grant in session.scalars(query):
+    for grant in candidates:
         if grant.id in amounts:
             out[grant.id] = grant
         elif [p.id for p in grant.projects] == [project.id] and grant.period.overlap_days(period):
