@@ -8,7 +8,7 @@ and dropped here, skipped saying so when unreachable):
 1. the Parc-Extension example is loaded, with one account per role, then 100,000 expenses
    and their charges are bulk-inserted through SQLAlchemy Core;
 2. the admin is served in a subprocess: waitress (``--threads``); on PostgreSQL gunicorn
-   too, ``--workers`` processes of ``--worker-threads`` threads (gthread; skipped, saying
+   too, ``--gunicorn`` WxT: W processes of T threads each (gthread; skipped, saying
    so, when gunicorn is not installed). On this 2-core machine 2 workers of 4 threads did
    best: a third worker only adds a process competing for the same cores;
 3. a load generator (threads and ``http.client``, one keep-alive connection per user) has
@@ -35,7 +35,7 @@ All users come from 127.0.0.1, so the login rate limit is raised for the served 
 would otherwise refuse the 11th login of the minute); everything else is as served.
 
 Run: .venv/bin/python bench/bench_admin_load.py [--users 50] [--seconds 20] [--expenses 100000]
-     [--workers 2] [--worker-threads 4] [--think 1] [--report-every 5] [--writer-every 6]
+     [--gunicorn 2x4[,3x4...]] [--think 1] [--report-every 5] [--writer-every 6] [--databases sqlite,postgresql]
 """
 
 from __future__ import annotations
@@ -691,13 +691,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--expenses", type=int, default=100_000)
     parser.add_argument("--threads", type=int, default=8, help="waitress threads")
-    parser.add_argument("--workers", type=int, default=GUNICORN_WORKERS, help="gunicorn workers (0: waitress only)")
-    parser.add_argument("--worker-threads", type=int, default=GUNICORN_THREADS, help="threads of each gunicorn worker")
+    parser.add_argument(
+        "--gunicorn",
+        default=f"{GUNICORN_WORKERS}x{GUNICORN_THREADS}",
+        help="gunicorn's workers x threads, several separated by commas (2x4,3x4); 0: waitress only",
+    )
     parser.add_argument(
         "--think", type=float, default=1.0, help="each user's mean pause between clicks, in seconds (0: none)"
     )
     parser.add_argument("--report-every", type=int, default=5, help="a workbook downloaded every N rounds")
     parser.add_argument("--writer-every", type=int, default=6, help="one user in N records expenses (0: none)")
+    parser.add_argument("--databases", default="sqlite,postgresql", help="which of sqlite and postgresql to run")
     parser.add_argument("--serve", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -708,18 +712,24 @@ def main() -> None:
     waitress = Server("waitress", 1, args.threads)
     with tempfile.TemporaryDirectory(prefix="fundtrack-bench-admin-") as tmp:
         folder = Path(tmp)
-        with sqlite_database(folder) as url:
-            ok = run("SQLite", url, [waitress], args, folder) and ok
+        chosen = {d.strip().lower() for d in args.databases.split(",")}
+        if "sqlite" in chosen:
+            with sqlite_database(folder) as url:
+                ok = run("SQLite", url, [waitress], args, folder) and ok
         postgres = harness.POSTGRES_URL
-        if not postgres_reachable(postgres):
+        if "postgresql" not in chosen:
+            print("-- PostgreSQL: not chosen (--databases)")
+        elif not postgres_reachable(postgres):
             print(f"-- PostgreSQL at {postgres} unreachable: skipped (set FUNDTRACK_BENCH_POSTGRES_URL)")
         else:
             servers = [waitress]
             missing = gunicorn_missing()
             if missing:
                 print(f"  gunicorn skipped: {missing}")
-            elif args.workers:
-                servers.append(Server("gunicorn", args.workers, args.worker_threads))
+            elif args.gunicorn != "0":
+                for shape in args.gunicorn.split(","):
+                    workers, _, threads = shape.strip().partition("x")
+                    servers.append(Server("gunicorn", int(workers), int(threads or 1)))
             with postgres_database(postgres) as url:
                 ok = run("PostgreSQL", url, servers, args, folder) and ok
     if not ok:
