@@ -17,6 +17,8 @@ the gap sheet's.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -25,15 +27,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fundtrack.calc.budgets import amount_in
+from fundtrack.calc.coverage import GapReport
 from fundtrack.calc.package import FinancialPackage
 from fundtrack.i18n import Lang, check_lang, using_lang
 from fundtrack.models import BudgetLine, BudgetLineAmount, Organisation
 from fundtrack.money import ZERO
-from fundtrack.periods import DateRange, FiscalYear
+from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear
 from fundtrack.queries.budget_lines import line_amounts, lines_of_versions
 from fundtrack.queries.scope import Scope
 from fundtrack.queries.versions import current_version_ids
-from fundtrack.services.package import funding_gap, package_candidates, project_package
+from fundtrack.services.package import GapLine, funding_gap, package_candidates, project_package
 
 
 @dataclass(frozen=True)
@@ -139,8 +142,8 @@ def budget_report(
         packages = tuple(
             project_package(session, scope, project, year, candidates) for project in projects for year in chosen
         )
-    package_gaps = tuple(_project_gap(session, scope, project, year, org) for project in projects for year in chosen)
-    report, _, _ = funding_gap(session, scope, whole)
+    report, _, gap_lines = funding_gap(session, scope, whole)
+    package_gaps = _project_gaps(report, gap_lines, projects, chosen, org.calendar)
     by_year = {y.period: y for y in report.years(org.calendar)}
     funding = tuple(
         YearFunding(year, *((by_year[year].cost, by_year[year].gap_confirmed, by_year[year].gap_if_granted)))
@@ -151,12 +154,24 @@ def budget_report(
     return BudgetReport(org.name, code, as_of, tuple(chosen), tuple(rows), projects, packages, funding, package_gaps)
 
 
-def _project_gap(
-    session: Session, scope: Scope, project: str, year: FiscalYear, org: Organisation
-) -> tuple[Decimal, Decimal]:
-    """The project's funding gap in ``year``, both ways, line by line and month by month."""
-    report, _, _ = funding_gap(session, scope, year, project=project)
-    for y in report.years(org.calendar):
-        if y.period == year:
-            return y.gap_confirmed, y.gap_if_granted
-    return ZERO, ZERO
+def _project_gaps(
+    report: GapReport,
+    lines: dict[int, GapLine],
+    projects: Sequence[str],
+    years: Sequence[FiscalYear],
+    calendar: FiscalCalendar,
+) -> tuple[tuple[Decimal, Decimal], ...]:
+    """Each project's funding gap in each year, both ways (confirmed only, every request
+    granted), project by project then year by year. Coverage is worked out line by line,
+    each line's pools drawn from their start whatever the period shown: a project's gap in
+    a year is the sum of its lines' months in that year of the whole span's report."""
+    sums: dict[tuple[str, FiscalYear], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    for index, coverage in enumerate((report.confirmed, report.if_granted)):
+        for m in coverage.months:
+            sums[(lines[m.line_id].project, calendar.year_of(m.month.start))][index] += m.gap
+    out = []
+    for project in projects:
+        for year in years:
+            confirmed, if_granted = sums.get((project, year), (ZERO, ZERO))
+            out.append((confirmed, if_granted))
+    return tuple(out)

@@ -173,6 +173,23 @@ def test_example_packages_match_the_package_service(
     assert seen == len(report.packages) == len(report.projects) * len(report.years)
 
 
+def test_example_project_gaps_are_the_gap_service_asked_for_each_project_and_year(
+    example: Session, org_scope: Scope
+) -> None:
+    # the workbook reads one gap over every year and adds each project's lines by year:
+    # the same figures as the gap of one project in one year, asked one at a time
+    report = budget_report(example, org_scope, as_of=TODAY)
+    calendar = the_organisation(example).calendar
+    expected = []
+    for project in report.projects:
+        for year in report.years:
+            gap, _, _ = funding_gap(example, org_scope, year, project=project)
+            years = {y.period: (y.gap_confirmed, y.gap_if_granted) for y in gap.years(calendar)}
+            expected.append(years.get(year, (ZERO, ZERO)))
+    assert list(report.package_gaps) == expected
+    assert any(confirmed for confirmed, _ in expected), "the example has a project with a gap"
+
+
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_example_gap_with_confirmed_and_requested_money_and_its_chart(
     budget_books: dict[Lang, tuple[Path, Any]], example: Session, org_scope: Scope, lang: Lang
