@@ -9,8 +9,9 @@ and dropped here, skipped saying so when unreachable):
    and their charges are bulk-inserted through SQLAlchemy Core;
 2. the admin is served in a subprocess: waitress (``--threads``); on PostgreSQL gunicorn
    too, ``--gunicorn`` WxT: W processes of T threads each (gthread; skipped, saying
-   so, when gunicorn is not installed). On this 2-core machine 2 workers of 4 threads did
-   best: a third worker only adds a process competing for the same cores;
+   so, when gunicorn is not installed). On this 2-core machine, of 2x4, 2x8, 3x4 and 4x2,
+   2 workers of 4 threads gave the lowest p95: more workers only add processes competing
+   for the same two cores (with the load generator and PostgreSQL);
 3. a load generator (threads and ``http.client``, one keep-alive connection per user) has
    50 users log in then loop over the pages for a bounded time (``--seconds``): the expense
    list ``/expenses/``, the dashboard ``/``, the hiring simulator running the example's
