@@ -593,7 +593,7 @@ def p95(times: list[float]) -> float:
     return statistics.quantiles(times, n=20)[18]
 
 
-def one_server(url: str, server: Server, pages: list[Page], args: argparse.Namespace, folder: Path) -> bool:
+def one_server(name: str, url: str, server: Server, pages: list[Page], args: argparse.Namespace, folder: Path) -> bool:
     """The three runs under one server: one user alone, the people, the ceiling; printed."""
     run_id = uuid.uuid4().hex[:8]
     plan = Plan(args.think, args.report_every, args.writer_every, run_id)
@@ -608,7 +608,8 @@ def one_server(url: str, server: Server, pages: list[Page], args: argparse.Names
     print(
         f"  {server.label}: {args.users} users for {args.seconds:.0f} s, each pausing {args.think:g} s on average"
         f" between clicks, a workbook every {args.report_every} rounds, {writers} of them recording expenses:"
-        f" {total / args.seconds:.0f} requests/s (the load generator shares the machine's cores)"
+        f" {total / args.seconds:.0f} requests/s (the load generator shares the machine's cores;"
+        f" load average {' '.join(f'{x:.1f}' for x in os.getloadavg())})"
     )
     print(f"    {'page':44} {'requests':>8} {'median':>9} {'p95':>9} {'aim p95':>8}  {'':6} {'errors':>6}")
     labels = [(p.label, AIMS_MS.get(p.kind)) for p in pages] + ([(WRITE, None)] if writers else [])
@@ -621,6 +622,9 @@ def one_server(url: str, server: Server, pages: list[Page], args: argparse.Names
             good = good and aim is None
             continue
         judged = f"{aim:6.0f}ms  {verdict(p95(times), aim):6}" if aim else f"{'—':>8}  {'':6}"
+        if aim:  # for the whole run's table: the p95 as a share of its aim (at most 1)
+            figure = f"{name}, {server.name} {server.workers}x{server.threads}: {label.split(' /')[0]} p95 / aim"
+            harness.RESULTS.append(harness.Figure(figure, 1.0, (p95(times) / aim,), p95(times) / 1000, 0.0))
         print(
             f"    {label:44} {len(times):8d} {statistics.median(times):7.1f}ms {p95(times):7.1f}ms {judged} {errors:6d}"
         )
@@ -663,7 +667,7 @@ def run(name: str, url: str, servers: list[Server], args: argparse.Namespace, fo
         pages = pages_present(port)
     good = True
     for server in servers:
-        good = one_server(url, server, pages, args, folder) and good
+        good = one_server(name, url, server, pages, args, folder) and good
     counts = statements_per_page(url, folder, pages)
     print("  SQL statements per page (20 rows / 100 rows a page):")
     for label, (small, large) in counts.items():
@@ -733,6 +737,7 @@ def main() -> None:
                     servers.append(Server("gunicorn", int(workers), int(threads or 1)))
             with postgres_database(postgres) as url:
                 ok = run("PostgreSQL", url, servers, args, folder) and ok
+    harness.summary()  # the p95 of each judged page against its aim, for the whole run's table
     if not ok:
         raise SystemExit("errors, lost writes, or a page whose statements grow with its size (see above)")
 
