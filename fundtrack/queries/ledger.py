@@ -162,7 +162,10 @@ def receivables(session: Session, scope: Scope, as_of: date) -> list[Receivable]
         )
         .join(Instalment.grant)
         .join(Grant.funder)
-        .where(scope.grants_filter(), Grant.status.in_(COMMITTED), short)
+        # the organisation on both sides of the funders' join: its own read, not every one's
+        .where(
+            scope.grants_filter(), Funder.organisation_id == scope.organisation_id, Grant.status.in_(COMMITTED), short
+        )
         .order_by(Instalment.expected_date, Funder.name, Grant.reference)
     )
     return [
@@ -180,6 +183,7 @@ def received_by_funder(session: Session, scope: Scope, period: DateRange) -> dic
         .join(Grant.funder)
         .where(
             scope.grants_filter(),
+            Funder.organisation_id == scope.organisation_id,
             InstalmentReceipt.received_date >= period.start,
             InstalmentReceipt.received_date <= period.end,
         )
