@@ -46,7 +46,7 @@ from fundtrack.services.simulation import (
     YearAnswer,
     default_range,
     hire_change,
-    hiring_answers,
+    run_answers,
     simulate_scenario,
 )
 
@@ -122,7 +122,7 @@ def simulate(cli: CliContext, /, **options: Any) -> None:
         extra = [hire.change] if hire else []
         titles = {hire.key: (hire.title, hire.title)} if hire else {}
         runs = [simulate_scenario(session, scope, name, rng=rng, extra=extra, titles=titles) for name in names]
-        answers = {id(run): _answers(session, scope, run, until) for run in runs}
+        answers = {id(run): run_answers(session, scope, run, until) for run in runs}
         if options["as_json"]:
             echo_json([_run_json(run, answers[id(run)], hire) for run in runs])
             return
@@ -260,18 +260,6 @@ def _slug(text: str) -> str:
 
 
 # --- the coordinator's answers ------------------------------------------------------------
-
-
-def _answers(session: Session, scope: Scope, run: StaffingRun, until: date) -> list[HiringAnswers]:
-    """The coordinator's answers, for every fiscal year up to ``until``, for each position
-    the scenario or the options add (a hire starting after ``until`` has none)."""
-    keys: list[str] = []
-    if run.name is not None:
-        scenario = scenario_by_name(session, scope, run.name)
-        keys.extend(c.position_key for c in scenario.changes if c.kind is ChangeKind.ADD)
-    keys.extend(run.added)
-    starts = {t.key: t.start for t in run.plan.positions}
-    return [hiring_answers(session, scope, run, key, until) for key in keys if starts[key] <= until]
 
 
 # --- printing -------------------------------------------------------------------------------

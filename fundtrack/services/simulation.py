@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from fundtrack.calc.hiring import earliest_carried_start, funding_needed, most_carried_hours
-from fundtrack.calc.payroll import PositionTerms
+from fundtrack.calc.payroll import PositionTerms, RateBook
 from fundtrack.calc.staffing import (
     BENEFITS,
     EMPLOYER_CONTRIBUTIONS,
@@ -84,11 +84,18 @@ class StaffingRun:
     name: str | None
     plan: StaffingPlan
     simulation: Simulation
+    book: RateBook  # the parameters it was simulated with: the answers reuse them
     added: tuple[str, ...] = ()
+    scenario_adds: tuple[str, ...] = ()  # the positions its scenario adds, read with it
 
     @property
     def years(self) -> tuple[YearSummary, ...]:
         return self.simulation.years
+
+    @property
+    def adds(self) -> list[str]:
+        """The keys of the positions the run adds to the plan: its scenario's, then its extra hires'."""
+        return [*self.scenario_adds, *(k for k in self.added if k not in self.scenario_adds)]
 
 
 def default_range(org: Organisation, as_of: date, years: int = 3) -> DateRange:
@@ -119,9 +126,11 @@ def simulate_scenario(
     plan = _with_eligibility(session, org, staffing_plan(session, scope, scenario, extra))
     if titles:
         plan.titles.update(titles)
-    simulation = simulate(plan.positions, plan.funding, rng, rate_book(session, scope), org.calendar)
+    book = rate_book(session, scope)
+    simulation = simulate(plan.positions, plan.funding, rng, book, org.calendar)
     added = tuple(c.terms.key for c in extra if isinstance(c, AddPosition))
-    return StaffingRun(name, plan, simulation, added)
+    adds = tuple(c.position_key for c in scenario.changes if c.kind is ChangeKind.ADD) if scenario is not None else ()
+    return StaffingRun(name, plan, simulation, book, added, adds)
 
 
 def _with_eligibility(session: Session, org: Organisation, plan: StaffingPlan) -> StaffingPlan:
@@ -208,7 +217,7 @@ def hiring_answers(session: Session, scope: Scope, run: StaffingRun, key: str, u
     terms = next((t for t in run.plan.positions if t.key == key), None)
     if terms is None:
         raise NotFound(M_UNKNOWN_POSITION, field="position", key=key)
-    book = rate_book(session, scope)
+    book = run.book
     all_lines = [line for line in run.plan.funding if line.position == key]
     confirmed = [line for line in all_lines if line.status is FundingStatus.CONFIRMED]
     cal = org.calendar
@@ -523,24 +532,12 @@ def _hire_line(session: Session, org: Organisation, key: str, entry: NewFunding,
         raise InputError(exc.code, field=f"{field}.amounts", **exc.params) from None
 
 
-def added_positions(session: Session, scope: Scope, run: StaffingRun) -> list[str]:
-    """The keys of the positions a run adds to the plan: its scenario's, then its extra hires'."""
-    keys: list[str] = []
-    if run.name is not None:
-        scenario = scenario_by_name(session, scope, run.name)
-        keys.extend(c.position_key for c in scenario.changes if c.kind is ChangeKind.ADD)
-    keys.extend(k for k in run.added if k not in keys)
-    return keys
-
-
 def run_answers(session: Session, scope: Scope, run: StaffingRun, until: date) -> list[HiringAnswers]:
     """The coordinator's answers up to ``until`` for each position the run adds (a hire
     starting after ``until`` has none), as ``fundtrack simulate`` prints them."""
     starts = {t.key: t.start for t in run.plan.positions}
     return [
-        hiring_answers(session, scope, run, key, until)
-        for key in added_positions(session, scope, run)
-        if key in starts and starts[key] <= until
+        hiring_answers(session, scope, run, key, until) for key in run.adds if key in starts and starts[key] <= until
     ]
 
 
