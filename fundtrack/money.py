@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from babel.numbers import NumberFormatError, format_currency, get_group_symbol, parse_decimal
@@ -325,10 +325,6 @@ def allocate(total: Decimal, weights: Sequence[Decimal | int | Fraction]) -> lis
 def percent_of(amount: Decimal, rate: Decimal) -> Decimal:
     """``amount × rate`` rounded half up to the cent (a rate is a fraction: 0.05 for 5 %)."""
     return round_half_up(amount * rate)
-
-
-def floor_cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_FLOOR)
 
 
 def split_evenly(total: Decimal, parts: int) -> list[Decimal]:

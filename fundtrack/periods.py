@@ -212,15 +212,3 @@ def spread_by_days(total: Decimal, rng: DateRange, periods: Sequence[DateRange])
     if total and not any(weights):
         raise InputError(M_NO_OVERLAP, start=rng.start, end=rng.end)
     return allocate(total, weights)
-
-
-def spread_over_years(total: Decimal, rng: DateRange, calendar_: FiscalCalendar) -> dict[FiscalYear, Decimal]:
-    """``total`` spread by days over the fiscal years of ``calendar_`` that ``rng`` touches."""
-    years = calendar_.years(rng)
-    return dict(zip(years, spread_by_days(total, rng, years), strict=True))
-
-
-def spread_over_months(total: Decimal, rng: DateRange) -> dict[Month, Decimal]:
-    """``total`` spread by days over the calendar months of ``rng``."""
-    months = rng.months()
-    return dict(zip(months, spread_by_days(total, rng, months), strict=True))

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from decimal import Decimal
 from operator import attrgetter, sub
@@ -134,14 +134,6 @@ class PositionTerms:
     @property
     def is_hourly(self) -> bool:
         return self.hourly_rate is not None
-
-    def with_(self, **changes: object) -> PositionTerms:
-        """A copy with some terms changed (validated again)."""
-        return replace(self, **changes)  # type: ignore[arg-type]
-
-    def employed(self) -> DateRange | None:
-        """The dates employed, or None when the position has no end."""
-        return DateRange(self.start, self.end) if self.end is not None else None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,8 +21,6 @@ from fundtrack.periods import (
     parse_date,
     parse_range,
     spread_by_days,
-    spread_over_months,
-    spread_over_years,
 )
 
 TABLE = FiscalCalendar(4)
@@ -190,6 +188,18 @@ def test_a_report_period_is_dates_or_a_fiscal_year() -> None:
 
 
 # --- spreading by days --------------------------------------------------------------
+
+
+def spread_over_years(total: Decimal, rng: DateRange, calendar_: FiscalCalendar) -> dict[FiscalYear, Decimal]:
+    """A grant's amount spread by days over the fiscal years it touches, as reports spread it."""
+    years = calendar_.years(rng)
+    return dict(zip(years, spread_by_days(total, rng, years), strict=True))
+
+
+def spread_over_months(total: Decimal, rng: DateRange) -> dict[Month, Decimal]:
+    """An amount spread by days over the calendar months of its range."""
+    months = rng.months()
+    return dict(zip(months, spread_by_days(total, rng, months), strict=True))
 
 
 def test_the_worked_example_of_the_domain_guide() -> None:
