@@ -195,7 +195,7 @@ def parse_percent(text: str, field: str | None = None) -> Decimal:
         raise InputError(M_EMPTY, field=field)
     if _is_exponent(s):
         raise InputError(M_EXPONENT, field=field, value=raw)
-    if s.count(",") + s.count(".") > 1 or not _PERCENT.match(s):
+    if not _PERCENT.match(s):  # one decimal mark at most
         raise InputError(M_NOT_NUMBER, field=field, value=raw)
     return Decimal(s.replace(",", ".")).scaleb(-2)
 

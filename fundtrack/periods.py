@@ -170,14 +170,19 @@ class FiscalCalendar:
         first = int(m.group(1))
         second = m.group(2)
         if self.start_month == 1:
-            if second is not None and int(second[-2:]) != first % 100:
+            if second is not None and not _names_year(second, first):
                 raise InputError(M_BAD_LABEL, field=field, value=label, example=example)
-        elif second is None or int(second[-2:]) != (first + 1) % 100:
+        elif second is None or not _names_year(second, first + 1):
             raise InputError(M_BAD_LABEL, field=field, value=label, example=example)
         year = self.starting(first) if MIN_DATE.year <= first <= MAX_DATE.year else None
         if year is None or year.end > MAX_DATE:
             raise InputError(M_DATE_RANGE, field=field, value=label, low=MIN_DATE, high=MAX_DATE)
         return year
+
+
+def _names_year(text: str, year: int) -> bool:
+    """A label's second year names ``year`` in full (``2026``) or by its last two digits (``26``)."""
+    return int(text) == (year if len(text) == 4 else year % 100)
 
 
 CALENDAR_YEAR = FiscalCalendar(1)

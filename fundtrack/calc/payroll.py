@@ -180,9 +180,6 @@ class PayrollAmounts:
             return cls.zero()
         return cls(*(sum(column, ZERO) for column in zip(*rows, strict=True)))
 
-    def amounts(self) -> PayrollAmounts:
-        return PayrollAmounts(*(getattr(self, name) for name in AMOUNT_FIELDS))
-
 
 AMOUNT_FIELDS = tuple(f.name for f in fields(PayrollAmounts))
 _AMOUNTS_OF = attrgetter(*AMOUNT_FIELDS)

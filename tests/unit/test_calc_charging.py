@@ -194,7 +194,10 @@ def test_a_grant_ended_before_the_expense_is_passed_over() -> None:
 
 def test_a_grant_for_another_project_is_passed_over() -> None:
     rooms = ExpenseToCharge(date(2025, 6, 12), "rooms", Decimal("300.00"), project=8, project_name="Grand rendez-vous")
-    assert auto_split(rooms, [PSQ, CENTRAIDE]).charges == (Charge(1, Decimal("300.00")),)
+    psq_until_september = GrantFunds(
+        4, "PSQ", DateRange(YEAR.start, date(2025, 9, 30)), Decimal("5000.00"), projects=frozenset({7})
+    )
+    assert auto_split(rooms, [CENTRAIDE, psq_until_september]).charges == (Charge(1, Decimal("300.00")),)
     psq_rooms = ExpenseToCharge(date(2025, 6, 12), "rooms", Decimal("300.00"), project=7)
     assert auto_split(psq_rooms, [CENTRAIDE, PSQ]).charges[0].grant_id in {1, 4}
     assert validate_split(psq_rooms, [Charge(4, Decimal("300.00"))], [PSQ]).charged == Decimal("300.00")
@@ -235,6 +238,11 @@ def test_a_free_expense_is_charged_to_no_grant() -> None:
     free = ExpenseToCharge(date(2025, 6, 12), "rooms", Decimal("0.00"))
     plan = auto_split(free, [CENTRAIDE])
     assert (plan.charges, plan.own_funds) == ((), Decimal("0.00"))
+
+
+def test_interpreters_charged_by_hand_to_the_translation_grant_are_accepted() -> None:
+    plan = validate_split(INTERPRETERS, [Charge(2, Decimal("1074.87"))], [CENTRAIDE, CITY_TRANSLATION])
+    assert plan == ChargePlan((Charge(2, Decimal("1074.87")),), Decimal("0.00"))
 
 
 def test_a_charge_of_zero_dollars_is_refused() -> None:

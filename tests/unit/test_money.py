@@ -23,6 +23,8 @@ from fundtrack.money import (
     percent_input,
     percent_of,
     round_half_up,
+    shown,
+    split_evenly,
     to_money,
 )
 
@@ -567,3 +569,61 @@ def test_a_rate_is_typed_back_with_the_readers_decimal_mark() -> None:
     assert percent_input(Decimal("0.155"), "en") == "15.5"
     with using_lang("en"):
         assert percent_input(Decimal("0.04")) == "4"
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("1,234", "money.ambiguous"),
+        ("123,456", "money.ambiguous"),
+        ("123.456", "money.ambiguous"),
+        ("1234,567", "money.decimals"),
+        ("1234.567", "money.decimals"),
+        ("1.234,567.89", "money.not_number"),
+        ("1,234.567,89", "money.ambiguous"),
+        ("1 000e3", "money.exponent"),
+    ],
+)
+def test_a_group_of_three_digits_after_one_to_three_digits_is_ambiguous_not_after_four(typed: str, code: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_money(typed, "en", field="amount")
+    assert (caught.value.code, caught.value.field) == (code, "amount")
+    assert caught.value.params["value"] == typed
+
+
+def test_a_computed_total_beyond_the_database_says_which_amount() -> None:
+    with pytest.raises(InputError) as caught:
+        exact(Decimal("92233720368547758.08"))
+    assert caught.value.describe("en") == (
+        "'92233720368547758.08' is beyond the maximum amount of $999,999,999,999.99 (either way)"
+    )
+    with pytest.raises(InputError) as caught:
+        exact(Decimal("0.001"))
+    assert caught.value.describe("en") == "more than two decimals (0.001): an amount is exact to the cent"
+
+
+def test_an_amount_in_a_message_is_written_as_the_reader_writes_amounts() -> None:
+    with using_lang("en"):
+        assert str(shown(Decimal("1234.56"))) == "$1,234.56"
+    with using_lang("fr"):
+        assert str(shown(Decimal("1234.56"))) == f"1{NBSP}234,56{NBSP}$"
+    assert shown(Decimal("1234.56")).render_in("en") == "$1,234.56"
+
+
+def test_a_negative_rate_typed_with_a_space_after_the_minus() -> None:
+    assert parse_percent("- 2 %") == Decimal("-0.02")
+
+
+def test_a_monthly_amount_split_evenly_gives_the_extra_cents_to_the_first_months() -> None:
+    assert split_evenly(Decimal("100.00"), 3) == [Decimal("33.34"), Decimal("33.33"), Decimal("33.33")]
+    assert split_evenly(Decimal("-100.00"), 3) == [Decimal("-33.34"), Decimal("-33.33"), Decimal("-33.33")]
+    assert split_evenly(Decimal("100.00"), 1) == [Decimal("100.00")]
+    assert split_evenly(Decimal("0.00"), 2) == [Decimal("0.00"), Decimal("0.00")]
+    with pytest.raises(InputError) as caught:
+        split_evenly(Decimal("100.00"), 0)
+    assert caught.value.code == "money.weights"
+
+
+@given(amounts, st.integers(min_value=1, max_value=24))
+def test_splitting_evenly_is_splitting_over_equal_weights(total: Decimal, parts: int) -> None:
+    assert split_evenly(total, parts) == allocate(total, [1] * parts)

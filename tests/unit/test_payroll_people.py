@@ -12,11 +12,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fundtrack.calc.payroll import CONTRIBUTION_FIELDS, PayrollMonth, PositionTerms, Projection, project_payroll
+from fundtrack.calc.payroll import (
+    CONTRIBUTION_FIELDS,
+    PayrollAmounts,
+    PayrollMonth,
+    PositionTerms,
+    Projection,
+    project_payroll,
+)
 from fundtrack.errors import InputError
 from fundtrack.money import allocate, round_half_up
 from fundtrack.periods import DateRange, FiscalCalendar
-from fundtrack.rates import shipped_book
+from fundtrack.rates import shipped_book, shipped_rates
 
 D = Decimal
 BOOK = shipped_book()
@@ -81,7 +88,10 @@ def test_two_raises_compound_each_rounded_to_the_cent() -> None:
     agent = PositionTerms(
         "mobilisation", date(2026, 4, 1), hourly_rate=D("26"), weekly_hours=D("35"), raise_rate=D("0.03")
     )
-    lines = by_label(project(agent, rng=DateRange(date(2028, 4, 1), date(2028, 4, 30))).lines)
+    lines = by_label(project(agent, rng=DateRange(date(2027, 1, 1), date(2028, 4, 30))).lines)
+    assert lines["2027-03"].gross == round_half_up(D("26") * 35 * 52 / 12)
+    assert lines["2027-04"].gross == round_half_up(D("26.78") * 35 * 52 / 12)
+    assert lines["2028-03"].gross == round_half_up(D("26.78") * 35 * 52 / 12)
     assert lines["2028-04"].gross == round_half_up(D("27.58") * 35 * 52 / 12)
 
 
@@ -220,6 +230,14 @@ def test_one_position_idle_while_the_other_works_gets_no_line_that_month() -> No
         ("coord", "2026-03"),
         ("projets", "2026-03"),
     ]
+    reversed_order = project(later, full, rng=DateRange(date(2026, 1, 1), date(2026, 3, 31)))
+    assert [(x.position, x.month.label) for x in reversed_order.lines] == [
+        ("projets", "2026-03"),
+        ("coord", "2026-01"),
+        ("coord", "2026-02"),
+        ("coord", "2026-03"),
+    ]
+    assert reversed_order.total() == result.total()
     january = result.lines[0]
     alone = project(PositionTerms("seul", date(2026, 1, 1), annual_salary=D("48000")), rng=JANUARY_2026).lines[0]
     assert contributions(january) == contributions(alone)
@@ -247,29 +265,88 @@ def test_a_position_ending_after_the_range_is_projected_to_the_ranges_last_month
 
 
 @pytest.mark.parametrize(
-    ("terms", "code", "field"),
+    ("terms", "code", "field", "english"),
     [
-        ({"key": "", "annual_salary": D("50000")}, "payroll.empty_key", "key"),
-        ({"annual_salary": D("-1")}, "payroll.negative", "annual_salary"),
-        ({"hourly_rate": D("-1"), "weekly_hours": D("35")}, "payroll.negative", "hourly_rate"),
-        ({"hourly_rate": D("26"), "weekly_hours": D("-1")}, "payroll.hours", "weekly_hours"),
-        ({"hourly_rate": D("26"), "weekly_hours": D("168.25")}, "payroll.hours", "weekly_hours"),
-        ({"weekly_hours": D("35")}, "payroll.pay_basis", "annual_salary"),
-        ({}, "payroll.pay_basis", "annual_salary"),
-        ({"annual_salary": D("50000"), "raise_on": (13, 1)}, "payroll.raise_date", "raise_on"),
-        ({"annual_salary": D("50000"), "raise_on": (0, 1)}, "payroll.raise_date", "raise_on"),
-        ({"annual_salary": D("50000"), "raise_on": (4, 0)}, "payroll.raise_date", "raise_on"),
-        ({"annual_salary": D("50000"), "raise_on": (4, 31)}, "payroll.raise_date", "raise_on"),
-        ({"annual_salary": D("50000"), "end": date(2025, 12, 31)}, "period.end_before_start", "end"),
+        ({"key": "", "annual_salary": D("50000")}, "payroll.empty_key", "key", "empty position key"),
+        ({"annual_salary": D("-1")}, "payroll.negative", "annual_salary", "negative value (-1)"),
+        ({"hourly_rate": D("-1"), "weekly_hours": D("35")}, "payroll.negative", "hourly_rate", "negative value (-1)"),
+        (
+            {"hourly_rate": D("26"), "weekly_hours": D("-1")},
+            "payroll.hours",
+            "weekly_hours",
+            "invalid weekly hours (-1): 0 to 168",
+        ),
+        (
+            {"hourly_rate": D("26"), "weekly_hours": D("168.25")},
+            "payroll.hours",
+            "weekly_hours",
+            "invalid weekly hours (168.25): 0 to 168",
+        ),
+        (
+            {"hourly_rate": D("26"), "weekly_hours": 35.0},
+            "payroll.not_decimal",
+            "weekly_hours",
+            "'35.0' is not an exact number (give a string or a Decimal)",
+        ),
+        (
+            {"weekly_hours": D("35")},
+            "payroll.pay_basis",
+            "annual_salary",
+            "give either an annual salary or an hourly rate with weekly hours",
+        ),
+        (
+            {"annual_salary": D("50000"), "weekly_hours": D("35")},
+            "payroll.pay_basis",
+            "annual_salary",
+            "give either an annual salary or an hourly rate with weekly hours",
+        ),
+        ({}, "payroll.pay_basis", "annual_salary", "give either an annual salary or an hourly rate with weekly hours"),
+        (
+            {"annual_salary": D("50000"), "raise_on": (13, 1)},
+            "payroll.raise_date",
+            "raise_on",
+            "invalid raise date (13-01): a month and a day (MM-DD)",
+        ),
+        (
+            {"annual_salary": D("50000"), "raise_on": (0, 1)},
+            "payroll.raise_date",
+            "raise_on",
+            "invalid raise date (00-01): a month and a day (MM-DD)",
+        ),
+        (
+            {"annual_salary": D("50000"), "raise_on": (4, 0)},
+            "payroll.raise_date",
+            "raise_on",
+            "invalid raise date (04-00): a month and a day (MM-DD)",
+        ),
+        (
+            {"annual_salary": D("50000"), "raise_on": (4, 31)},
+            "payroll.raise_date",
+            "raise_on",
+            "invalid raise date (04-31): a month and a day (MM-DD)",
+        ),
+        (
+            {"annual_salary": D("50000"), "end": date(2025, 12, 31)},
+            "period.end_before_start",
+            "end",
+            "the end (2025-12-31) is before the start (2026-01-01)",
+        ),
     ],
 )
 def test_each_refusal_of_a_positions_terms_names_its_rule_and_field(
-    terms: dict[str, object], code: str, field: str
+    terms: dict[str, object], code: str, field: str, english: str
 ) -> None:
     values: dict[str, object] = {"key": "x", **terms}
     with pytest.raises(InputError) as err:
         PositionTerms(start=date(2026, 1, 1), **values)  # type: ignore[arg-type]
     assert (err.value.code, err.value.field) == (code, field)
+    assert err.value.describe("en") == f"{field}: {english}"
+
+
+def test_weekly_hours_typed_as_text_are_read_as_a_number() -> None:
+    terms = PositionTerms("x", date(2026, 1, 1), hourly_rate=D("26"), weekly_hours="35")  # type: ignore[arg-type]
+    assert terms.weekly_hours == D("35") and isinstance(terms.weekly_hours, Decimal)
+    assert project(terms, rng=JANUARY_2026).lines[0].gross == round_half_up(D("26") * 35 * 52 / 12)
 
 
 def test_the_limits_of_a_positions_terms_are_accepted() -> None:
@@ -287,3 +364,49 @@ def test_two_positions_with_the_same_key_are_refused_naming_the_key() -> None:
             PositionTerms("coord", date(2026, 1, 1), annual_salary=D("2000")),
         )
     assert (err.value.code, err.value.field, err.value.params) == ("payroll.same_key", "key", {"key": "coord"})
+
+
+# --- what a projection reports -----------------------------------------------------------------
+
+
+def test_a_projection_tells_its_range_and_the_notes_of_its_years_only() -> None:
+    result = project(PositionTerms("coord", date(2026, 1, 1), annual_salary=D("36000")))
+    assert result.range == YEAR_2026
+    assert [(n.code, n.params) for n in result.notes] == [
+        ("payroll.cnesst_placeholder", (("year", 2026), ("rate", D("0.0154"))))
+    ]
+    assert result.notes[0].message("en") == (
+        "2026 CNESST rate: provincial average (1.54%), to be replaced by the organisation's own rate"
+    )
+
+
+def test_a_projection_of_nobody_costs_nothing() -> None:
+    result = project()
+    assert result.lines == () and result.positions == ()
+    assert result.total().total == D("0.00")
+    assert result.total() == PayrollAmounts.sum([])
+
+
+def test_the_parameters_may_be_given_as_a_list_of_years() -> None:
+    terms = PositionTerms("coord", date(2026, 1, 1), annual_salary=D("50000"))
+    as_list = project_payroll([terms], YEAR_2026, list(shipped_rates().values()), TABLE)
+    assert as_list.total() == project(terms).total()
+    assert as_list.total().rrq == D("2929.50")
+
+
+def test_totals_by_month_and_by_year_for_one_position_or_all() -> None:
+    coord = PositionTerms("coord", date(2026, 1, 1), annual_salary=D("60000"))
+    agent = PositionTerms("agent", date(2026, 3, 1), annual_salary=D("36000"))
+    result = project(coord, agent)
+    assert result.positions == ("coord", "agent")
+    months = result.by_month()
+    assert [m.label for m in months] == [f"2026-{n:02d}" for n in range(1, 13)]
+    assert months[next(iter(months))].gross == D("5000.00")
+    agent_months = result.by_month("agent")
+    assert [m.label for m in agent_months] == [f"2026-{n:02d}" for n in range(3, 13)]
+    assert all(x.gross == D("3000.00") for x in agent_months.values())
+    assert [x.position for x in result.for_position("agent")] == ["agent"] * 10
+    years = result.by_fiscal_year(TABLE, "agent")
+    assert [(y.label, a.gross) for y, a in years.items()] == [("2025-2026", D("3000.00")), ("2026-2027", D("27000.00"))]
+    assert result.total("agent").gross == D("30000.00")
+    assert result.total("coord").gross == D("60000.00")

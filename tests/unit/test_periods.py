@@ -450,3 +450,38 @@ def test_the_first_and_last_years_a_parsed_label_may_name() -> None:
     assert CITY.parse("2199", "year").end == date(2199, 12, 31)
     assert parse_date("2199-12-31") == date(2199, 12, 31)
     assert parse_date(date(1900, 1, 1)) == date(1900, 1, 1)
+
+
+@pytest.mark.parametrize("label", ["2025-2126", "2025-1926", "2025-3026"])
+def test_a_second_year_written_in_full_must_be_the_next_year_not_only_end_like_it(label: str) -> None:
+    with pytest.raises(InputError) as caught:
+        TABLE.parse(label, "year")
+    assert (caught.value.code, caught.value.field) == ("period.bad_label", "year")
+
+
+@pytest.mark.parametrize("label", ["2026-2126", "2026-1926", "2026-27"])
+def test_a_calendar_year_named_twice_must_name_the_same_year(label: str) -> None:
+    with pytest.raises(InputError) as caught:
+        CITY.parse(label, "year")
+    assert caught.value.describe("en") == f"year: invalid fiscal year '{label}': write 2026"
+
+
+def test_a_second_year_may_be_written_with_its_last_two_digits() -> None:
+    assert CITY.parse("2026-26").start == date(2026, 1, 1)
+    assert TABLE.parse("2099-00").start == date(2099, 4, 1)
+
+
+def test_words_for_a_fiscal_year_are_refused_with_the_words_and_an_example() -> None:
+    with pytest.raises(InputError) as caught:
+        TABLE.parse("deux mille", "year")
+    assert caught.value.describe("en") == "year: invalid fiscal year 'deux mille': write 2025-2026"
+
+
+def test_a_range_covers_another_up_to_both_of_its_ends() -> None:
+    year = TABLE.starting(2025)
+    assert year.covers(year)
+    assert year.covers(DateRange(date(2025, 4, 1), date(2025, 4, 30)))
+    assert year.covers(DateRange(date(2026, 3, 1), date(2026, 3, 31)))
+    assert not year.covers(DateRange(date(2025, 3, 31), date(2025, 4, 30)))
+    assert not year.covers(DateRange(date(2026, 3, 1), date(2026, 4, 1)))
+    assert not year.covers(DateRange(date(2024, 1, 1), date(2027, 1, 1)))
