@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
@@ -488,6 +489,7 @@ def test_the_minus_sign_before_or_after_the_dollar_sign(typed: str, expected: st
         ((1, 2), "money.list", "a list is not an amount ((1, 2))"),
         ({}, "money.object", "an object is not an amount ({})"),
         (None, "money.not_number", "'None' is not an amount"),
+        (date(2026, 4, 1), "money.not_number", "'2026-04-01' is not an amount"),
         ("douze", "money.not_number", "'douze' is not an amount"),
         ("NaN", "money.not_number", "'NaN' is not an amount"),
         (Decimal("NaN"), "money.not_finite", "amount is not finite (NaN)"),

@@ -173,6 +173,7 @@ def january_rrq(earnings: Fraction, days_employed: int) -> Decimal:
         pytest.param((5, 12), (5, 12), 8, id="both positions on the same days"),
         pytest.param((20, 31), (1, 10), 22, id="the later position listed first"),
         pytest.param((1, 10), (12, 31), 30, id="a gap of one day"),
+        pytest.param((1, 10), (10, 31), 31, id="positions sharing one day"),
     ],
 )
 def test_the_rrq_exemption_of_a_person_with_two_positions_in_a_month_counts_each_day_once(
@@ -189,16 +190,22 @@ def test_the_rrq_exemption_of_a_person_with_two_positions_in_a_month_counts_each
     assert result.total().rrq == january_rrq(earnings, days_employed)
 
 
-def test_three_positions_of_one_person_with_a_gap_and_an_overlap() -> None:
-    """1–10, 8–12 and 20–31 January: employed 12 + 12 = 24 days."""
-    spans = [(1, 10), (8, 12), (20, 31)]
+@pytest.mark.parametrize(
+    ("spans", "days_employed"),
+    [
+        pytest.param([(1, 10), (8, 12), (20, 31)], 24, id="1-10, 8-12 and 20-31: a gap and an overlap"),
+        pytest.param([(1, 5), (10, 15), (20, 31)], 23, id="1-5, 10-15 and 20-31: two gaps"),
+        pytest.param([(20, 31), (1, 5), (10, 15)], 23, id="the same three listed out of order"),
+    ],
+)
+def test_three_positions_of_one_person_in_a_month(spans: list[tuple[int, int]], days_employed: int) -> None:
     terms = [
         PositionTerms(f"p{i}", date(2026, 1, s), end=date(2026, 1, e), annual_salary=D("37200"), employee="E")
         for i, (s, e) in enumerate(spans)
     ]
     result = project(*terms, rng=JANUARY_2026)
     earnings = sum((Fraction(37200, 12) * (e - s + 1) / 31 for s, e in spans), Fraction(0))
-    assert result.total().rrq == january_rrq(earnings, 24)
+    assert result.total().rrq == january_rrq(earnings, days_employed)
 
 
 # --- months without work ------------------------------------------------------------------------
