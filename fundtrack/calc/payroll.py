@@ -596,11 +596,8 @@ def _project_employee(
 
 
 def _days_employed(spans: list[tuple[date, date] | None]) -> int:
-    """Days of the month on which the employee holds at least one of the positions."""
-    if len(spans) == 1:
-        only = spans[0]
-        assert only is not None
-        return (only[1] - only[0]).days + 1
+    """Days of the month on which the employee holds at least one of the positions
+    (called for employees with several positions; one alone counts its own span)."""
     ranges = sorted(s for s in spans if s is not None)
     if len(ranges) == 1:
         return (ranges[0][1] - ranges[0][0]).days + 1

@@ -24,6 +24,8 @@ from fundtrack.money import (
     percent_input,
     percent_of,
     round_half_up,
+    round_half_up_each,
+    round_half_up_units,
     shown,
     split_evenly,
     to_money,
@@ -629,3 +631,16 @@ def test_a_monthly_amount_split_evenly_gives_the_extra_cents_to_the_first_months
 @given(amounts, st.integers(min_value=1, max_value=24))
 def test_splitting_evenly_is_splitting_over_equal_weights(total: Decimal, parts: int) -> None:
     assert split_evenly(total, parts) == allocate(total, [1] * parts)
+
+
+def test_whole_units_round_half_away_from_zero_both_ways() -> None:
+    """Tenths of a cent: 1,5 ¢ → 2 ¢ and −1,5 ¢ → −2 ¢, 0,5 ¢ → 1 ¢ and −0,5 ¢ → −1 ¢."""
+    assert round_half_up_each([-15, -5, -4, 0, 4, 5, 15], 10) == [-2, -1, 0, 0, 0, 1, 2]
+    assert [round_half_up_units(v, 10) for v in (-15, -5, -4, 0, 4, 5, 15)] == [-2, -1, 0, 0, 0, 1, 2]
+
+
+@given(st.integers(min_value=-(10**15), max_value=10**15), st.integers(min_value=1, max_value=10**9))
+def test_whole_units_round_as_money_rounds_cents(value: int, unit: int) -> None:
+    expected = int(round_half_up(Fraction(value, unit), Decimal(1)))
+    assert round_half_up_units(value, unit) == expected
+    assert round_half_up_each([value, -value], unit) == [expected, round_half_up_units(-value, unit)]

@@ -417,3 +417,11 @@ def test_totals_by_month_and_by_year_for_one_position_or_all() -> None:
     assert [(y.label, a.gross) for y, a in years.items()] == [("2025-2026", D("3000.00")), ("2026-2027", D("27000.00"))]
     assert result.total("agent").gross == D("30000.00")
     assert result.total("coord").gross == D("60000.00")
+
+
+def test_an_organisation_whose_year_starts_in_january_raises_pay_on_the_first_of_january() -> None:
+    agent = PositionTerms("agent", date(2026, 6, 1), annual_salary=D("36000"), raise_rate=D("0.10"))
+    rng = DateRange(date(2027, 1, 1), date(2027, 1, 31))
+    city_like = project_payroll([agent], rng, BOOK, FiscalCalendar(1))
+    assert city_like.lines[0].gross == D("3300.00")
+    assert project_payroll([agent], rng, BOOK).lines[0].gross == D("3000.00")  # April by default
