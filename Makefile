@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_DB ?= demo.sqlite3
 EXAMPLE ?= examples/parc-extension.yaml
 
-.PHONY: demo test check lint typecheck imports unit bench catalogue clean
+.PHONY: demo test check lint typecheck imports unit bench catalogue mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -71,5 +71,16 @@ bench: $(STAMP)
 	@for f in bench/bench_*.py; do echo "== $$f"; FUNDTRACK_BENCH_RESULTS=$(BENCH_RESULTS) $(BIN)/python $$f || exit 1; done
 	@$(BIN)/python bench/summary.py $(BENCH_RESULTS)
 
+## make mutation: mutation testing of the money core (money, periods, charging, taxes, payroll)
+## against tests/unit, then the score per module against 95 % (equivalent mutants:
+## tests/mutation-equivalent.txt). Long (not part of make test). One module:
+## make mutation MODULE=fundtrack/calc/payroll.py; MUTATION_CHILDREN sets the processes (2).
+MODULE ?=
+MUTATION_CHILDREN ?= 2
+mutation: $(STAMP)
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(if $(MODULE),"$(subst /,.,$(MODULE:.py=)).*")
+	$(BIN)/python tools/mutation_report.py $(MODULE)
+
 clean:
-	rm -rf $(VENV) $(DEMO_DB) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf mutants $(VENV) $(DEMO_DB) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import cache
 
@@ -197,7 +197,7 @@ def parse_percent(text: str, field: str | None = None) -> Decimal:
         raise InputError(M_EMPTY, field=field)
     if _is_exponent(s):
         raise InputError(M_EXPONENT, field=field, value=raw)
-    if s.count(",") + s.count(".") > 1 or not _PERCENT.match(s):
+    if not _PERCENT.match(s):  # one decimal mark at most
         raise InputError(M_NOT_NUMBER, field=field, value=raw)
     return Decimal(s.replace(",", ".")).scaleb(-2)
 
@@ -377,10 +377,6 @@ def allocate(total: Decimal, weights: Sequence[Decimal | int | Fraction]) -> lis
 def percent_of(amount: Decimal, rate: Decimal) -> Decimal:
     """``amount × rate`` rounded half up to the cent (a rate is a fraction: 0.05 for 5 %)."""
     return round_half_up(amount * rate)
-
-
-def floor_cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_FLOOR)
 
 
 def split_evenly(total: Decimal, parts: int) -> list[Decimal]:

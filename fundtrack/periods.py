@@ -170,14 +170,19 @@ class FiscalCalendar:
         first = int(m.group(1))
         second = m.group(2)
         if self.start_month == 1:
-            if second is not None and int(second[-2:]) != first % 100:
+            if second is not None and not _names_year(second, first):
                 raise InputError(M_BAD_LABEL, field=field, value=label, example=example)
-        elif second is None or int(second[-2:]) != (first + 1) % 100:
+        elif second is None or not _names_year(second, first + 1):
             raise InputError(M_BAD_LABEL, field=field, value=label, example=example)
         year = self.starting(first) if MIN_DATE.year <= first <= MAX_DATE.year else None
         if year is None or year.end > MAX_DATE:
             raise InputError(M_DATE_RANGE, field=field, value=label, low=MIN_DATE, high=MAX_DATE)
         return year
+
+
+def _names_year(text: str, year: int) -> bool:
+    """A label's second year names ``year`` in full (``2026``) or by its last two digits (``26``)."""
+    return int(text) == (year if len(text) == 4 else year % 100)
 
 
 CALENDAR_YEAR = FiscalCalendar(1)
@@ -212,15 +217,3 @@ def spread_by_days(total: Decimal, rng: DateRange, periods: Sequence[DateRange])
     if total and not any(weights):
         raise InputError(M_NO_OVERLAP, start=rng.start, end=rng.end)
     return allocate(total, weights)
-
-
-def spread_over_years(total: Decimal, rng: DateRange, calendar_: FiscalCalendar) -> dict[FiscalYear, Decimal]:
-    """``total`` spread by days over the fiscal years of ``calendar_`` that ``rng`` touches."""
-    years = calendar_.years(rng)
-    return dict(zip(years, spread_by_days(total, rng, years), strict=True))
-
-
-def spread_over_months(total: Decimal, rng: DateRange) -> dict[Month, Decimal]:
-    """``total`` spread by days over the calendar months of ``rng``."""
-    months = rng.months()
-    return dict(zip(months, spread_by_days(total, rng, months), strict=True))

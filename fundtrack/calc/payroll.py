@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from decimal import Decimal
 from operator import attrgetter, sub
@@ -135,14 +135,6 @@ class PositionTerms:
     def is_hourly(self) -> bool:
         return self.hourly_rate is not None
 
-    def with_(self, **changes: object) -> PositionTerms:
-        """A copy with some terms changed (validated again)."""
-        return replace(self, **changes)  # type: ignore[arg-type]
-
-    def employed(self) -> DateRange | None:
-        """The dates employed, or None when the position has no end."""
-        return DateRange(self.start, self.end) if self.end is not None else None
-
 
 # ---------------------------------------------------------------------------------------------
 # Results
@@ -187,9 +179,6 @@ class PayrollAmounts:
         if not rows:
             return cls.zero()
         return cls(*(sum(column, ZERO) for column in zip(*rows, strict=True)))
-
-    def amounts(self) -> PayrollAmounts:
-        return PayrollAmounts(*(getattr(self, name) for name in AMOUNT_FIELDS))
 
 
 AMOUNT_FIELDS = tuple(f.name for f in fields(PayrollAmounts))
@@ -607,11 +596,8 @@ def _project_employee(
 
 
 def _days_employed(spans: list[tuple[date, date] | None]) -> int:
-    """Days of the month on which the employee holds at least one of the positions."""
-    if len(spans) == 1:
-        only = spans[0]
-        assert only is not None
-        return (only[1] - only[0]).days + 1
+    """Days of the month on which the employee holds at least one of the positions
+    (called for employees with several positions; one alone counts its own span)."""
     ranges = sorted(s for s in spans if s is not None)
     if len(ranges) == 1:
         return (ranges[0][1] - ranges[0][0]).days + 1

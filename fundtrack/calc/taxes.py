@@ -66,11 +66,6 @@ class SalesTaxes:
         return self.gst_rebate + self.qst_rebate
 
     @property
-    def total_paid(self) -> Decimal:
-        """What the payee was paid: pre-tax + GST + QST."""
-        return self.pre_tax + self.gst + self.qst
-
-    @property
     def net_cost(self) -> Decimal:
         """pre-tax + taxes − rebates: what is charged to budget lines and grants."""
         return self.pre_tax + self.gst + self.qst - self.gst_rebate - self.qst_rebate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
@@ -15,6 +16,7 @@ from fundtrack.i18n import Lang, using_lang
 from fundtrack.money import (
     allocate,
     cents,
+    exact,
     format_money,
     format_plain,
     from_cents,
@@ -23,6 +25,10 @@ from fundtrack.money import (
     percent_input,
     percent_of,
     round_half_up,
+    round_half_up_each,
+    round_half_up_units,
+    shown,
+    split_evenly,
     to_money,
 )
 
@@ -380,3 +386,275 @@ def test_a_percentage_that_is_not_a_number_is_refused_naming_its_field(typed: st
 def test_a_percentage_typed_back_reads_as_the_same_rate(rate: Decimal) -> None:
     for lang in ("fr", "en"):
         assert parse_percent(percent_input(rate, lang)) == rate
+
+
+# --- what a wrong cent would change ---------------------------------------------------------
+
+
+def test_ten_cents_over_sixteen_and_eighty_four_gives_two_and_eight_cents() -> None:
+    """Exact shares 1,6 ¢ and 8,4 ¢: each part gets its floor, the cent left goes to 0,6 over 0,4."""
+    assert allocate(Decimal("0.10"), [16, 84]) == [Decimal("0.02"), Decimal("0.08")]
+    assert allocate(Decimal("0.10"), [84, 16]) == [Decimal("0.08"), Decimal("0.02")]
+
+
+def test_a_split_by_days_gives_the_leftover_cents_to_the_largest_remainders() -> None:
+    """1,00 $ over 31, 28 and 31 days: 34,4 ¢, 31,1 ¢ and 34,4 ¢; the last cent to the first 34,4."""
+    assert allocate(Decimal("1.00"), [31, 28, 31]) == [Decimal("0.35"), Decimal("0.31"), Decimal("0.34")]
+
+
+@pytest.mark.parametrize(
+    ("summed", "dollars"), [(Decimal(123456), "1234.56"), (Decimal(-5), "-0.05"), (Decimal(0), "0.00")]
+)
+def test_a_database_sum_of_cents_handed_back_as_a_decimal_reads_as_dollars(summed: Decimal, dollars: str) -> None:
+    assert str(from_cents(summed)) == dollars
+    assert str(from_cents(int(summed))) == dollars
+
+
+@given(amounts)
+def test_cents_read_back_as_the_same_dollars_whether_int_or_decimal(amount: Decimal) -> None:
+    assert from_cents(cents(amount)) == amount
+    assert from_cents(Decimal(cents(amount))) == amount
+    assert from_cents(Decimal(cents(amount))).as_tuple().exponent == -2
+
+
+def test_a_percentage_of_an_amount_takes_half_a_cent_up() -> None:
+    assert percent_of(Decimal("0.10"), Decimal("0.05")) == Decimal("0.01")
+    assert percent_of(Decimal("-0.10"), Decimal("0.05")) == Decimal("-0.01")
+
+
+# --- grouping the treasurer may type, and what is refused -------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", None])
+def test_several_commas_without_a_point_group_thousands(lang: Lang | None) -> None:
+    assert parse_money("1,234,567", lang) == Decimal("1234567.00")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", None])
+def test_a_plain_number_is_whole_dollars_in_any_language(lang: Lang | None) -> None:
+    assert parse_money("1234", lang) == Decimal("1234.00")
+    assert parse_money("1 234 567", lang) == Decimal("1234567.00")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_plain_number_without_a_language_is_read_in_the_readers_language(lang: Lang) -> None:
+    with using_lang(lang):
+        assert parse_money("250") == Decimal("250.00")
+        assert refusal_in_current_language("1,234").code == "money.ambiguous"
+
+
+def refusal_in_current_language(text: str) -> InputError:
+    with pytest.raises(InputError) as caught:
+        parse_money(text)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("typed", "code", "english"),
+    [
+        ("1,23,456", "money.not_number", "'1,23,456' is not an amount"),
+        ("12,34,567", "money.not_number", "'12,34,567' is not an amount"),
+        ("1 234,567", "money.decimals", "more than two decimals (1 234,567): an amount is exact to the cent"),
+        ("1,234 567", "money.not_number", "'1,234 567' is not an amount"),
+        ("1 234,567,89", "money.ambiguous", "'1 234,567,89' is ambiguous: write 1 234,56 or 1,234.56"),
+        ("1 234.567,89", "money.ambiguous", "'1 234.567,89' is ambiguous: write 1 234,56 or 1,234.56"),
+        ("1 234,567.89", "money.ambiguous", "'1 234,567.89' is ambiguous: write 1 234,56 or 1,234.56"),
+        ("1.234.567", "money.ambiguous", "'1.234.567' is ambiguous: write 1 234,56 or 1,234.56"),
+        ("1.234,56", "money.ambiguous", "'1.234,56' is ambiguous: write 1 234,56 or 1,234.56"),
+        ("12.345", "money.ambiguous", "'12.345' is ambiguous: write 1 234,56 or 1,234.56"),
+        ("20000.001", "money.decimals", "more than two decimals (20000.001): an amount is exact to the cent"),
+        ("20000,001", "money.decimals", "more than two decimals (20000,001): an amount is exact to the cent"),
+        ("1e4", "money.exponent", "'1e4': write the amount in digits, without an exponent (10000, not 1e4)"),
+        (
+            "1,5 E 3 $",
+            "money.exponent",
+            "'1,5 E 3 $': write the amount in digits, without an exponent (10000, not 1e4)",
+        ),
+        ("--5", "money.not_number", "'--5' is not an amount"),
+        ("$", "money.not_number", "'$' is not an amount"),
+        ("", "money.empty", "empty amount"),
+        (
+            "1 000 000 000 000",
+            "money.too_large",
+            "'1 000 000 000 000' is beyond the maximum amount of $999,999,999,999.99 (either way)",
+        ),
+    ],
+)
+def test_each_refusal_of_a_typed_amount_says_why_and_names_the_field(typed: str, code: str, english: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_money(typed, "fr", field="amount")
+    assert (caught.value.code, caught.value.field) == (code, "amount")
+    assert caught.value.describe("en") == f"amount: {english}"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("-$5", "-5.00"), ("$-5", "-5.00"), ("\u22125,50 $", "-5.50"), ("- 1 234,56 $", "-1234.56"), ("0,5", "0.50")],
+)
+def test_the_minus_sign_before_or_after_the_dollar_sign(typed: str, expected: str) -> None:
+    assert parse_money(typed, "fr") == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "english"),
+    [
+        (1.0, "money.float", "amount given as a floating-point number (1.0): give a string or a Decimal"),
+        (True, "money.bool", "true/false (true) is not an amount: write an amount such as 1234.56"),
+        (False, "money.bool", "true/false (false) is not an amount: write an amount such as 1234.56"),
+        ([1], "money.list", "a list is not an amount ([1])"),
+        ((1, 2), "money.list", "a list is not an amount ((1, 2))"),
+        ({}, "money.object", "an object is not an amount ({})"),
+        (None, "money.not_number", "'None' is not an amount"),
+        (date(2026, 4, 1), "money.not_number", "'2026-04-01' is not an amount"),
+        ("douze", "money.not_number", "'douze' is not an amount"),
+        ("NaN", "money.not_number", "'NaN' is not an amount"),
+        (Decimal("NaN"), "money.not_finite", "amount is not finite (NaN)"),
+        ("1e4", "money.exponent", "'1e4': write the amount in digits, without an exponent (10000, not 1e4)"),
+        ("  ", "money.empty", "empty amount"),
+        ("0.005", "money.decimals", "more than two decimals (0.005): an amount is exact to the cent"),
+        (
+            Decimal("1E+12"),
+            "money.too_large",
+            "'1E+12' is beyond the maximum amount of $999,999,999,999.99 (either way)",
+        ),
+        (
+            -(10**12),
+            "money.too_large",
+            "'-1000000000000' is beyond the maximum amount of $999,999,999,999.99 (either way)",
+        ),
+    ],
+)
+def test_each_refusal_of_a_value_from_a_file_says_why_and_names_the_field(
+    value: object, code: str, english: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        to_money(value, "amount")
+    assert (caught.value.code, caught.value.field) == (code, "amount")
+    assert caught.value.describe("en") == f"amount: {english}"
+
+
+def test_the_largest_amount_either_way_is_accepted() -> None:
+    assert to_money("999999999999.99") == Decimal("999999999999.99")
+    assert to_money("-999999999999.99") == Decimal("-999999999999.99")
+    assert to_money(" +12.5 ") == Decimal("12.50")
+    assert to_money(".5") == Decimal("0.50")
+
+
+def test_a_computed_total_beyond_the_input_maximum_is_kept_exact() -> None:
+    assert exact(Decimal("5000000000000.10")) == Decimal("5000000000000.10")
+    assert exact(12) == Decimal("12.00")
+    assert str(exact(Decimal("92233720368547758.07"))) == "92233720368547758.07"
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [(Decimal("92233720368547758.08"), "money.too_large"), (Decimal("0.001"), "money.decimals"), (1.0, "money.float")],
+)
+def test_a_computed_total_is_refused_beyond_what_the_database_holds_or_off_the_cent(value: object, code: str) -> None:
+    with pytest.raises(InputError) as caught:
+        exact(value)  # type: ignore[arg-type]
+    assert (caught.value.code, caught.value.field) == (code, None)
+
+
+def test_splitting_refusals_name_their_rule() -> None:
+    with pytest.raises(InputError) as caught:
+        allocate(Decimal("10.00"), [0, 0])
+    assert caught.value.code == "money.weights"
+    with pytest.raises(InputError) as caught:
+        allocate(Decimal("10.00"), [2, -1])
+    assert caught.value.code == "money.negative_weight"
+
+
+@pytest.mark.parametrize(
+    ("typed", "code", "english"),
+    [
+        ("1e2", "money.exponent", "'1e2': write the amount in digits, without an exponent (10000, not 1e4)"),
+        ("quinze", "money.not_number", "'quinze' is not an amount"),
+        ("1,5,5", "money.not_number", "'1,5,5' is not an amount"),
+        ("1.5,5", "money.not_number", "'1.5,5' is not an amount"),
+        (" % ", "money.empty", "empty amount"),
+    ],
+)
+def test_each_refusal_of_a_typed_percentage_says_why(typed: str, code: str, english: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_percent(typed, "vacation_rate")
+    assert (caught.value.code, caught.value.field) == (code, "vacation_rate")
+    assert caught.value.describe("en") == f"vacation_rate: {english}"
+
+
+def test_a_rate_is_typed_back_with_the_readers_decimal_mark() -> None:
+    assert percent_input(Decimal("0.155"), "fr") == "15,5"
+    assert percent_input(Decimal("0.155"), "en") == "15.5"
+    with using_lang("en"):
+        assert percent_input(Decimal("0.04")) == "4"
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("1,234", "money.ambiguous"),
+        ("123,456", "money.ambiguous"),
+        ("123.456", "money.ambiguous"),
+        ("1234,567", "money.decimals"),
+        ("1234.567", "money.decimals"),
+        ("1.234,567.89", "money.not_number"),
+        ("1,234.567,89", "money.ambiguous"),
+        ("1 000e3", "money.exponent"),
+    ],
+)
+def test_a_group_of_three_digits_after_one_to_three_digits_is_ambiguous_not_after_four(typed: str, code: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_money(typed, "en", field="amount")
+    assert (caught.value.code, caught.value.field) == (code, "amount")
+    assert caught.value.params["value"] == typed
+
+
+def test_a_computed_total_beyond_the_database_says_which_amount() -> None:
+    with pytest.raises(InputError) as caught:
+        exact(Decimal("92233720368547758.08"))
+    assert caught.value.describe("en") == (
+        "'92233720368547758.08' is beyond the maximum amount of $999,999,999,999.99 (either way)"
+    )
+    with pytest.raises(InputError) as caught:
+        exact(Decimal("0.001"))
+    assert caught.value.describe("en") == "more than two decimals (0.001): an amount is exact to the cent"
+
+
+def test_an_amount_in_a_message_is_written_as_the_reader_writes_amounts() -> None:
+    with using_lang("en"):
+        assert str(shown(Decimal("1234.56"))) == "$1,234.56"
+    with using_lang("fr"):
+        assert str(shown(Decimal("1234.56"))) == f"1{NBSP}234,56{NBSP}$"
+    assert shown(Decimal("1234.56")).render_in("en") == "$1,234.56"
+
+
+def test_a_negative_rate_typed_with_a_space_after_the_minus() -> None:
+    assert parse_percent("- 2 %") == Decimal("-0.02")
+
+
+def test_a_monthly_amount_split_evenly_gives_the_extra_cents_to_the_first_months() -> None:
+    assert split_evenly(Decimal("100.00"), 3) == [Decimal("33.34"), Decimal("33.33"), Decimal("33.33")]
+    assert split_evenly(Decimal("-100.00"), 3) == [Decimal("-33.34"), Decimal("-33.33"), Decimal("-33.33")]
+    assert split_evenly(Decimal("100.00"), 1) == [Decimal("100.00")]
+    assert split_evenly(Decimal("0.00"), 2) == [Decimal("0.00"), Decimal("0.00")]
+    with pytest.raises(InputError) as caught:
+        split_evenly(Decimal("100.00"), 0)
+    assert caught.value.code == "money.weights"
+
+
+@given(amounts, st.integers(min_value=1, max_value=24))
+def test_splitting_evenly_is_splitting_over_equal_weights(total: Decimal, parts: int) -> None:
+    assert split_evenly(total, parts) == allocate(total, [1] * parts)
+
+
+def test_whole_units_round_half_away_from_zero_both_ways() -> None:
+    """Tenths of a cent: 1,5 ¢ → 2 ¢ and −1,5 ¢ → −2 ¢, 0,5 ¢ → 1 ¢ and −0,5 ¢ → −1 ¢."""
+    assert round_half_up_each([-15, -5, -4, 0, 4, 5, 15], 10) == [-2, -1, 0, 0, 0, 1, 2]
+    assert [round_half_up_units(v, 10) for v in (-15, -5, -4, 0, 4, 5, 15)] == [-2, -1, 0, 0, 0, 1, 2]
+
+
+@given(st.integers(min_value=-(10**15), max_value=10**15), st.integers(min_value=1, max_value=10**9))
+def test_whole_units_round_as_money_rounds_cents(value: int, unit: int) -> None:
+    expected = int(round_half_up(Fraction(value, unit), Decimal(1)))
+    assert round_half_up_units(value, unit) == expected
+    assert round_half_up_each([value, -value], unit) == [expected, round_half_up_units(-value, unit)]

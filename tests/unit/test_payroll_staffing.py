@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -163,9 +164,9 @@ def test_the_extra_funding_needed_per_fiscal_year_for_a_hire_as_planned() -> Non
 def test_how_late_the_hire_must_start_for_the_confirmed_money_to_carry_it_to_march() -> None:
     start = earliest_carried_start(HIRE, MONEY, BOOK, TABLE, FY26.end)
     assert start is not None and HIRE.start < start < FY26.end
-    carried = funding_needed(HIRE.with_(start=start), MONEY, BOOK, TABLE, FY26.end)
+    carried = funding_needed(replace(HIRE, start=start), MONEY, BOOK, TABLE, FY26.end)
     assert carried[FY26] == 0
-    a_day_earlier = funding_needed(HIRE.with_(start=start - timedelta(days=1)), MONEY, BOOK, TABLE, FY26.end)
+    a_day_earlier = funding_needed(replace(HIRE, start=start - timedelta(days=1)), MONEY, BOOK, TABLE, FY26.end)
     assert a_day_earlier[FY26] > 0
     assert earliest_carried_start(HIRE, [pic("mobilisation", "90000")], BOOK, TABLE, FY26.end) == HIRE.start
     assert earliest_carried_start(HIRE, [], BOOK, TABLE, FY26.end) is None
@@ -174,13 +175,13 @@ def test_how_late_the_hire_must_start_for_the_confirmed_money_to_carry_it_to_mar
 def test_the_most_weekly_hours_the_money_carries_from_the_planned_start() -> None:
     hours = most_carried_hours(HIRE, MONEY, BOOK, TABLE, FY27.end)
     assert D("0") < hours < D("32") and hours % D("0.25") == 0
-    assert sum(funding_needed(HIRE.with_(weekly_hours=hours), MONEY, BOOK, TABLE, FY27.end).values()) == 0
-    more = HIRE.with_(weekly_hours=hours + D("0.25"))
+    assert sum(funding_needed(replace(HIRE, weekly_hours=hours), MONEY, BOOK, TABLE, FY27.end).values()) == 0
+    more = replace(HIRE, weekly_hours=hours + D("0.25"))
     assert sum(funding_needed(more, MONEY, BOOK, TABLE, FY27.end).values()) > 0
     assert most_carried_hours(HIRE, [pic("mobilisation", "90000")], BOOK, TABLE, FY27.end) == D("40")
     with pytest.raises(InputError):
         most_carried_hours(
-            COORDINATOR.with_(hourly_rate=None, weekly_hours=None, annual_salary=D("60000")),
+            replace(COORDINATOR, hourly_rate=None, weekly_hours=None, annual_salary=D("60000")),
             MONEY,
             BOOK,
             TABLE,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -21,8 +22,6 @@ from fundtrack.periods import (
     parse_date,
     parse_range,
     spread_by_days,
-    spread_over_months,
-    spread_over_years,
 )
 
 TABLE = FiscalCalendar(4)
@@ -192,6 +191,18 @@ def test_a_report_period_is_dates_or_a_fiscal_year() -> None:
 # --- spreading by days --------------------------------------------------------------
 
 
+def spread_over_years(total: Decimal, rng: DateRange, calendar_: FiscalCalendar) -> dict[FiscalYear, Decimal]:
+    """A grant's amount spread by days over the fiscal years it touches, as reports spread it."""
+    years = calendar_.years(rng)
+    return dict(zip(years, spread_by_days(total, rng, years), strict=True))
+
+
+def spread_over_months(total: Decimal, rng: DateRange) -> dict[Month, Decimal]:
+    """An amount spread by days over the calendar months of its range."""
+    months = rng.months()
+    return dict(zip(months, spread_by_days(total, rng, months), strict=True))
+
+
 def test_the_worked_example_of_the_domain_guide() -> None:
     """100,000.00 $ over calendar 2025, in the Table's April years: 90 and 275 days."""
     spread = spread_over_years(Decimal("100000.00"), DateRange(date(2025, 1, 1), date(2025, 12, 31)), TABLE)
@@ -276,3 +287,201 @@ def test_spreading_any_amount_over_months_adds_up(total: Decimal, rng: DateRange
     for month, part in spread.items():
         exact = Fraction(total) * rng.overlap_days(month) / rng.days
         assert abs(Fraction(part) - exact) < Fraction(1, 100)
+
+
+# --- every refusal names its rule and its field ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("read", "code", "field", "english"),
+    [
+        pytest.param(
+            lambda: parse_date("2026-02-30", "day"),
+            "field.bad_date",
+            "day",
+            "invalid date '2026-02-30': write YYYY-MM-DD",
+            id="30 February",
+        ),
+        pytest.param(
+            lambda: parse_date(None, "day"),
+            "field.bad_date",
+            "day",
+            "invalid date 'None': write YYYY-MM-DD",
+            id="no date",
+        ),
+        pytest.param(
+            lambda: parse_date(" 1800-01-01 ", "day"),
+            "limits.date_range",
+            "day",
+            "date 1800-01-01 outside the allowed range: 1900-01-01 to 2199-12-31",
+            id="typed before 1900",
+        ),
+        pytest.param(
+            lambda: parse_date(date(2200, 1, 1), "day"),
+            "limits.date_range",
+            "day",
+            "date 2200-01-01 outside the allowed range: 1900-01-01 to 2199-12-31",
+            id="a date after 2199",
+        ),
+        pytest.param(
+            lambda: DateRange.checked(date(2026, 1, 2), date(2026, 1, 1), "end"),
+            "period.end_before_start",
+            "end",
+            "the end (2026-01-01) is before the start (2026-01-02)",
+            id="an end before the start",
+        ),
+        pytest.param(
+            lambda: TABLE.parse("2025-2027", "year"),
+            "period.bad_label",
+            "year",
+            "invalid fiscal year '2025-2027': write 2025-2026",
+            id="a two-year label",
+        ),
+        pytest.param(
+            lambda: CITY.parse("2026-2027", "year"),
+            "period.bad_label",
+            "year",
+            "invalid fiscal year '2026-2027': write 2026",
+            id="a fiscal label for a calendar year",
+        ),
+        pytest.param(
+            lambda: TABLE.parse("2300-2301", "year"),
+            "limits.date_range",
+            "year",
+            "date 2300-2301 outside the allowed range: 1900-01-01 to 2199-12-31",
+            id="a year after 2199",
+        ),
+        pytest.param(
+            lambda: TABLE.parse("2199-2200", "year"),
+            "limits.date_range",
+            "year",
+            "date 2199-2200 outside the allowed range: 1900-01-01 to 2199-12-31",
+            id="a year ending after 2199",
+        ),
+        pytest.param(
+            lambda: TABLE.parse("1899-1900", "year"),
+            "limits.date_range",
+            "year",
+            "date 1899-1900 outside the allowed range: 1900-01-01 to 2199-12-31",
+            id="a year before 1900",
+        ),
+        pytest.param(
+            lambda: parse_range("2026-01-01:2026-13-01", TABLE, "period"),
+            "period.bad_range",
+            "period",
+            "invalid period '2026-01-01:2026-13-01': write YYYY-MM-DD:YYYY-MM-DD or a fiscal year (2026-2027)",
+            id="a thirteenth month",
+        ),
+        pytest.param(
+            lambda: parse_range("2026-02-01:2026-01-01", TABLE, "period"),
+            "period.end_before_start",
+            "period",
+            "the end (2026-01-01) is before the start (2026-02-01)",
+            id="a period backwards",
+        ),
+        pytest.param(
+            lambda: parse_range("1800-01-01:2026-01-01", TABLE, "period"),
+            "limits.date_range",
+            "period",
+            "date 1800-01-01 outside the allowed range: 1900-01-01 to 2199-12-31",
+            id="a period from before 1900",
+        ),
+        pytest.param(
+            lambda: parse_range("2026-01-01:2300-01-01", TABLE, "period"),
+            "limits.date_range",
+            "period",
+            "date 2300-01-01 outside the allowed range: 1900-01-01 to 2199-12-31",
+            id="a period to after 2199",
+        ),
+        pytest.param(
+            lambda: parse_range("deux", TABLE, "period"),
+            "period.bad_range",
+            "period",
+            "invalid period 'deux': write YYYY-MM-DD:YYYY-MM-DD or a fiscal year (2026-2027)",
+            id="words",
+        ),
+        pytest.param(
+            lambda: parse_range("2300-2301", TABLE, "period"),
+            "limits.date_range",
+            "period",
+            "date 2300-2301 outside the allowed range: 1900-01-01 to 2199-12-31",
+            id="a fiscal year after 2199",
+        ),
+    ],
+)
+def test_every_refusal_of_a_date_or_period_names_its_rule_and_field(
+    read: Callable[[], object], code: str, field: str, english: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        read()
+    assert (caught.value.code, caught.value.field) == (code, field)
+    assert caught.value.describe("en") == f"{field}: {english}"
+
+
+def test_a_range_built_backwards_in_code_says_both_dates() -> None:
+    with pytest.raises(InputError) as caught:
+        DateRange(date(2026, 1, 2), date(2026, 1, 1))
+    assert caught.value.describe("en") == "the end (2026-01-01) is before the start (2026-01-02)"
+
+
+def test_a_bad_start_month_says_which() -> None:
+    with pytest.raises(InputError) as caught:
+        FiscalCalendar(13)
+    assert caught.value.describe("en") == "invalid fiscal-year start month (13): 1 to 12"
+    assert FiscalCalendar(12).start_month == 12 and FiscalCalendar(1).start_month == 1
+
+
+def test_spreading_into_periods_that_miss_the_range_names_the_range() -> None:
+    rng = DateRange(date(2026, 1, 1), date(2026, 12, 31))
+    with pytest.raises(InputError) as caught:
+        spread_by_days(Decimal("100.00"), rng, [TABLE.starting(2020)])
+    assert caught.value.code == "period.no_overlap"
+    assert caught.value.describe("en") == "no period overlaps 2026-01-01 – 2026-12-31"
+
+
+def test_nothing_to_spread_over_periods_that_miss_the_range_is_nothing_each() -> None:
+    rng = DateRange(date(2026, 1, 1), date(2026, 12, 31))
+    assert spread_by_days(Decimal("0.00"), rng, [TABLE.starting(2020)]) == [Decimal("0.00")]
+
+
+def test_the_first_and_last_years_a_parsed_label_may_name() -> None:
+    assert TABLE.parse("1900-1901", "year").start == date(1900, 4, 1)
+    assert TABLE.parse("2198-2199", "year").end == date(2199, 3, 31)
+    assert CITY.parse("2199", "year").end == date(2199, 12, 31)
+    assert parse_date("2199-12-31") == date(2199, 12, 31)
+    assert parse_date(date(1900, 1, 1)) == date(1900, 1, 1)
+
+
+@pytest.mark.parametrize("label", ["2025-2126", "2025-1926", "2025-3026"])
+def test_a_second_year_written_in_full_must_be_the_next_year_not_only_end_like_it(label: str) -> None:
+    with pytest.raises(InputError) as caught:
+        TABLE.parse(label, "year")
+    assert (caught.value.code, caught.value.field) == ("period.bad_label", "year")
+
+
+@pytest.mark.parametrize("label", ["2026-2126", "2026-1926", "2026-27"])
+def test_a_calendar_year_named_twice_must_name_the_same_year(label: str) -> None:
+    with pytest.raises(InputError) as caught:
+        CITY.parse(label, "year")
+    assert caught.value.describe("en") == f"year: invalid fiscal year '{label}': write 2026"
+
+
+def test_a_second_year_may_be_written_with_its_last_two_digits() -> None:
+    assert CITY.parse("2026-26").start == date(2026, 1, 1)
+    assert TABLE.parse("2099-00").start == date(2099, 4, 1)
+
+
+def test_words_for_a_fiscal_year_are_refused_with_the_words_and_an_example() -> None:
+    with pytest.raises(InputError) as caught:
+        TABLE.parse("deux mille", "year")
+    assert caught.value.describe("en") == "year: invalid fiscal year 'deux mille': write 2025-2026"
+
+
+def test_a_range_covers_another_up_to_both_of_its_ends() -> None:
+    year = TABLE.starting(2025)
+    assert year.covers(year)
+    assert year.covers(DateRange(date(2025, 4, 1), date(2025, 4, 30)))
+    assert year.covers(DateRange(date(2026, 3, 1), date(2026, 3, 31)))
+    assert not year.covers(DateRange(date(2025, 3, 31), date(2025, 4, 30)))
+    assert not year.covers(DateRange(date(2026, 3, 1), date(2026, 4, 1)))
+    assert not year.covers(DateRange(date(2024, 1, 1), date(2027, 1, 1)))

@@ -8,6 +8,7 @@ pays a salary, in any scenario. A position's month costs pay and vacation pay
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -100,7 +101,7 @@ def test_money_that_may_pay_every_part_pays_first_what_the_restricted_money_cann
     """April 2026: the Centraide money (any part, expiring first) is short of the month's
     cost; the foundation pays only some parts. Centraide pays first the parts the
     foundation may not pay, the foundation the rest: nothing is left uncovered."""
-    april = AGENT.with_(end=date(2026, 4, 30))
+    april = replace(AGENT, end=date(2026, 4, 30))
     pic = FundingLine.per_year("PIC", "Centraide", "mobilisation", {FY26: D("4000")})
     foundation = FundingLine(
         "FDN",
