@@ -394,6 +394,18 @@ def split_evenly(total: Decimal, parts: int) -> list[Decimal]:
     return [high] * left + [low] * (parts - left)
 
 
+def split_evenly_run(total_cents: int, parts: int, first: int, stop: int) -> int:
+    """The cents of parts ``first`` to ``stop - 1`` of :func:`split_evenly` of
+    ``total_cents`` over ``parts``, added up without building the parts (0 when the run is
+    empty): a budget's whole months summed as its rows are read."""
+    first, stop = max(0, first), min(parts, stop)
+    if stop <= first:
+        return 0
+    base, left = divmod(abs(total_cents), parts)
+    run = (stop - first) * base + max(0, min(stop, left) - first)  # the earliest parts hold a cent more
+    return -run if total_cents < 0 else run
+
+
 def round_half_up_units(value: int, unit: int) -> int:
     """``value / unit`` rounded half up to a whole number, in integers alone.
 

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from fundtrack.errors import InputError
 from fundtrack.i18n import msg
-from fundtrack.money import ZERO, allocate, round_half_up, split_evenly, to_money
+from fundtrack.money import ZERO, allocate, round_half_up, split_evenly, split_evenly_run, to_money
 from fundtrack.periods import DateRange, Month
 
 M_PROFILE_LENGTH = msg("budget.profile_length")
@@ -199,17 +199,10 @@ def _span(start: date, end: date) -> tuple[int, int]:
 def spread_cents(amount: int, start: date, end: date, first: int, last: int) -> int:
     """The cents of the months numbered ``first`` to ``last`` (:func:`month_number`, both
     included) of ``amount`` cents given for ``start``–``end`` and shared evenly over its
-    months: ``amount_over`` in integers, for an amount without a monthly profile. Each
-    month has the floor of its share, the first ``amount % n`` months a cent more; a
-    negative amount is its magnitude shared, the sign put back (as :func:`split_evenly`)."""
+    months (:func:`~fundtrack.money.split_evenly`): ``amount_over`` in integers, for an
+    amount without a monthly profile."""
     span_first, months = _span(start, end)
-    i = max(0, first - span_first)
-    j = min(months, last - span_first + 1)
-    if j <= i:
-        return 0
-    base, left = divmod(abs(amount), months)
-    part = (j - i) * base + max(0, min(j, left) - i)
-    return -part if amount < 0 else part
+    return split_evenly_run(amount, months, first - span_first, last - span_first + 1)
 
 
 MonthBounds = tuple[tuple[int, int], tuple[int, int] | None]

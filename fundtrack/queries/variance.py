@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -395,7 +395,7 @@ def _grant_totals(session: Session, ctx: _Lines) -> list[VarianceItem]:
     summed = [ln.line_id for ln in ctx.lines.values() if ln.summed is not None]
     allocated: dict[tuple[int, int], Budgeted] = {}
     if len(summed) < len(ctx.lines):
-        profiled = _Lines(**{**vars(ctx), "lines": {i: ln for i, ln in ctx.lines.items() if ln.summed is None}})
+        profiled = replace(ctx, lines={i: ln for i, ln in ctx.lines.items() if ln.summed is None})
         allocated = _allocated(session, profiled)
     items = [
         VarianceItem(ctx.key(line_id, 0, 0), "", "", "", budget, ZERO, ZERO, *grants[grant_id])
