@@ -7,7 +7,10 @@ A figure compares the product (A) with a bare baseline (B) that does the same wo
 2. then A and B run in turns (A B A B ...), at least 7 rounds after one warm-up round,
    and each round gives the ratio A / B of a pair measured a moment apart, so that a
    shared machine slowing down slows both sides of a pair alike;
-3. the figure is the median of those ratios, printed with its spread (min–median–max)
+3. a call shorter than :data:`SAMPLE_SECONDS` is repeated within each timed sample (the
+   same number of times on both sides, chosen from the warm-up), so that a figure of a few
+   milliseconds is not a ratio of two scheduler ticks;
+4. the figure is the median of those ratios, printed with its spread (min–median–max)
    beside the goal, and "meets" or "misses".
 
 ``FUNDTRACK_BENCH_ROUNDS`` raises the number of rounds (never below 7). Every figure is
@@ -32,6 +35,8 @@ from typing import Any
 MIN_ROUNDS = 7
 ROUNDS = max(MIN_ROUNDS, int(os.environ.get("FUNDTRACK_BENCH_ROUNDS", MIN_ROUNDS)))
 FULL = os.environ.get("FUNDTRACK_BENCH_FULL") == "1"
+SAMPLE_SECONDS = 0.2  # the shortest timed sample: shorter calls are repeated within it
+MAX_REPEAT = 200
 POSTGRES_URL = os.environ.get("FUNDTRACK_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -49,6 +54,7 @@ class Figure:
     product: float  # median seconds of the product's runs
     bare: float  # median seconds of the baseline's runs
     unit: str = "x"
+    repeat: int = 1  # calls in a row within each timed sample
 
     @property
     def median(self) -> float:
@@ -65,6 +71,8 @@ class Figure:
     def line(self) -> str:
         spread = f"{min(self.ratios):.2f} – {self.median:.2f} – {max(self.ratios):.2f}"
         times = f"{_ms(self.product)} vs {_ms(self.bare)}" if self.bare else ""
+        if self.repeat > 1:
+            times += f" ({self.repeat} a sample)"
         return f"  {self.name:<52} goal ≤ {self.goal:<4g} ratio {spread}  {times:<24} {self.verdict}"
 
 
@@ -95,11 +103,20 @@ def same(product: Any, bare: Any, what: str) -> None:
         raise NotTheSame(f"{what}: the baseline's output differs from the product's{detail}")
 
 
-def _timed(fn: Callable[[], Any]) -> float:
+def _timed(fn: Callable[[], Any], repeat: int = 1) -> float:
+    """Seconds one call of ``fn`` takes: the mean of ``repeat`` calls in a row."""
     gc.collect()
     started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
+    for _ in range(repeat):
+        fn()
+    return (time.perf_counter() - started) / repeat
+
+
+def _repeat_for(*seconds: float) -> int:
+    """How many calls in a row make a sample of at least :data:`SAMPLE_SECONDS` for the
+    quicker side (both sides are repeated as many times: the pair stays one against one)."""
+    quickest = max(min(seconds), 1e-6)
+    return max(1, min(MAX_REPEAT, int(SAMPLE_SECONDS / quickest) + 1)) if quickest < SAMPLE_SECONDS else 1
 
 
 def compare(
@@ -123,19 +140,22 @@ def compare(
     else:
         same(a, b, name)
     del a, b
+    repeat = _repeat_for(_timed(product), _timed(bare))
     ratios, product_times, bare_times = [], [], []
     for n in range(rounds):
         # alternate which side goes first, so that neither always runs on a warmer cache
         if n % 2 == 0:
-            ta = _timed(product)
-            tb = _timed(bare)
+            ta = _timed(product, repeat)
+            tb = _timed(bare, repeat)
         else:
-            tb = _timed(bare)
-            ta = _timed(product)
+            tb = _timed(bare, repeat)
+            ta = _timed(product, repeat)
         product_times.append(ta)
         bare_times.append(tb)
         ratios.append(ta / tb)
-    figure = Figure(name, goal, tuple(ratios), statistics.median(product_times), statistics.median(bare_times))
+    figure = Figure(
+        name, goal, tuple(ratios), statistics.median(product_times), statistics.median(bare_times), repeat=repeat
+    )
     RESULTS.append(figure)
     print(figure.line(), flush=True)
     return figure
