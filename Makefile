@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_DB ?= demo.sqlite3
 EXAMPLE ?= examples/parc-extension.yaml
 
-.PHONY: demo test check lint typecheck imports unit bench catalogue mutation clean
+.PHONY: demo test check lint typecheck imports unit bench load catalogue mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,12 @@ bench: $(STAMP)
 	@mkdir -p bench/.cache && rm -f $(BENCH_RESULTS)
 	@for f in bench/bench_*.py; do echo "== $$f"; FUNDTRACK_BENCH_RESULTS=$(BENCH_RESULTS) $(BIN)/python $$f || exit 1; done
 	@$(BIN)/python bench/summary.py $(BENCH_RESULTS)
+
+## make load: the admin under 50 concurrent users (waitress on SQLite and PostgreSQL, gunicorn on
+## PostgreSQL): each page's p95 against its aim in milliseconds, no error, no write lost, the SQL
+## statements per page constant. Absolute times of this machine, not ratios: not part of make bench.
+load: $(STAMP)
+	$(BIN)/python bench/load_admin.py
 
 ## make mutation: mutation testing of the money core (money, periods, charging, taxes, payroll)
 ## against tests/unit, then the score per module against 95 % (equivalent mutants:

@@ -1,4 +1,4 @@
-"""Benchmark: the admin under 50 concurrent users, on an organisation of 100,000 expenses,
+"""Load test (make load): the admin under 50 concurrent users, on an organisation of 100,000 expenses,
 served by waitress (SQLite and PostgreSQL) and by gunicorn (PostgreSQL).
 
 For each database (a fresh SQLite file; PostgreSQL at ``FUNDTRACK_BENCH_POSTGRES_URL``,
@@ -35,7 +35,7 @@ and dropped here, skipped saying so when unreachable):
 All users come from 127.0.0.1, so the login rate limit is raised for the served app (it
 would otherwise refuse the 11th login of the minute); everything else is as served.
 
-Run: .venv/bin/python bench/bench_admin_load.py [--users 50] [--seconds 20] [--expenses 100000]
+Run: .venv/bin/python bench/load_admin.py [--users 50] [--seconds 20] [--expenses 100000]
      [--gunicorn 2x4[,3x4...]] [--think 1] [--report-every 5] [--writer-every 6] [--databases sqlite,postgresql]
 """
 
