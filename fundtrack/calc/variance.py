@@ -71,6 +71,21 @@ class VarianceItem:
     def to_date(self) -> Decimal:
         return self.actual if self.actual_to_date is None else self.actual_to_date
 
+    def with_actuals(self, actual: Decimal, actual_to_date: Decimal) -> VarianceItem:
+        """This item with other actuals (its budget and what it is unchanged)."""
+        return VarianceItem(
+            self.key,
+            self.line,
+            self.category,
+            self.project,
+            self.budget,
+            actual,
+            actual_to_date,
+            self.grant,
+            self.funder,
+            self.category_code,
+        )
+
     @property
     def line_description(self) -> str | None:
         """The line's own description (None for expenses outside any budgeted line)."""

@@ -32,6 +32,7 @@ from fundtrack.models.ledger import (
     ScheduleBasis,
 )
 from fundtrack.models.staffing import Position as Position
+from fundtrack.models.stamps import budget_stamps as budget_stamps
 from fundtrack.models.users import User as User
 from fundtrack.models.users import UserAccess as UserAccess
 

@@ -12,14 +12,16 @@ description; two lines of the same description in different categories stay apar
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from threading import Lock
 from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import BigInteger, String, bindparam, case, func, null, select, type_coerce, union_all
+from sqlalchemy import BigInteger, Engine, String, bindparam, case, func, null, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from fundtrack.calc.budgets import (
@@ -44,6 +46,7 @@ from fundtrack.models import (
     Funder,
     Grant,
     Project,
+    budget_stamps,
 )
 from fundtrack.money import ZERO, from_cents
 from fundtrack.periods import DateRange
@@ -54,7 +57,9 @@ from fundtrack.queries.scope import Scope
 from fundtrack.queries.versions import current_version_ids
 
 _K = TypeVar("_K")
+_V = TypeVar("_V")
 Actuals = tuple[Decimal, Decimal]  # the period's, and the part dated up to the "as of" date
+NOTHING: Actuals = (ZERO, ZERO)
 
 
 def _rows(session: Session, query: Any) -> Any:
@@ -78,6 +83,18 @@ class _Lines:
     codes: dict[int, str]
     projects: dict[int, str]
     aliases: dict[int, int]  # a line of an earlier version → the current line it continues
+    stamp: int | None = None  # the budget stamp it was read under (None: not kept)
+    kept: dict[Hashable, Any] = field(default_factory=dict)  # what else was read under that stamp
+
+    def keep(self, session: Session, key: Hashable, read: Callable[[], _V]) -> _V:
+        """What ``read()`` gives, read once under this structure's stamp: kept when the
+        stamp is still the one the structure was read under once it is read."""
+        if key in self.kept:
+            return self.kept[key]  # type: ignore[no-any-return]
+        value = read()
+        if self.stamp is not None and _stamp(session, self.scope.organisation_id) == self.stamp:
+            self.kept[key] = value
+        return value
 
     def key(self, line_id: int | None, project_id: int, category_id: int) -> LineKey:
         current = self.aliases.get(line_id, line_id) if line_id is not None else None
@@ -169,8 +186,48 @@ def budget_actual_items(
     return _grant_items(session, _lines(session, scope, period, as_of or period.end, project, lang or current_lang()))
 
 
+KEPT_PER_DATABASE = 64  # budget structures kept per database (organisation, period, date, project, language)
+_KeptKey = tuple[int, int, DateRange, date, int | None, str]
+_kept: WeakKeyDictionary[Engine, OrderedDict[_KeptKey, _Lines]] = WeakKeyDictionary()
+_kept_lock = Lock()
+
+
 def _lines(session: Session, scope: Scope, period: DateRange, as_of: date, project: str | None, lang: Lang) -> _Lines:
+    """The period's budget structure: kept per database under the organisation's budget
+    stamp (:mod:`fundtrack.models.stamps`), read again only when the stamp has changed."""
     project_id = project_by_name(session, scope, project).id if project is not None else None
+    org = scope.organisation_id
+    stamp = _stamp(session, org)
+    if stamp is None:  # no stamp yet: nothing may be kept
+        return _read_lines(session, scope, period, as_of, project_id, lang)
+    key: _KeptKey = (org, stamp, period, as_of, project_id, lang)
+    engine = session.get_bind().engine
+    with _kept_lock:
+        kept = _kept.setdefault(engine, OrderedDict())
+        found = kept.get(key)
+        if found is not None:
+            kept.move_to_end(key)
+    if found is not None:
+        return found if found.scope == scope else replace(found, scope=scope)
+    ctx = _read_lines(session, scope, period, as_of, project_id, lang)
+    if _stamp(session, org) == stamp:  # kept only if nobody changed the structure while it was read
+        ctx.stamp = stamp
+        with _kept_lock:
+            kept[key] = ctx
+            while len(kept) > KEPT_PER_DATABASE:
+                kept.popitem(last=False)
+    return ctx
+
+
+def _stamp(session: Session, organisation_id: int) -> int | None:
+    query = select(budget_stamps.c.stamp).where(budget_stamps.c.organisation_id == organisation_id)
+    rows = _rows(session, query)
+    return rows[0][0] if rows else None
+
+
+def _read_lines(
+    session: Session, scope: Scope, period: DateRange, as_of: date, project_id: int | None, lang: Lang
+) -> _Lines:
     lines = line_budgets(session, current_version_ids(session, scope.organisation_id), period, project_id, as_of=as_of)
     categories: dict[int, str] = {}
     codes: dict[int, str] = {}
@@ -225,15 +282,16 @@ def _line_items(session: Session, ctx: _Lines) -> list[VarianceItem]:
     )
     rows = list(_rows(session, query))
     _alias(session, ctx, (r[0] for r in rows))
-    actual: dict[LineKey, Actuals] = defaultdict(lambda: (ZERO, ZERO))
+    actual: dict[LineKey, Actuals] = {}
     for line_id, proj, cat, total, to_date in rows:
         key = ctx.key(line_id, proj, cat)
-        before = actual[key]
-        actual[key] = (before[0] + total, before[1] + (to_date or ZERO))
-    items = [
-        ctx.item(ctx.key(ln.line_id, 0, 0), ln.budget, actual.pop(ctx.key(ln.line_id, 0, 0), (ZERO, ZERO)))
-        for ln in ctx.lines.values()
-    ]
+        before = actual.get(key)
+        to_date = to_date or ZERO
+        actual[key] = (total, to_date) if before is None else (before[0] + total, before[1] + to_date)
+    budgeted = ctx.keep(
+        session, "line items", lambda: [ctx.item(ctx.key(i, 0, 0), ln.budget, NOTHING) for i, ln in ctx.lines.items()]
+    )
+    items = [item.with_actuals(*actual.pop(item.key, NOTHING)) for item in budgeted]
     items += [ctx.item(key, NO_BUDGET, sums) for key, sums in actual.items()]
     return items
 
@@ -307,8 +365,8 @@ def _grant_items(session: Session, ctx: _Lines) -> list[VarianceItem]:
     One statement sums the period's charges per line and grant and, beside them, the net
     cost per line (grant NULL): what a line's cost leaves after its charges is own funds.
     """
-    grants = _grants(session, ctx.scope)
-    allocated = _allocated(session, ctx)
+    grants = ctx.keep(session, "grants", lambda: _grants(session, ctx.scope))
+    allocated = ctx.keep(session, ("allocated", ctx.scope.funder_id), lambda: _allocated(session, ctx))
     with_net = ctx.scope.funder_id is None
     charges = (
         select(
@@ -391,17 +449,25 @@ def _grant_totals(session: Session, ctx: _Lines) -> list[VarianceItem]:
     per grant for the lines whose budget was summed, per line for the others, with their
     monthly profile) and its charges of the period; what the charges leave of the net
     cost is own funds, and what the allocations leave of the lines' budget."""
-    grants = _grants(session, ctx.scope)
+    grants = ctx.keep(session, "grants", lambda: _grants(session, ctx.scope))
     summed = [ln.line_id for ln in ctx.lines.values() if ln.summed is not None]
     allocated: dict[tuple[int, int], Budgeted] = {}
     if len(summed) < len(ctx.lines):
-        profiled = replace(ctx, lines={i: ln for i, ln in ctx.lines.items() if ln.summed is None})
-        allocated = _allocated(session, profiled)
+        profiled = replace(ctx, lines={i: ln for i, ln in ctx.lines.items() if ln.summed is None}, kept={})
+        allocated = ctx.keep(session, ("profiled", ctx.scope.funder_id), lambda: _allocated(session, profiled))
     items = [
         VarianceItem(ctx.key(line_id, 0, 0), "", "", "", budget, ZERO, ZERO, *grants[grant_id])
         for (line_id, grant_id), budget in allocated.items()
     ]
-    per_grant = _summed_allocations(session, ctx, summed, lambda _, grant_id: grant_id) if summed else {}
+    per_grant: dict[int, PeriodBudget] = (
+        ctx.keep(
+            session,
+            ("per grant", ctx.scope.funder_id),
+            lambda: _summed_allocations(session, ctx, summed, lambda _, grant_id: grant_id),
+        )
+        if summed
+        else {}
+    )
     items += [VarianceItem((0, 0, None), "", "", "", b, ZERO, ZERO, *grants[g]) for g, b in per_grant.items()]
     charged, net = _charge_totals(session, ctx)
     items += [VarianceItem((0, 0, None), "", "", "", NO_BUDGET, *sums, *grants[g]) for g, sums in charged.items()]

@@ -59,9 +59,10 @@ def org_id(factory: sessionmaker[Session]) -> int:
 
 
 def _by_rules(session: Session, scope: Scope, period: DateRange, dimension: Dimension, as_of: date) -> list[tuple]:
-    """The same question with every line's budget summed by the rules on months."""
-    ctx = budget_actual._lines(session, scope, period, as_of, None, "fr")
-    ctx.lines = {i: replace(ln, summed=None) for i, ln in ctx.lines.items()}
+    """The same question with every line's budget summed by the rules on months (the
+    structure read again, nothing of it kept)."""
+    read = budget_actual._read_lines(session, scope, period, as_of, None, "fr")
+    ctx = replace(read, lines={i: replace(ln, summed=None) for i, ln in read.lines.items()}, stamp=None, kept={})
     if dimension in ("grant", "funder"):
         items = budget_actual._grant_totals(session, ctx)
     elif scope.funder_id is not None:
