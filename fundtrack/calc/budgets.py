@@ -250,6 +250,8 @@ class PeriodBudget:
         return PeriodBudget(self.period, self.as_of, amount, coming)
 
     def _same(self, period: DateRange, as_of: date | None = None) -> None:
+        if period is self.period and (as_of is None or as_of is self.as_of):
+            return  # asked with the very period it was summed for (the common case: cheap)
         if period != self.period or (as_of is not None and as_of != self.as_of):
             raise ValueError(f"a budget summed for {self.period} as of {self.as_of} asked for {period} as of {as_of}")
 

@@ -21,7 +21,7 @@ from threading import Lock
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import BigInteger, Engine, String, bindparam, case, func, null, select, type_coerce, union_all
+from sqlalchemy import BigInteger, Engine, String, bindparam, case, cast, func, null, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from fundtrack.calc.budgets import (
@@ -60,6 +60,17 @@ _K = TypeVar("_K")
 _V = TypeVar("_V")
 Actuals = tuple[Decimal, Decimal]  # the period's, and the part dated up to the "as of" date
 NOTHING: Actuals = (ZERO, ZERO)
+
+
+def cents_sum(column: Any) -> Any:
+    """``SUM(column)`` of a money column as whole cents, an integer on either database
+    (PostgreSQL's SUM of a bigint is a numeric, which would come back as a Decimal)."""
+    return cast(func.sum(column), BigInteger)
+
+
+def _actuals(total: int | None, to_date: int | None) -> Actuals:
+    """The period's and the dated-up-to part's sums, from their cents."""
+    return from_cents(total or 0), from_cents(to_date or 0)
 
 
 def _rows(session: Session, query: Any) -> Any:
@@ -137,8 +148,8 @@ class _Lines:
         )
 
     def to_date(self, column: Any) -> Any:
-        """``SUM(column)`` of the rows dated up to and including the "as of" date."""
-        return func.sum(case((Expense.expense_date <= self.as_of, column), else_=0))
+        """``SUM(column)`` of the rows dated up to and including the "as of" date, in cents."""
+        return cents_sum(case((Expense.expense_date <= self.as_of, column), else_=0))
 
 
 def budget_vs_actual(
@@ -165,7 +176,7 @@ def budget_vs_actual(
         items = _grant_items(session, ctx)
     else:
         items = _line_items(session, ctx)
-    return variance(items, dimension, period, ctx.as_of, translate(OWN_FUNDS, lang))
+    return variance(items, dimension, ctx.period, ctx.as_of, translate(OWN_FUNDS, lang))
 
 
 def budget_actual_items(
@@ -274,7 +285,7 @@ def _line_items(session: Session, ctx: _Lines) -> list[VarianceItem]:
             Expense.line_id,
             Expense.project_id,
             Expense.category_id,
-            func.sum(Expense.net_cost),
+            cents_sum(Expense.net_cost),
             ctx.to_date(Expense.net_cost),
         )
         .where(*ctx.in_period())
@@ -286,8 +297,8 @@ def _line_items(session: Session, ctx: _Lines) -> list[VarianceItem]:
     for line_id, proj, cat, total, to_date in rows:
         key = ctx.key(line_id, proj, cat)
         before = actual.get(key)
-        to_date = to_date or ZERO
-        actual[key] = (total, to_date) if before is None else (before[0] + total, before[1] + to_date)
+        sums = _actuals(total, to_date)
+        actual[key] = sums if before is None else (before[0] + sums[0], before[1] + sums[1])
     budgeted = ctx.keep(
         session, "line items", lambda: [ctx.item(ctx.key(i, 0, 0), ln.budget, NOTHING) for i, ln in ctx.lines.items()]
     )
@@ -374,7 +385,7 @@ def _grant_items(session: Session, ctx: _Lines) -> list[VarianceItem]:
             Expense.project_id,
             Expense.category_id,
             ExpenseCharge.grant_id,
-            func.sum(ExpenseCharge.amount).label("total"),
+            cents_sum(ExpenseCharge.amount).label("total"),
             ctx.to_date(ExpenseCharge.amount).label("to_date"),
         )
         .join(ExpenseCharge.expense)
@@ -391,14 +402,14 @@ def _grant_items(session: Session, ctx: _Lines) -> list[VarianceItem]:
                 Expense.project_id,
                 Expense.category_id,
                 null().label("grant_id"),
-                func.sum(Expense.net_cost).label("total"),
+                cents_sum(Expense.net_cost).label("total"),
                 ctx.to_date(Expense.net_cost).label("to_date"),
             )
             .where(*ctx.in_period())
             .group_by(Expense.line_id, Expense.project_id, Expense.category_id)
         )
         query = union_all(charges, net)
-    rows = list(_rows(session, query))
+    rows = [(ln, p, c, g, *_actuals(total, to_date)) for ln, p, c, g, total, to_date in _rows(session, query)]
     _alias(session, ctx, (r[0] for r in rows))
     charged: dict[tuple[LineKey, int], Actuals] = defaultdict(lambda: (ZERO, ZERO))
     cost: dict[LineKey, Actuals] = defaultdict(lambda: (ZERO, ZERO))
@@ -407,7 +418,7 @@ def _grant_items(session: Session, ctx: _Lines) -> list[VarianceItem]:
         target = cost if g is None else charged
         slot = key if g is None else (key, g)
         before = target[slot]  # type: ignore[index]
-        target[slot] = (before[0] + total, before[1] + (to_date or ZERO))  # type: ignore[index]
+        target[slot] = (before[0] + total, before[1] + to_date)  # type: ignore[index]
     items: list[VarianceItem] = []
     for (line_id, grant_id), budget in allocated.items():
         key = ctx.key(line_id, 0, 0)
@@ -428,7 +439,7 @@ def _own_funds(
         if g is not None:
             key = ctx.key(ln, p, c)
             before = charged[key]
-            charged[key] = (before[0] + total, before[1] + (to_date or ZERO))
+            charged[key] = (before[0] + total, before[1] + to_date)
     parts: dict[int, list[Budgeted]] = defaultdict(list)
     for (line_id, _), budget in allocated.items():
         parts[line_id].append(budget)
@@ -480,7 +491,9 @@ def _charge_totals(session: Session, ctx: _Lines) -> tuple[dict[int, Actuals], A
     """The period's charges per grant the scope sees and, for the organisation's scope, the
     net cost of the period, summed by the database in one statement."""
     charges = (
-        select(ExpenseCharge.grant_id, func.sum(ExpenseCharge.amount).label("total"), ctx.to_date(ExpenseCharge.amount))
+        select(
+            ExpenseCharge.grant_id, cents_sum(ExpenseCharge.amount).label("total"), ctx.to_date(ExpenseCharge.amount)
+        )
         .join(ExpenseCharge.expense)
         .where(*ctx.in_period())
         .group_by(ExpenseCharge.grant_id)
@@ -489,15 +502,15 @@ def _charge_totals(session: Session, ctx: _Lines) -> tuple[dict[int, Actuals], A
     if ctx.scope.funder_id is not None:
         query = charges.join(ExpenseCharge.grant).where(ctx.scope.grants_filter())
     else:
-        cost = select(null().label("grant_id"), func.sum(Expense.net_cost), ctx.to_date(Expense.net_cost))
+        cost = select(null().label("grant_id"), cents_sum(Expense.net_cost), ctx.to_date(Expense.net_cost))
         query = union_all(charges, cost.where(*ctx.in_period()))
     charged: dict[int, Actuals] = {}
     net = (ZERO, ZERO)
     for grant_id, total, to_date in _rows(session, query):
         if grant_id is None:
-            net = (total or ZERO, to_date or ZERO)
+            net = _actuals(total, to_date)
         elif total:
-            charged[grant_id] = (total, to_date or ZERO)
+            charged[grant_id] = _actuals(total, to_date)
     return charged, net
 
 
