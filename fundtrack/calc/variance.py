@@ -72,19 +72,12 @@ class VarianceItem:
         return self.actual if self.actual_to_date is None else self.actual_to_date
 
     def with_actuals(self, actual: Decimal, actual_to_date: Decimal) -> VarianceItem:
-        """This item with other actuals (its budget and what it is unchanged)."""
-        return VarianceItem(
-            self.key,
-            self.line,
-            self.category,
-            self.project,
-            self.budget,
-            actual,
-            actual_to_date,
-            self.grant,
-            self.funder,
-            self.category_code,
-        )
+        """This item with other actuals (its budget and what it is unchanged): a copy of its
+        fields, without the frozen class's field-by-field ``__init__`` (a budget's lines are
+        copied so on every call)."""
+        item = object.__new__(VarianceItem)
+        vars(item).update(vars(self), actual=actual, actual_to_date=actual_to_date)
+        return item
 
     @property
     def line_description(self) -> str | None:
@@ -194,15 +187,18 @@ def variance(
     sums: dict[Hashable, _Sum] = {}
     for item in items:
         ident, label, category, codes = group(item)
+        budget = item.budget
+        if budget:
+            amount, ahead = budget.over(period), forecast(item.to_date, budget, period, as_of)
+        else:
+            amount, ahead = ZERO, item.to_date
         row = sums.get(ident)
         if row is None:
-            row = sums[ident] = _Sum(label, category, ident, codes)
-        row.actual += item.actual
-        if item.budget:
-            row.budget += item.budget.over(period)
-            row.forecast += forecast(item.to_date, item.budget, period, as_of)
+            sums[ident] = _Sum(label, category, ident, codes, amount, item.actual, ahead)
         else:
-            row.forecast += item.to_date
+            row.budget += amount
+            row.actual += item.actual
+            row.forecast += ahead
     rows = sorted(
         (VarianceRow(s.label, s.budget, s.actual, s.forecast, s.category, s.ident, s.codes) for s in sums.values()),
         key=lambda r: (r.key, r.category or ""),
