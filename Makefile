@@ -71,10 +71,12 @@ bench: $(STAMP)
 	@for f in bench/bench_*.py; do echo "== $$f"; FUNDTRACK_BENCH_RESULTS=$(BENCH_RESULTS) $(BIN)/python $$f || exit 1; done
 	@$(BIN)/python bench/summary.py $(BENCH_RESULTS)
 
-## make load: the admin under 50 concurrent users (waitress on SQLite and PostgreSQL, gunicorn on
+## make load: the admin's expense list page by page (its time and SQL statements at each page
+## size), then the admin under 50 concurrent users (waitress on SQLite and PostgreSQL, gunicorn on
 ## PostgreSQL): each page's p95 against its aim in milliseconds, no error, no write lost, the SQL
 ## statements per page constant. Absolute times of this machine, not ratios: not part of make bench.
 load: $(STAMP)
+	$(BIN)/python bench/load_expense_list.py
 	$(BIN)/python bench/load_admin.py
 
 ## make mutation: mutation testing of the money core (money, periods, charging, taxes, payroll)

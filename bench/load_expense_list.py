@@ -1,4 +1,4 @@
-"""Benchmark: the admin's expense list on an organisation of 100,000 expenses.
+"""Page timings (make load): the admin's expense list on an organisation of 100,000 expenses.
 
 Builds the organisation of ``bench_variance.py`` (bulk inserts, most expenses charged to
 a grant), logs in as the treasurer through the app's own test client, and prints for the
@@ -6,7 +6,7 @@ list (page sizes 20, 50 and 100, sorted by date; then filtered by fiscal year, b
 and searched) the median and 95th-percentile time of a page and the SQL statements it
 runs, which must be the same whatever the page size.
 
-Run: .venv/bin/python bench/bench_expense_list.py [--expenses 100000] [--repeat 20]
+Run: .venv/bin/python bench/load_expense_list.py [--expenses 100000] [--repeat 20]
 """
 
 from __future__ import annotations
