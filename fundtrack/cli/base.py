@@ -6,7 +6,10 @@ imported by ``fundtrack/cli/__init__.py``. A command body runs inside
 driver is missing, a database that is busy, read-only, full, not a database, out of
 reach or refuses a value, and a file that cannot be written print their message on
 stderr in the chosen language and exit with status 1, never a traceback.
-:func:`acting_session` opens the one transaction of a command with its acting context. The group (:class:`CatalogueGroup`) does the same
+:func:`acting_session` opens the one transaction of a command with its acting context
+(:func:`acting_connection` the same on a Connection, for a listing that reads through
+SQLAlchemy Core and imports no ORM: the ORM's own errors are looked up only if it is
+imported). The group (:class:`CatalogueGroup`) does the same
 for click's own usage errors (a missing argument, an unknown option, a value not among
 the choices), in the catalogue's words.
 """

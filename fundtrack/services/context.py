@@ -17,6 +17,7 @@ from sqlalchemy import Connection, select
 from fundtrack.db import connection_of
 from fundtrack.errors import FundtrackError, InputError, NotFound
 from fundtrack.i18n import DEFAULT_LANG, Lang, check_lang, lazy, msg
+from fundtrack.kinds import Language
 from fundtrack.periods import FiscalCalendar
 from fundtrack.queries.scope import Scope
 from fundtrack.roles import Action, Role, may
@@ -140,7 +141,7 @@ def acting_on(
     ``NoResultFound`` for an ``organisation_id`` that no row has.
     """
     org_id, org_name, fiscal_start_month, org_language = (
-        connection.execute(_ORGANISATION.where(organisations.c.id == organisation_id)).one()
+        _organisation_with_id(connection, organisation_id)
         if organisation_id is not None
         else _organisation(connection, organisation)
     )
@@ -170,18 +171,31 @@ _ORGANISATION = select(
 )
 
 
-def _organisation(connection: Connection, name: str | None) -> Any:
+OrganisationFacts = tuple[int, str, int, Language]  # id, name, fiscal start month, language
+
+
+def _organisation_with_id(connection: Connection, organisation_id: int) -> OrganisationFacts:
+    org_id, name, start_month, language = connection.execute(
+        _ORGANISATION.where(organisations.c.id == organisation_id)
+    ).one()
+    return org_id, name, start_month, language
+
+
+def _organisation(connection: Connection, name: str | None) -> OrganisationFacts:
+    """The organisation called ``name``, else the only one."""
     if name is not None:
         org = connection.execute(_ORGANISATION.where(organisations.c.name == name)).first()
         if org is None:
             raise NotFound(M_UNKNOWN_ORG, field="organisation", name=name)
-        return org
-    orgs = connection.execute(_ORGANISATION.order_by(organisations.c.id).limit(5)).all()
-    if not orgs:
-        raise NotFound(M_NO_ORG)
-    if len(orgs) > 1:
-        raise InputError(M_SEVERAL_ORGS, names=", ".join(o.name for o in orgs))
-    return orgs[0]
+    else:
+        orgs = connection.execute(_ORGANISATION.order_by(organisations.c.id).limit(5)).all()
+        if not orgs:
+            raise NotFound(M_NO_ORG)
+        if len(orgs) > 1:
+            raise InputError(M_SEVERAL_ORGS, names=", ".join(o.name for o in orgs))
+        org = orgs[0]
+    org_id, org_name, start_month, language = org
+    return org_id, org_name, start_month, language
 
 
 def acting_of(session: Session) -> Acting | None:
@@ -200,12 +214,12 @@ def acting_for_account(session: Session, user: Any, organisation_id: int | None 
     their role, name and language, for ``organisation_id`` (default: the first they reach);
     a funder's login is narrowed to its funder there. Raises :class:`NotAllowed` when the
     account reaches no such organisation or is disabled."""
+    from fundtrack.models import Organisation
+
     reachable = [a for a in user.access if organisation_id is None or a.organisation_id == organisation_id]
     if not user.active or not reachable:
         raise NotAllowed(M_NO_ACCESS)
     access = reachable[0]
-    from fundtrack.models import Organisation
-
     org = session.get_one(Organisation, access.organisation_id)
     acting = Acting(
         organisation_id=org.id,
