@@ -30,7 +30,6 @@ from fundtrack.errors import ValidationFailed
 from fundtrack.i18n import msg, translate, translate_plural
 from fundtrack.money import ZERO, format_money, format_percent, parse_money
 from fundtrack.periods import parse_date
-from fundtrack.queries.funding import ledger_for_year
 from fundtrack.queries.listing_rows import funder_id_named, funder_rows, grant_rows
 from fundtrack.roles import Role
 
@@ -231,6 +230,8 @@ def receivables_cmd(cli: CliContext, as_of: str | None, as_json: bool) -> None:
 @handle_errors
 def ledger_cmd(cli: CliContext, fiscal_year: str | None, as_json: bool) -> None:
     """The funding ledger of one fiscal year: confirmed, requested, received, to receive."""
+    from fundtrack.queries.funding import ledger_for_year
+
     with acting_connection(cli) as (connection, acting):
         lang = acting.lang
         label = fiscal_year or acting.calendar.year_of(date.today()).label
