@@ -21,19 +21,21 @@ it, the change is refused as "busy" and nothing is written.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 
 from fundtrack.errors import FundtrackError
 from fundtrack.i18n import msg
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///fundtrack.sqlite3"
 ENV_VAR = "FUNDTRACK_DATABASE_URL"
@@ -125,6 +127,8 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions on ``engine`` (configured first) whose objects stay readable after commit."""
+    from sqlalchemy.orm import sessionmaker  # the ORM, imported by what uses sessions only
+
     return configure_sessionmaker(sessionmaker(), engine)
 
 
@@ -148,6 +152,8 @@ def unit_of_work(factory: sessionmaker[Session], *, write: bool = True, acting: 
     :class:`~fundtrack.services.context.Acting`) is bound to the session so that the
     audit log names who acted. A database failure is raised as :class:`DatabaseProblem`.
     """
+    from sqlalchemy.orm.exc import StaleDataError
+
     try:
         with factory() as session, session.begin():
             if acting is not None:
@@ -159,9 +165,28 @@ def unit_of_work(factory: sessionmaker[Session], *, write: bool = True, acting: 
         raise database_problem(exc) from exc
 
 
+def connection_of(db: Connection | Session) -> Connection:
+    """The Connection a SQLAlchemy Core read runs on: ``db`` itself, or the connection of
+    the Session ``db`` in its transaction, after flushing what the session holds (as the
+    ORM's own queries would, unless autoflush is off), so that a Core read sees the same
+    rows an ORM query would."""
+    if isinstance(db, Connection):
+        return db
+    if db.autoflush:
+        db.flush()
+    return db.connection()
+
+
+def is_stale_data(exc: BaseException) -> bool:
+    """Whether ``exc`` is the ORM's StaleDataError (an UPDATE that matched no row), looked
+    up only if the ORM is imported: a Core read does not pay for importing it."""
+    orm_exc = sys.modules.get("sqlalchemy.orm.exc")
+    return orm_exc is not None and isinstance(exc, orm_exc.StaleDataError)
+
+
 def database_problem(exc: BaseException) -> DatabaseProblem:
     """The database error ``exc`` worded for what it is, in the reader's language."""
-    if isinstance(exc, StaleDataError):
+    if is_stale_data(exc):
         return DatabaseProblem(M_STALE)
     orig = getattr(exc, "orig", None)
     raw = str(orig if orig is not None else exc).strip()

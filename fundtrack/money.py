@@ -283,14 +283,48 @@ def _read_shape(write: Callable[[Decimal], str]) -> _Shape:
     return _Shape(before, after, before_neg, after_neg, str.maketrans({",": group, ".": point}))
 
 
+def _babel_money(locale: str) -> Callable[[Decimal], str]:
+    return lambda v: format_currency(v, "CAD", locale=locale)
+
+
+def _babel_plain(locale: str) -> Callable[[Decimal], str]:
+    return lambda v: format_currency(v, "CAD", format="#,##0.00", locale=locale, currency_digits=False)
+
+
+def _babel_percent_of_hundredths(lang: Lang) -> Callable[[Decimal], str]:
+    """Babel's percentage of ``v / 100``: ``v`` is the percentage's own number (25 for 25 %)."""
+    return lambda v: _babel_percent(v / 100, _PERCENT_FORMATS[lang], locale=_LOCALES[lang])
+
+
+_FR_DIGITS = str.maketrans({",": "\u00a0", ".": ","})
+_EN_DIGITS = str.maketrans({",": ",", ".": "."})
+
+# The shapes of the project's two languages, as _read_shape reads them from Babel (a test
+# holds each to that reading): writing an amount does not load Babel's locale data, which
+# costs a command tens of milliseconds at each start. Another locale is read from Babel.
+_KNOWN_SHAPES: dict[tuple[str, str], _Shape] = {
+    ("money", "fr_CA"): _Shape("", "\u00a0$", "-", "\u00a0$", _FR_DIGITS),
+    ("money", "en_CA"): _Shape("$", "", "-$", "", _EN_DIGITS),
+    ("plain", "fr_CA"): _Shape("", "", "-", "", _FR_DIGITS),
+    ("plain", "en_CA"): _Shape("", "", "-", "", _EN_DIGITS),
+    ("percent", "fr"): _Shape("", "\u00a0%", "-", "\u00a0%", _FR_DIGITS),
+    ("percent", "en"): _Shape("", "%", "-", "%", _EN_DIGITS),
+}
+
+
 @cache
 def _money_shape(locale: str) -> _Shape:
-    return _read_shape(lambda v: format_currency(v, "CAD", locale=locale))
+    return _KNOWN_SHAPES.get(("money", locale)) or _read_shape(_babel_money(locale))
 
 
 @cache
 def _plain_shape(locale: str) -> _Shape:
-    return _read_shape(lambda v: format_currency(v, "CAD", format="#,##0.00", locale=locale, currency_digits=False))
+    return _KNOWN_SHAPES.get(("plain", locale)) or _read_shape(_babel_plain(locale))
+
+
+@cache
+def _percent_shape(lang: Lang) -> _Shape:
+    return _KNOWN_SHAPES.get(("percent", lang)) or _read_shape(_babel_percent_of_hundredths(lang))
 
 
 def format_money(value: Decimal, lang: Lang | None = None) -> str:
@@ -337,8 +371,8 @@ PERCENT_PLACES = Decimal("0.0001")
 def format_percent(rate: Decimal, lang: Lang | None = None) -> str:
     """A rate (a fraction: ``0.25``) as a percentage to two places: ``25,00 %`` (French,
     non-breaking space) or ``25.00%`` (English), rounded half up."""
-    value = round_half_up(rate, PERCENT_PLACES)
-    return _babel_percent(value, _PERCENT_FORMATS[lang or current_lang()], locale=_LOCALES[lang or current_lang()])
+    # Babel's format_percent with the language's pattern, to the character (its shape)
+    return _percent_shape(lang or current_lang()).write(round_half_up(rate, PERCENT_PLACES) * 100)
 
 
 def allocate(total: Decimal, weights: Sequence[Decimal | int | Fraction]) -> list[Decimal]:

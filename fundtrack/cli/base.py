@@ -6,7 +6,10 @@ imported by ``fundtrack/cli/__init__.py``. A command body runs inside
 driver is missing, a database that is busy, read-only, full, not a database, out of
 reach or refuses a value, and a file that cannot be written print their message on
 stderr in the chosen language and exit with status 1, never a traceback.
-:func:`acting_session` opens the one transaction of a command with its acting context. The group (:class:`CatalogueGroup`) does the same
+:func:`acting_session` opens the one transaction of a command with its acting context
+(:func:`acting_connection` the same on a Connection, for a listing that reads through
+SQLAlchemy Core and imports no ORM: the ORM's own errors are looked up only if it is
+imported). The group (:class:`CatalogueGroup`) does the same
 for click's own usage errors (a missing argument, an unknown option, a value not among
 the choices), in the catalogue's words.
 """
@@ -29,23 +32,23 @@ from enum import Enum
 from functools import wraps
 from importlib.metadata import EntryPoint, entry_points
 from types import MappingProxyType
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, inspect
 from sqlalchemy.exc import ArgumentError, DBAPIError, StatementError
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 
-from fundtrack.db import database_problem, make_engine, session_factory, unit_of_work
+from fundtrack.db import database_problem, is_stale_data, make_engine, session_factory, unit_of_work
 from fundtrack.errors import M_FIELD_PREFIX, FundtrackError, InputError
 from fundtrack.i18n import Lang, check_lang, current_lang, msg, set_lang, translate, using_lang
 from fundtrack.limits import control_character
 from fundtrack.money import format_plain
 from fundtrack.plain import plain
-from fundtrack.queries.lookups import funder_by_name
 from fundtrack.roles import Role
-from fundtrack.services.context import Acting, acting_for, bind
+from fundtrack.services.context import Acting, acting_for, acting_on, bind
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 M_CHOICE = msg("field.choice")  # the schemas' own code (not imported: a listing needs no marshmallow)
 
@@ -162,7 +165,7 @@ def errors_reported() -> Iterator[None]:
         yield
     except FundtrackError as exc:
         _fail(exc.describe())
-    except (DBAPIError, StaleDataError) as exc:
+    except DBAPIError as exc:
         _fail(database_problem(exc).describe())
     except StatementError as exc:  # a value refused while SQLAlchemy bound it
         if isinstance(exc.orig, FundtrackError):
@@ -171,6 +174,8 @@ def errors_reported() -> Iterator[None]:
     except OSError as exc:
         _fail(_file_message(exc))
     except Exception as exc:
+        if is_stale_data(exc):  # the ORM's, looked up only if a command imported the ORM
+            _fail(database_problem(exc).describe())
         if not _file_create_error(exc):
             raise
         # xlsxwriter's, around the OSError of the workbook's file
@@ -460,18 +465,38 @@ def acting_session(
     """
     _check_schema(cli)
     with unit_of_work(cli.factory, write=write) as session:
-        acting = acting_for(
-            session,
-            organisation=cli.organisation,
-            role=Role(cli.role),
-            actor=cli.acting_person,
-            lang=cli.lang_option or os.environ.get("FUNDTRACK_LANG"),
-        )
+        acting = acting_for(session, **_acting_options(cli))
         if funder is not None:
+            from fundtrack.queries.lookups import funder_by_name
+
             acting = acting.narrowed_to(funder_by_name(session, acting.scope, funder))
             bind(session, acting)
         set_lang(acting.lang)
         yield session, acting
+
+
+@contextmanager
+def acting_connection(cli: CliContext) -> Iterator[tuple[Connection, Acting]]:
+    """What :func:`acting_session` opens, for a command that only reads through SQLAlchemy
+    Core (a listing): one read transaction on a Connection, without the ORM, and the
+    acting context built alike (the same organisation, role, language and errors)."""
+    _check_schema(cli)
+    try:
+        with cli.engine.connect() as connection, connection.begin():
+            acting = acting_on(connection, **_acting_options(cli))
+            set_lang(acting.lang)
+            yield connection, acting
+    except DBAPIError as exc:
+        raise database_problem(exc) from exc
+
+
+def _acting_options(cli: CliContext) -> dict[str, Any]:
+    return {
+        "organisation": cli.organisation,
+        "role": Role(cli.role),
+        "actor": cli.acting_person,
+        "lang": cli.lang_option or os.environ.get("FUNDTRACK_LANG"),
+    }
 
 
 def echo_json(data: Any) -> None:

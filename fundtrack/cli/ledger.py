@@ -1,4 +1,10 @@
-"""Commands of the funding ledger: init, load, dump, funders, grants, receivables, ledger."""
+"""Commands of the funding ledger: init, load, dump, funders, grants, receivables, ledger.
+
+The listings (``funders``, ``grants``, ``ledger``) read through SQLAlchemy Core
+(:func:`~fundtrack.cli.base.acting_connection`) and never import the ORM or the models:
+a treasurer's quick look pays for no mapping of tables it does not read. The other
+commands import what they need when they run.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import click
 
 from fundtrack.cli.base import (
     CliContext,
+    acting_connection,
     acting_session,
     echo_json,
     echo_table,
@@ -23,9 +30,7 @@ from fundtrack.errors import ValidationFailed
 from fundtrack.i18n import msg, translate, translate_plural
 from fundtrack.money import ZERO, format_money, format_percent, parse_money
 from fundtrack.periods import parse_date
-from fundtrack.queries.ledger import grant_years, ledger_for_year, receivables
-from fundtrack.queries.listings import list_funders, list_grants
-from fundtrack.queries.lookups import funder_by_name, grant_by_reference
+from fundtrack.queries.listing_rows import funder_id_named, funder_rows, grant_rows
 from fundtrack.roles import Role
 
 M_INITIALISED = msg("cli.initialised")
@@ -103,9 +108,9 @@ def dump(cli: CliContext, output: Path | None, fmt: str | None) -> None:
 @handle_errors
 def funders(cli: CliContext, as_json: bool) -> None:
     """List the funders."""
-    with acting_session(cli) as (session, acting):
+    with acting_connection(cli) as (connection, acting):
         lang = acting.lang
-        items = list_funders(session, acting.scope)
+        items = funder_rows(connection, acting.scope)
         if as_json:
             echo_json(
                 [
@@ -141,24 +146,23 @@ def funders(cli: CliContext, as_json: bool) -> None:
 @handle_errors
 def grants(cli: CliContext, funder: str | None, as_json: bool) -> None:
     """List the grant agreements."""
-    with acting_session(cli) as (session, acting):
+    with acting_connection(cli) as (connection, acting):
         lang = acting.lang
         scope = acting.scope
-        funder_id = funder_by_name(session, scope, funder).id if funder else None
-        items = list_grants(session, scope, funder_id=funder_id)
-        received = {g.id: sum((i.received_amount or ZERO for i in g.instalments), ZERO) for g in items}
+        funder_id = funder_id_named(connection, scope, funder) if funder else None
+        items = grant_rows(connection, scope, funder_id=funder_id)
         if as_json:
             echo_json(
                 [
                     {
                         "reference": g.reference,
-                        "funder": g.funder.name,
+                        "funder": g.funder,
                         "title": g.title,
                         "status": g.status,
                         "amount": g.amount,
                         "start_date": g.start_date,
                         "end_date": g.end_date,
-                        "received": received[g.id],
+                        "received": g.received,
                     }
                     for g in items
                 ]
@@ -176,10 +180,10 @@ def grants(cli: CliContext, funder: str | None, as_json: bool) -> None:
         rows = [
             [
                 g.reference,
-                g.funder.name,
+                g.funder,
                 translate(f"grant_status.{g.status.value}"),
                 g.amount,
-                received[g.id],
+                g.received,
                 g.start_date,
                 g.end_date,
             ]
@@ -195,6 +199,8 @@ def grants(cli: CliContext, funder: str | None, as_json: bool) -> None:
 @handle_errors
 def receivables_cmd(cli: CliContext, as_of: str | None, as_json: bool) -> None:
     """Instalments expected and not received; overdue ones flagged."""
+    from fundtrack.queries.ledger import receivables
+
     day = parse_date(as_of, "--as-of") if as_of else date.today()
     with acting_session(cli) as (session, acting):
         lang = acting.lang
@@ -224,10 +230,12 @@ def receivables_cmd(cli: CliContext, as_of: str | None, as_json: bool) -> None:
 @handle_errors
 def ledger_cmd(cli: CliContext, fiscal_year: str | None, as_json: bool) -> None:
     """The funding ledger of one fiscal year: confirmed, requested, received, to receive."""
-    with acting_session(cli) as (session, acting):
+    from fundtrack.queries.funding import ledger_for_year
+
+    with acting_connection(cli) as (connection, acting):
         lang = acting.lang
         label = fiscal_year or acting.calendar.year_of(date.today()).label
-        ledger = ledger_for_year(session, acting.scope, label)
+        ledger = ledger_for_year(connection, acting.scope, label, acting.calendar)
     if as_json:
         echo_json({"fiscal_year": ledger.label, "rows": ledger.rows, "total": ledger.total})
         return
@@ -250,6 +258,9 @@ def ledger_cmd(cli: CliContext, fiscal_year: str | None, as_json: bool) -> None:
 @handle_errors
 def grant_cmd(cli: CliContext, reference: str, as_json: bool) -> None:
     """One grant: its amount per fiscal year of the organisation and of its funder, its instalments."""
+    from fundtrack.queries.ledger import grant_years
+    from fundtrack.queries.lookups import grant_by_reference
+
     with acting_session(cli) as (session, acting):
         lang = acting.lang
         scope = acting.scope

@@ -1,8 +1,9 @@
-"""The declarative base and the column types that keep money exact.
+"""The declarative base, and the limits every row is held to before it is flushed.
 
-Money is stored as integer cents in a BIGINT column and exposed as a Decimal with two
-places (:class:`MoneyType`), so that a ``SUM`` computed by the database is exact on
-SQLite (which has no decimal type) and on PostgreSQL alike. Rates are ``Numeric``.
+The column types that keep money exact (:class:`~fundtrack.column_types.MoneyType`,
+:func:`~fundtrack.column_types.RateType`) live in :mod:`fundtrack.column_types`, which
+needs no ORM (the listing commands read through SQLAlchemy Core with them); they are
+imported here under their old names too.
 
 Every row written, whatever door it came in by, is held to the limits of
 :mod:`fundtrack.limits` before it is flushed: a ``String(n)`` column takes at most ``n``
@@ -13,31 +14,20 @@ control character, and a ``Date`` column only dates of the documented range.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date
 from typing import Any, ClassVar
 
-from sqlalchemy import (
-    BigInteger,
-    Date,
-    DateTime,
-    Enum,
-    Integer,
-    MetaData,
-    Numeric,
-    String,
-    TypeDecorator,
-    event,
-    inspect,
-)
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Date, Enum, Integer, MetaData, String, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, Session, UOWTransaction, declared_attr, mapped_column
 
+from fundtrack.column_types import MoneyType as MoneyType
+from fundtrack.column_types import RateType as RateType
+from fundtrack.column_types import UTCDateTime as UTCDateTime
+from fundtrack.column_types import str_enum as str_enum
+from fundtrack.column_types import utcnow as utcnow
 from fundtrack.limits import MAX_TEXT_LENGTH, check_date, check_text
-from fundtrack.money import exact, from_cents
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -46,73 +36,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-class MoneyType(TypeDecorator[Decimal]):
-    """Canadian dollars as integer cents; refuses a value with a third decimal."""
-
-    impl = BigInteger
-    cache_ok = True
-
-    def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
-        if value is None:
-            return None
-        return int(exact(value) * 100)
-
-    def process_literal_param(self, value: Any, dialect: Dialect) -> str:
-        return "NULL" if value is None else str(int(exact(value) * 100))
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        if value is None:
-            return None
-        return from_cents(value)
-
-    @property
-    def python_type(self) -> type[Decimal]:
-        return Decimal
-
-
-def RateType() -> Numeric[Decimal]:
-    """A rate as a fraction (0.05 for 5 %), exact to six decimals."""
-    return Numeric(12, 6, asdecimal=True)
-
-
-def str_enum(cls: type[enum.Enum], name: str) -> Enum:
-    """An enumeration stored as its value in a VARCHAR with a named CHECK constraint (both databases)."""
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        validate_strings=True,
-        length=20,
-        values_callable=lambda e: [m.value for m in e],
-    )
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timezone-aware UTC timestamp on both databases."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if not isinstance(value, datetime) or value.tzinfo is None:
-            raise ValueError("timestamps must be timezone-aware")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    """Now, in UTC; passed as a function to column defaults, never called at import."""
-    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):

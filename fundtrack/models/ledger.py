@@ -22,55 +22,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from fundtrack.kinds import DesiredChange as DesiredChange
+from fundtrack.kinds import FunderKind as FunderKind
+from fundtrack.kinds import GrantStatus as GrantStatus
+from fundtrack.kinds import Language as Language
+from fundtrack.kinds import MatchingBasis as MatchingBasis
+from fundtrack.kinds import ScheduleBasis as ScheduleBasis
 from fundtrack.models.base import Base, MoneyType, RateType, Versioned, str_enum
 from fundtrack.periods import DateRange, FiscalCalendar
-
-
-class Language(enum.StrEnum):
-    FR = "fr"
-    EN = "en"
-
-
-class FunderKind(enum.StrEnum):
-    CENTRAIDE = "centraide"
-    BOROUGH = "borough"
-    CITY = "city"
-    QUEBEC = "quebec"
-    CANADA = "canada"
-    FOUNDATION = "foundation"
-    DONOR = "donor"
-    SPONSOR = "sponsor"
-    OTHER = "other"
-
-
-class GrantStatus(enum.StrEnum):
-    REQUESTED = "requested"
-    CONFIRMED = "confirmed"
-    DECLINED = "declined"
-    CLOSED = "closed"
-
-
-class ScheduleBasis(enum.StrEnum):
-    """How a grant's amount falls in periods: by days (default), explicit years, or instalments."""
-
-    DAYS = "days"
-    YEARS = "years"
-    INSTALMENTS = "instalments"
-
-
-class MatchingBasis(enum.StrEnum):
-    GRANT = "grant"
-    PROJECT = "project"
-
-
-class DesiredChange(enum.StrEnum):
-    """The five desired changes (changements souhaités) collective projects serve."""
-
-    HOUSING = "housing"
-    FOOD = "food"
-    YOUTH = "youth"
-    INTEGRATION = "integration"
-    SERVICES = "services"
 
 
 class Organisation(Versioned, Base):

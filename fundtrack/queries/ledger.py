@@ -1,24 +1,31 @@
-"""What the treasurer reads off the funding ledger: amounts per fiscal year, the ledger, receivables."""
+"""What the treasurer reads off the funding ledger: amounts per fiscal year, the ledger, receivables.
+
+The ledger of a period itself is read through SQLAlchemy Core in :mod:`fundtrack.queries.funding`
+(the listing command needs no ORM) and is imported here under its old names.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session
 
-from fundtrack.calc.schedule import amount_in, amounts_by_year
-from fundtrack.models import Funder, Grant, GrantStatus, Instalment, InstalmentReceipt, Organisation
+from fundtrack.calc.schedule import amounts_by_year
+from fundtrack.models import Funder, Grant, Instalment, InstalmentReceipt, Organisation
 from fundtrack.money import ZERO
-from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear
+from fundtrack.periods import DateRange, FiscalYear
+from fundtrack.queries.funding import COMMITTED as COMMITTED
+from fundtrack.queries.funding import Ledger as Ledger
+from fundtrack.queries.funding import LedgerRow as LedgerRow
+from fundtrack.queries.funding import funding_ledger as funding_ledger
+from fundtrack.queries.funding import ledger_for_year as ledger_for_year
 from fundtrack.queries.lookups import grant_by_reference
 from fundtrack.queries.scope import Scope
 from fundtrack.queries.terms import grant_terms
-
-COMMITTED = (GrantStatus.CONFIRMED, GrantStatus.CLOSED)
 
 
 @dataclass(frozen=True)
@@ -43,93 +50,6 @@ def grant_years(session: Session, scope: Scope, reference: str) -> GrantYears:
         organisation_years=amounts_by_year(terms, org.calendar),
         funder_years=amounts_by_year(terms, grant.funder.calendar),
     )
-
-
-@dataclass
-class LedgerRow:
-    """One funder's money in a period."""
-
-    funder: str
-    kind: str
-    confirmed: Decimal = ZERO
-    requested: Decimal = ZERO
-    received: Decimal = ZERO
-    to_receive: Decimal = ZERO
-    grants: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Ledger:
-    period: DateRange
-    label: str
-    rows: list[LedgerRow]
-    total: LedgerRow
-
-
-def funding_ledger(session: Session, scope: Scope, period: DateRange, label: str | None = None) -> Ledger:
-    """Per funder and in total, for ``period`` (usually one fiscal year):
-
-    - *confirmed*: the part of confirmed (or closed) grants that falls in the period;
-    - *requested*: the same for grants still requested;
-    - *received*: instalments received in the period;
-    - *to_receive*: instalments of confirmed grants expected in the period and not yet
-      received, plus the part in the period of confirmed grants that have no instalments.
-    """
-    rows: dict[int, LedgerRow] = {}
-
-    def row(funder: Funder) -> LedgerRow:
-        if funder.id not in rows:
-            rows[funder.id] = LedgerRow(funder.name, funder.kind.value)
-        return rows[funder.id]
-
-    for grant in _ledger_grants(session, scope):
-        received_in = any(i.any_received_in(period) for i in grant.instalments)
-        if not grant.period.overlap(period) and not received_in:
-            continue
-        share = amount_in(grant_terms(grant), period) if grant.period.overlap(period) else ZERO
-        r = row(grant.funder)
-        r.grants.append(grant.reference)
-        if grant.status is GrantStatus.REQUESTED:
-            r.requested += share
-            continue
-        r.confirmed += share
-        if not grant.instalments:
-            r.to_receive += share
-        for inst in grant.instalments:
-            r.received += inst.received_in(period)
-            if inst.expected_date in period:
-                r.to_receive += inst.still_due
-    ordered = sorted(rows.values(), key=lambda r: (-r.confirmed, r.funder))
-    total = LedgerRow("", "")
-    for r in ordered:
-        total.confirmed += r.confirmed
-        total.requested += r.requested
-        total.received += r.received
-        total.to_receive += r.to_receive
-    return Ledger(period, label or str(period), ordered, total)
-
-
-def _ledger_grants(session: Session, scope: Scope) -> list[Grant]:
-    """The confirmed, closed and requested grants of the scope with what the ledger reads of
-    them: their funder (joined), schedule, instalments and receipts (four statements)."""
-    query = (
-        select(Grant)
-        .where(scope.grants_filter(), Grant.status.in_((*COMMITTED, GrantStatus.REQUESTED)))
-        .options(
-            joinedload(Grant.funder),
-            selectinload(Grant.schedule),
-            selectinload(Grant.instalments).selectinload(Instalment.receipts),
-        )
-        .order_by(Grant.start_date, Grant.reference)
-    )
-    return list(session.scalars(query))
-
-
-def ledger_for_year(session: Session, scope: Scope, label: str, calendar: FiscalCalendar | None = None) -> Ledger:
-    """The ledger of one fiscal year, of the organisation's calendar unless another is given."""
-    org = session.get_one(Organisation, scope.organisation_id)
-    year = (calendar or org.calendar).parse(label, "fiscal_year")
-    return funding_ledger(session, scope, year, year.label)
 
 
 @dataclass(frozen=True)

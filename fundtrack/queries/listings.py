@@ -1,4 +1,9 @@
-"""The lists people read: funders, projects, grants (within a scope)."""
+"""The lists people read: funders, projects, grants (within a scope), as models.
+
+Which funders and grants a scope lists, and in which order, is
+:mod:`fundtrack.queries.listing_rows`'s rule, shared with the rows the listing commands
+read through SQLAlchemy Core.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from fundtrack.models import Funder, Grant, GrantStatus, Instalment, Project
+from fundtrack.queries.listing_rows import funders_select, grants_select
 from fundtrack.queries.scope import Scope
 
 
 def list_funders(session: Session, scope: Scope) -> list[Funder]:
-    query = select(Funder).where(Funder.organisation_id == scope.organisation_id).order_by(Funder.name)
-    if scope.funder_id is not None:
-        query = query.where(Funder.id == scope.funder_id)
-    return list(session.scalars(query))
+    """The funders the scope may see, by name."""
+    return list(session.scalars(funders_select(scope, Funder.__table__, Funder)))
 
 
 def list_projects(session: Session, scope: Scope) -> list[Project]:
@@ -38,12 +42,8 @@ def list_grants(
     session: Session, scope: Scope, *, funder_id: int | None = None, statuses: tuple[GrantStatus, ...] | None = None
 ) -> list[Grant]:
     """The grants the scope may see, with their funder, schedule and instalments loaded."""
-    query = select(Grant).where(scope.grants_filter()).options(*GRANT_LOADS).order_by(Grant.start_date, Grant.reference)
-    if funder_id is not None:
-        query = query.where(Grant.funder_id == funder_id)
-    if statuses is not None:
-        query = query.where(Grant.status.in_(statuses))
-    return list(session.scalars(query))
+    query = grants_select(scope, Grant.__table__, Grant, funder_id=funder_id, statuses=statuses)
+    return list(session.scalars(query.options(*GRANT_LOADS)))
 
 
 def list_grants_of_funders(session: Session, funder_ids: Sequence[int]) -> list[Grant]:

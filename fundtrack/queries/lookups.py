@@ -18,6 +18,7 @@ from fundtrack.errors import InputError, NotFound, StaleRecord
 from fundtrack.i18n import msg
 from fundtrack.models import Budget, BudgetCategory, BudgetLine, BudgetVersion, Funder, Grant, Project, VersionKind
 from fundtrack.models.base import Versioned
+from fundtrack.queries.listing_rows import funder_named
 from fundtrack.queries.scope import Scope
 
 M_UNKNOWN_FUNDER = msg("funder.unknown")
@@ -35,7 +36,7 @@ V = TypeVar("V", bound=Versioned)
 
 
 def funder_by_name(session: Session, scope: Scope, name: str, field: str | None = "funder") -> Funder:
-    funder = session.scalar(select(Funder).where(Funder.organisation_id == scope.organisation_id, Funder.name == name))
+    funder = session.scalar(select(Funder).where(funder_named(Funder.__table__, scope, name)))
     if funder is None or (scope.funder_id is not None and funder.id != scope.funder_id):
         raise NotFound(M_UNKNOWN_FUNDER, field=field, name=name)
     return funder

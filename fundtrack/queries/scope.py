@@ -7,12 +7,15 @@ sees only that funder's grants and what they pay for.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, FromClause, true
 
 from fundtrack.errors import NotFound
 from fundtrack.i18n import msg
-from fundtrack.models import Grant
+
+if TYPE_CHECKING:
+    from fundtrack.models import Grant
 
 M_OUT_OF_SCOPE = msg("scope.out_of_scope")
 
@@ -24,11 +27,16 @@ class Scope:
     organisation_id: int
     funder_id: int | None = None
 
-    def grants_filter(self) -> ColumnElement[bool]:
-        """A WHERE clause that keeps the grants this scope may see."""
-        clause = Grant.organisation_id == self.organisation_id
+    def grants_filter(self, grants: FromClause | None = None) -> ColumnElement[bool]:
+        """A WHERE clause that keeps the grants this scope may see: of the model's table,
+        or of ``grants`` (the light table of :mod:`fundtrack.tables`, for a Core read)."""
+        if grants is None:
+            from fundtrack.models import Grant
+
+            grants = Grant.__table__
+        clause = grants.c.organisation_id == self.organisation_id
         if self.funder_id is not None:
-            clause = clause & (Grant.funder_id == self.funder_id)
+            clause = clause & (grants.c.funder_id == self.funder_id)
         return clause
 
     def funder_filter(self, funder_id_column: ColumnElement[int]) -> ColumnElement[bool]:

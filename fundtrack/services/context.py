@@ -10,17 +10,23 @@ the role rules (:mod:`fundtrack.roles`) are the same whoever calls; the audit lo
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, select
 
+from fundtrack.db import connection_of
 from fundtrack.errors import FundtrackError, InputError, NotFound
 from fundtrack.i18n import DEFAULT_LANG, Lang, check_lang, lazy, msg
-from fundtrack.models import Funder, Organisation
+from fundtrack.kinds import Language
 from fundtrack.periods import FiscalCalendar
 from fundtrack.queries.scope import Scope
 from fundtrack.roles import Action, Role, may
+from fundtrack.tables import funders, organisations
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from fundtrack.models import Funder, Organisation
 
 M_NOT_ALLOWED = msg("role.not_allowed")
 M_NO_ORG = msg("organisation.none")
@@ -79,6 +85,8 @@ class Acting:
 
     def organisation(self, session: Session) -> Organisation:
         """The organisation row (from the session's identity map after the first call)."""
+        from fundtrack.models import Organisation
+
         return session.get_one(Organisation, self.organisation_id)
 
     def narrowed_to(self, funder: Funder) -> Acting:
@@ -97,52 +105,97 @@ def acting_for(
     funder: str | None = None,
     user_id: int | None = None,
 ) -> Acting:
-    """Build the acting context: the organisation called ``organisation`` (or whose id is
-    ``organisation_id``, or the only one in the database), ``role`` for ``actor``, ``lang`` (default: the organisation's
-    language), and for a funder's login the funder called ``funder``.
-
-    Raises :class:`NotFound` for an unknown organisation or funder, :class:`InputError`
-    when the database holds several organisations and none is named.
-    """
-    org = (
-        session.get_one(Organisation, organisation_id)
-        if organisation_id is not None
-        else _organisation(session, organisation)
-    )
-    funder_id = None
-    if role is Role.FUNDER or funder is not None:
-        if funder is None:
-            raise InputError(M_FUNDER_NEEDS_FUNDER, field="funder")
-        found = session.scalar(select(Funder).where(Funder.organisation_id == org.id, Funder.name == funder))
-        if found is None:
-            raise NotFound(M_UNKNOWN_FUNDER, field="funder", name=funder)
-        funder_id = found.id
-    acting = Acting(
-        organisation_id=org.id,
-        organisation_name=org.name,
-        fiscal_start_month=org.fiscal_start_month,
+    """Build the acting context (see :func:`acting_on`) and bind it to ``session``."""
+    acting = acting_on(
+        connection_of(session),
+        organisation=organisation,
+        organisation_id=organisation_id,
         role=role,
         actor=actor,
-        lang=check_lang(lang) if lang else check_lang(org.language.value),
-        funder_id=funder_id,
+        lang=lang,
+        funder=funder,
         user_id=user_id,
     )
     session.info[SESSION_KEY] = acting
     return acting
 
 
-def _organisation(session: Session, name: str | None) -> Organisation:
+def acting_on(
+    connection: Connection,
+    *,
+    organisation: str | None = None,
+    organisation_id: int | None = None,
+    role: Role = Role.TREASURER,
+    actor: str = SYSTEM,
+    lang: str | None = None,
+    funder: str | None = None,
+    user_id: int | None = None,
+) -> Acting:
+    """Build the acting context, read through SQLAlchemy Core (a listing needs no ORM):
+    the organisation called ``organisation`` (or whose id is ``organisation_id``, or the
+    only one in the database), ``role`` for ``actor``, ``lang`` (default: the
+    organisation's language), and for a funder's login the funder called ``funder``.
+
+    Raises :class:`NotFound` for an unknown organisation or funder, :class:`InputError`
+    when the database holds several organisations and none is named, and SQLAlchemy's
+    ``NoResultFound`` for an ``organisation_id`` that no row has.
+    """
+    org_id, org_name, fiscal_start_month, org_language = (
+        _organisation_with_id(connection, organisation_id)
+        if organisation_id is not None
+        else _organisation(connection, organisation)
+    )
+    funder_id = None
+    if role is Role.FUNDER or funder is not None:
+        if funder is None:
+            raise InputError(M_FUNDER_NEEDS_FUNDER, field="funder")
+        funder_id = connection.scalar(
+            select(funders.c.id).where(funders.c.organisation_id == org_id, funders.c.name == funder)
+        )
+        if funder_id is None:
+            raise NotFound(M_UNKNOWN_FUNDER, field="funder", name=funder)
+    return Acting(
+        organisation_id=org_id,
+        organisation_name=org_name,
+        fiscal_start_month=fiscal_start_month,
+        role=role,
+        actor=actor,
+        lang=check_lang(lang) if lang else check_lang(org_language.value),
+        funder_id=funder_id,
+        user_id=user_id,
+    )
+
+
+_ORGANISATION = select(
+    organisations.c.id, organisations.c.name, organisations.c.fiscal_start_month, organisations.c.language
+)
+
+
+OrganisationFacts = tuple[int, str, int, Language]  # id, name, fiscal start month, language
+
+
+def _organisation_with_id(connection: Connection, organisation_id: int) -> OrganisationFacts:
+    org_id, name, start_month, language = connection.execute(
+        _ORGANISATION.where(organisations.c.id == organisation_id)
+    ).one()
+    return org_id, name, start_month, language
+
+
+def _organisation(connection: Connection, name: str | None) -> OrganisationFacts:
+    """The organisation called ``name``, else the only one."""
     if name is not None:
-        org = session.scalar(select(Organisation).where(Organisation.name == name))
+        org = connection.execute(_ORGANISATION.where(organisations.c.name == name)).first()
         if org is None:
             raise NotFound(M_UNKNOWN_ORG, field="organisation", name=name)
-        return org
-    orgs = list(session.scalars(select(Organisation).order_by(Organisation.id).limit(5)))
-    if not orgs:
-        raise NotFound(M_NO_ORG)
-    if len(orgs) > 1:
-        raise InputError(M_SEVERAL_ORGS, names=", ".join(o.name for o in orgs))
-    return orgs[0]
+    else:
+        orgs = connection.execute(_ORGANISATION.order_by(organisations.c.id).limit(5)).all()
+        if not orgs:
+            raise NotFound(M_NO_ORG)
+        if len(orgs) > 1:
+            raise InputError(M_SEVERAL_ORGS, names=", ".join(o.name for o in orgs))
+        org = orgs[0]
+    org_id, org_name, start_month, language = org
+    return org_id, org_name, start_month, language
 
 
 def acting_of(session: Session) -> Acting | None:
@@ -161,6 +214,8 @@ def acting_for_account(session: Session, user: Any, organisation_id: int | None 
     their role, name and language, for ``organisation_id`` (default: the first they reach);
     a funder's login is narrowed to its funder there. Raises :class:`NotAllowed` when the
     account reaches no such organisation or is disabled."""
+    from fundtrack.models import Organisation
+
     reachable = [a for a in user.access if organisation_id is None or a.organisation_id == organisation_id]
     if not user.active or not reachable:
         raise NotAllowed(M_NO_ACCESS)

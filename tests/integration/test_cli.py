@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -140,6 +142,57 @@ def test_grants_listing_and_json(loaded: str) -> None:
     assert (pic["amount"], pic["received"], pic["status"]) == ("450000.00", "225000.00", "confirmed")
     city = json.loads(run(loaded, "grants", "--funder", "Ville de Montréal", "--json").stdout)
     assert [g["reference"] for g in city] == ["VDM-2026", "VDM-LIEU-2027"]
+
+
+# what a process has imported of the ORM and the models when it ends, on its last line of stderr
+ORM_MODULES = """
+import atexit, sys
+atexit.register(lambda: sys.stderr.write("\\n" + " ".join(sorted(
+    m for m in sys.modules if m == "sqlalchemy.orm" or m.startswith(("sqlalchemy.orm.", "fundtrack.models"))
+))))
+from fundtrack.cli import main
+main(prog_name="fundtrack")
+"""
+
+
+def run_process(db: str, *args: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    """``fundtrack --database db args`` as a process of its own, and the ORM modules it imported."""
+    done = subprocess.run(
+        [sys.executable, "-c", ORM_MODULES, "--database", db, *args], capture_output=True, text=True, check=False
+    )
+    return done, done.stderr.rsplit("\n", 1)[-1]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("funders",),
+        ("--lang", "en", "funders", "--json"),
+        ("grants",),
+        ("grants", "--funder", "Ville de Montréal", "--json"),
+        ("ledger", "--fiscal-year", "2025-2026"),
+        ("--lang", "en", "ledger", "--json"),
+    ],
+)
+def test_a_listing_runs_without_the_orm_or_the_models(loaded: str, args: tuple[str, ...]) -> None:
+    # a treasurer's quick look pays for no mapping of every table: the cold start's figure
+    done, imported = run_process(loaded, *args)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == run(loaded, *args).stdout  # the same listing as in this process
+    assert imported == ""
+
+
+def test_a_listing_refused_runs_without_the_orm_either(loaded: str) -> None:
+    done, imported = run_process(loaded, "--lang", "en", "grants", "--funder", "Nobody")
+    assert done.returncode == 1
+    assert "Error: funder: unknown funder: 'Nobody'" in done.stderr
+    assert imported == ""
+
+
+def test_a_command_that_reads_the_models_imports_them(loaded: str) -> None:
+    done, imported = run_process(loaded, "grant", "VDM-2026")
+    assert done.returncode == 0, done.stderr
+    assert "sqlalchemy.orm" in imported.split() and "fundtrack.models" in imported.split()
 
 
 def test_receivables_as_of_a_date(loaded: str) -> None:

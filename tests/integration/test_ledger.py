@@ -21,6 +21,7 @@ from fundtrack.queries.ledger import (
     receivables,
     received_by_funder,
 )
+from fundtrack.queries.listing_rows import funder_id_named, funder_rows, grant_rows
 from fundtrack.queries.listings import list_funders, list_grants
 from fundtrack.queries.lookups import funder_by_name, grant_by_reference
 from fundtrack.queries.scope import Scope
@@ -387,6 +388,30 @@ def test_centraide_sees_only_its_own_grants(session: Session, ledger: Scope) -> 
     assert received_by_funder(session, centraide, DateRange(date(2025, 4, 1), date(2027, 3, 31))) == {
         CENTRAIDE: D("220000.00")
     }
+
+
+def test_the_listings_rows_are_the_models_own_for_the_table_and_for_centraide(session: Session, ledger: Scope) -> None:
+    centraide = Scope(ledger.organisation_id, funder_id(session, ledger, CENTRAIDE))
+    for scope in (ledger, centraide):
+        assert [
+            (f.id, f.name, f.kind, f.fiscal_start_month, f.language, f.fee_cap) for f in list_funders(session, scope)
+        ] == [(f.id, f.name, f.kind, f.fiscal_start_month, f.language, f.fee_cap) for f in funder_rows(session, scope)]
+        models = list_grants(session, scope)
+        assert [
+            (g.reference, g.funder.name, g.title, g.status, g.amount, g.start_date, g.end_date) for g in models
+        ] == [
+            (g.reference, g.funder, g.title, g.status, g.amount, g.start_date, g.end_date)
+            for g in grant_rows(session, scope)
+        ]
+        assert [sum((i.received_amount or D("0.00") for i in g.instalments), D("0.00")) for g in models] == [
+            g.received for g in grant_rows(session, scope)
+        ]
+    city = funder_id_named(session, ledger, CITY)
+    assert [g.reference for g in grant_rows(session, ledger, funder_id=city)] == [
+        g.reference for g in list_grants(session, ledger, funder_id=city)
+    ]
+    with pytest.raises(NotFound):  # as funder_by_name: no hint that the City is a funder
+        funder_id_named(session, centraide, CITY)
 
 
 def test_centraide_gets_not_found_for_the_citys_grant(

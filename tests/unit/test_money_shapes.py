@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
+import babel.localedata
 import pytest
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_percent
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fundtrack import money
 from fundtrack.money import _read_shape
 
 amounts = st.integers(-(10**15), 10**15).map(lambda c: Decimal(c).scaleb(-2))
@@ -63,3 +65,56 @@ def test_zero_and_a_negative_zero_keep_babels_sign(locale: str) -> None:
 def test_a_pattern_the_shortcut_cannot_follow_is_refused(writer: Callable[[Decimal], str]) -> None:
     with pytest.raises(AssertionError, match="cannot follow"):
         _read_shape(writer)
+
+
+# --- the project's two languages, known without loading Babel's locale data -------------------
+
+
+@pytest.mark.parametrize(
+    ("what", "key", "writer"),
+    [
+        ("money", "fr_CA", _money("fr_CA")),
+        ("money", "en_CA", _money("en_CA")),
+        ("plain", "fr_CA", _plain("fr_CA")),
+        ("plain", "en_CA", _plain("en_CA")),
+        ("percent", "fr", lambda v: format_percent(v / 100, "#,##0.00\u00a0%", locale="fr_CA")),
+        ("percent", "en", lambda v: format_percent(v / 100, "#,##0.00%", locale="en_CA")),
+    ],
+)
+def test_each_shape_known_for_french_and_english_is_the_one_read_from_babel(
+    what: str, key: str, writer: Callable[[Decimal], str]
+) -> None:
+    assert money._KNOWN_SHAPES[(what, key)] == _read_shape(writer)
+
+
+@given(value=amounts)
+def test_amounts_are_written_in_french_and_english_as_babel_writes_them(value: Decimal) -> None:
+    for lang, locale in (("fr", "fr_CA"), ("en", "en_CA")):
+        assert money.format_money(value, lang) == _money(locale)(value)
+        assert money.format_plain(value, lang) == _plain(locale)(value)
+
+
+rates = st.integers(-(10**9), 10**9).map(lambda n: Decimal(n).scaleb(-6))
+
+
+@given(rate=rates)
+def test_a_rate_is_written_as_babels_percentage_of_it_rounded_half_up_to_two_places(rate: Decimal) -> None:
+    rounded = money.round_half_up(rate, Decimal("0.0001"))
+    assert money.format_percent(rate, "fr") == format_percent(rounded, "#,##0.00\u00a0%", locale="fr_CA")
+    assert money.format_percent(rate, "en") == format_percent(rounded, "#,##0.00%", locale="en_CA")
+
+
+def test_writing_in_french_or_english_loads_no_locale_data_of_babel(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the listing commands' cold start: Babel's locale data is tens of milliseconds to load
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("Babel's locale data loaded")
+
+    for shape in (money._money_shape, money._plain_shape, money._percent_shape):
+        monkeypatch.setattr(shape, "cache_clear", shape.cache_clear)
+        shape.cache_clear()
+    monkeypatch.setattr(babel.localedata, "load", refused)
+    assert money.format_money(Decimal("-1234.5"), "fr") == "-1\u00a0234,50\u00a0$"
+    assert money.format_money(Decimal("1234.5"), "en") == "$1,234.50"
+    assert money.format_plain(Decimal("1234567.89"), "fr") == "1\u00a0234\u00a0567,89"
+    assert money.format_percent(Decimal("0.125"), "fr") == "12,50\u00a0%"
+    assert money.format_percent(Decimal("0.125"), "en") == "12.50%"
