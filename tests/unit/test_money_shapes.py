@@ -16,11 +16,15 @@ from decimal import Decimal
 import babel.localedata
 import pytest
 from babel.numbers import format_currency, format_percent
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fundtrack import money
 from fundtrack.money import _read_shape
+
+# Babel loads a language's data at its first use, which a busy machine can stretch past
+# hypothesis's deadline: these examples are judged on their text, not their time
+BABEL = settings(deadline=None)
 
 amounts = st.integers(-(10**15), 10**15).map(lambda c: Decimal(c).scaleb(-2))
 
@@ -39,6 +43,7 @@ LOCALES = ["fr_CA", "en_CA", "fr_FR", "de_DE", "nl_NL"]
 
 
 @pytest.mark.parametrize("locale", LOCALES)
+@BABEL
 @given(value=amounts)
 def test_the_shape_read_from_babel_writes_every_amount_as_babel_does(locale: str, value: Decimal) -> None:
     for writer in (_money(locale), _plain(locale)):
@@ -87,6 +92,7 @@ def test_each_shape_known_for_french_and_english_is_the_one_read_from_babel(
     assert money._KNOWN_SHAPES[(what, key)] == _read_shape(writer)
 
 
+@BABEL
 @given(value=amounts)
 def test_amounts_are_written_in_french_and_english_as_babel_writes_them(value: Decimal) -> None:
     for lang, locale in (("fr", "fr_CA"), ("en", "en_CA")):
@@ -97,6 +103,7 @@ def test_amounts_are_written_in_french_and_english_as_babel_writes_them(value: D
 rates = st.integers(-(10**9), 10**9).map(lambda n: Decimal(n).scaleb(-6))
 
 
+@BABEL
 @given(rate=rates)
 def test_a_rate_is_written_as_babels_percentage_of_it_rounded_half_up_to_two_places(rate: Decimal) -> None:
     rounded = money.round_half_up(rate, Decimal("0.0001"))
