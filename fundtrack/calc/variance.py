@@ -75,8 +75,10 @@ class VarianceItem:
         """This item with other actuals (its budget and what it is unchanged): a copy of its
         fields, without the frozen class's field-by-field ``__init__`` (a budget's lines are
         copied so on every call)."""
+        fields = vars(self).copy()
+        fields["actual"], fields["actual_to_date"] = actual, actual_to_date
         item = object.__new__(VarianceItem)
-        vars(item).update(vars(self), actual=actual, actual_to_date=actual_to_date)
+        object.__setattr__(item, "__dict__", fields)
         return item
 
     @property

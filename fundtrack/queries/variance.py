@@ -21,7 +21,21 @@ from threading import Lock
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import BigInteger, Engine, String, bindparam, case, cast, func, null, select, type_coerce, union_all
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Engine,
+    Integer,
+    String,
+    bindparam,
+    case,
+    cast,
+    func,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from fundtrack.calc.budgets import (
@@ -73,12 +87,12 @@ def _actuals(total: int | None, to_date: int | None) -> Actuals:
     return from_cents(total or 0), from_cents(to_date or 0)
 
 
-def _rows(session: Session, query: Any) -> Any:
+def _rows(session: Session, query: Any, params: dict[str, Any] | None = None) -> Any:
     """Run ``query`` on the session's connection: plain rows, without the ORM's result
     machinery (the session flushed first, as its own ``execute`` would)."""
     if session.autoflush:
         session.flush()
-    return session.connection().execute(query).all()
+    return session.connection().execute(query, params).all()
 
 
 @dataclass
@@ -278,20 +292,38 @@ def _alias(session: Session, ctx: _Lines, line_ids: Iterable[int | None]) -> Non
             ctx.aliases[line_id] = found
 
 
-def _line_items(session: Session, ctx: _Lines) -> list[VarianceItem]:
-    """One item per line: its budget, and the net cost per (line, project, category) in one GROUP BY."""
+def _line_actuals_query(by_project: bool) -> Any:
+    """The net cost of a period per (line, project, category), and its part dated up to the
+    "as of" date: built once, its dates and organisation (and project) bound at each call."""
+    day = Expense.expense_date
     query = (
         select(
             Expense.line_id,
             Expense.project_id,
             Expense.category_id,
             cents_sum(Expense.net_cost),
-            ctx.to_date(Expense.net_cost),
+            cents_sum(case((day <= bindparam("as_of", type_=Date), Expense.net_cost), else_=0)),
         )
-        .where(*ctx.in_period())
+        .where(
+            Expense.organisation_id == bindparam("org", type_=Integer),
+            day >= bindparam("start", type_=Date),
+            day <= bindparam("end", type_=Date),
+        )
         .group_by(Expense.line_id, Expense.project_id, Expense.category_id)
     )
-    rows = list(_rows(session, query))
+    return query.where(Expense.project_id == bindparam("project", type_=Integer)) if by_project else query
+
+
+_LINE_ACTUALS = {by_project: _line_actuals_query(by_project) for by_project in (False, True)}
+
+
+def _line_items(session: Session, ctx: _Lines) -> list[VarianceItem]:
+    """One item per line: its budget, and the net cost per (line, project, category) in one GROUP BY."""
+    params = {"org": ctx.scope.organisation_id, "start": ctx.period.start, "end": ctx.period.end, "as_of": ctx.as_of}
+    if ctx.project_id is not None:
+        params["project"] = ctx.project_id
+    query = _LINE_ACTUALS[ctx.project_id is not None]
+    rows = list(_rows(session, query, params))
     _alias(session, ctx, (r[0] for r in rows))
     actual: dict[LineKey, Actuals] = {}
     for line_id, proj, cat, total, to_date in rows:

@@ -109,3 +109,22 @@ def test_the_odd_cents_of_an_allocation_fall_in_its_first_months(factory: sessio
     # forecast is what is to come, January–March: translation 3 × 333,33, catering 4/15
     # of 3 600,00, rooms 3 × 83,33, administration 3 × 19,44
     assert pic.forecast == Decimal("999.99") + Decimal("960.00") + Decimal("249.99") + Decimal("58.32")
+
+
+def test_one_projects_budget_vs_actual_is_that_projects_rows_of_the_whole(factory: sessionmaker[Session]) -> None:
+    """On the Parc-Extension example (four projects), budget vs actual of one project gives,
+    line by line, the rows of the whole organisation's that belong to that project."""
+    from fundtrack.services import interchange
+    from tests.integration.cli_support import EXAMPLE
+
+    with unit_of_work(factory) as s:
+        org = interchange.load_document(s, interchange.read_file(EXAMPLE)).organisation_id
+    period, as_of = FY.starting(2025), date(2025, 12, 31)
+    with factory() as s:
+        whole = budget_vs_actual(s, Scope(org), period, "line", as_of=as_of, lang="fr")
+        projects = {dict(r.codes)["project"] for r in whole.rows}
+        assert len(projects) > 1
+        for name in projects:
+            mine = budget_vs_actual(s, Scope(org), period, "line", as_of=as_of, project=name, lang="fr")
+            assert mine.rows == tuple(r for r in whole.rows if dict(r.codes)["project"] == name), name
+            assert any(r.actual for r in mine.rows) or any(r.budget for r in mine.rows), name
