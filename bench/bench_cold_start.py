@@ -2,12 +2,12 @@
 
 Each figure starts ``fundtrack --database URL funders`` (then ``grants``, ``ledger``) as
 a new process and, in interleaved pairs, a bare Python script that opens the same
-database with SQLAlchemy, reads the rows the command lists and prints them. For
-``funders`` and ``grants`` the bare script prints the same table, character for
-character, and the two outputs are compared before timing; for ``ledger`` (the
-year's confirmed and requested amounts need the schedule rules) the bare script reads
-the same rows (grants, funders, schedules, instalments) and prints them plainly, and
-its output is not compared. The labels (column headings, kinds and statuses in French)
+database with SQLAlchemy, reads the rows the command lists and prints the same table,
+character for character: the two outputs are compared before timing. For ``ledger`` the
+bare script works out the current fiscal year's funding itself (each grant's part of the
+year by days over the fiscal years it touches, cents by largest remainder, from its
+schedule or instalments where its basis says so; received and still to receive from the
+instalments and their receipts), as plain Python over four plain statements. The labels (column headings, kinds and statuses in French)
 are read from the catalogue when the bench starts and written into the bare script as
 literals: the bare side pays for no translation machinery. Goal: ≤ 1.5×.
 
@@ -36,6 +36,7 @@ EXAMPLE = ROOT / "examples" / "parc-extension.yaml"
 
 BARE_COMMON = """
 import sys
+from datetime import date, timedelta
 from decimal import Decimal
 from sqlalchemy import create_engine, text
 
@@ -97,18 +98,111 @@ table(
 """
 
 BARE_LEDGER = """
+    org_name, start_month = conn.execute(
+        text("SELECT name, fiscal_start_month FROM organisations WHERE id = 1")
+    ).one()
     grants = conn.execute(text(
-        "SELECT g.id, g.reference, f.name, g.status, g.amount, g.start_date, g.end_date"
-        " FROM grants g JOIN funders f ON f.id = g.funder_id WHERE g.organisation_id = 1"
-        " ORDER BY f.name, g.reference"
+        "SELECT g.id, g.reference, g.status, g.amount, g.start_date, g.end_date, g.schedule_basis, g.funder_id, f.name"
+        " FROM grants g JOIN funders f ON f.id = g.funder_id"
+        " WHERE g.organisation_id = 1 AND g.status IN ('confirmed', 'closed', 'requested')"
+        " ORDER BY g.start_date, g.reference"
     )).all()
-    schedules = conn.execute(text("SELECT grant_id, period_start, period_end, amount FROM grant_schedule")).all()
+    schedules = conn.execute(text(
+        "SELECT s.grant_id, s.period_start, s.period_end, s.amount FROM grant_schedule s"
+        " JOIN grants g ON g.id = s.grant_id WHERE g.organisation_id = 1 ORDER BY s.grant_id, s.period_start"
+    )).all()
     instalments = conn.execute(text(
-        "SELECT grant_id, expected_date, expected_amount, received_amount FROM instalments"
+        "SELECT i.id, i.grant_id, i.expected_date, i.expected_amount, i.received_amount FROM instalments i"
+        " JOIN grants g ON g.id = i.grant_id WHERE g.organisation_id = 1 ORDER BY i.expected_date, i.id"
     )).all()
-for g in grants:
-    print(g[1], g[2], g[3], money(g[4]), g[5], g[6])
-print(len(schedules), len(instalments))
+    receipts = conn.execute(text(
+        "SELECT r.instalment_id, r.received_date, r.amount FROM instalment_receipts r"
+        " JOIN instalments i ON i.id = r.instalment_id JOIN grants g ON g.id = i.grant_id"
+        " WHERE g.organisation_id = 1"
+    )).all()
+
+ONE = timedelta(days=1)
+
+
+def day(value):
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def fiscal_year(of):
+    first = of.year if of.month >= start_month else of.year - 1
+    return date(first, start_month, 1), date(first + 1, start_month, 1) - ONE, first
+
+
+def days(a, b):  # days two ranges share
+    return max(0, (min(a[1], b[1]) - max(a[0], b[0])).days + 1)
+
+
+def part_in(piece, amount, year):
+    # the piece's amount split by days over the fiscal years it touches, cents by largest remainder
+    years = [fiscal_year(piece[0])[:2]]
+    while years[-1][1] < piece[1]:
+        years.append(fiscal_year(years[-1][1] + ONE)[:2])
+    weights = [days(piece, y) for y in years]
+    total, magnitude = sum(weights), abs(amount)
+    floors = [magnitude * w // total for w in weights]
+    order = sorted(range(len(weights)), key=lambda i: (-(magnitude * weights[i] % total), i))
+    for i in order[: magnitude - sum(floors)]:
+        floors[i] += 1
+    return (1 if amount >= 0 else -1) * floors[years.index(year)]
+
+
+start, end, first = fiscal_year(date.today())
+year = (start, end)
+label = str(first) if start_month == 1 else f"{first}-{first + 1}"
+pieces_of = {}
+for grant_id, s_start, s_end, amount in schedules:
+    pieces_of.setdefault(grant_id, []).append(((day(s_start), day(s_end)), amount))
+got = {}
+for inst_id, when, amount in receipts:
+    got.setdefault(inst_id, []).append((day(when), amount))
+due = {}
+for inst_id, grant_id, expected_date, expected, received in instalments:
+    due.setdefault(grant_id, []).append((day(expected_date), expected, received, got.get(inst_id, [])))
+rows = {}
+for grant_id, ref, status, amount, g_start, g_end, basis, funder_id, funder in grants:
+    period = (day(g_start), day(g_end))
+    mine = due.get(grant_id, [])
+    received_in = any(start <= d <= end for _, _, _, paid in mine for d, _ in paid)
+    overlaps = days(period, year) > 0
+    if not overlaps and not received_in:
+        continue
+    if basis == "years" and grant_id in pieces_of:
+        pieces = [((max(r[0], period[0]), min(r[1], period[1])) if days(r, period) else r, a) for r, a in pieces_of[grant_id]]
+    elif basis == "instalments" and mine:
+        pieces = [((d, d), a) for d, a, _, _ in mine]
+        rest = amount - sum(a for _, a, _, _ in mine)
+        if rest > 0:
+            pieces.append((period, rest))
+    else:
+        pieces = [(period, amount)]
+    share = 0
+    if overlaps:
+        for piece, part in pieces:
+            inside = days(piece, year)
+            if inside == (piece[1] - piece[0]).days + 1:
+                share += part
+            elif inside:
+                share += part_in(piece, part, year)
+    row = rows.setdefault(funder_id, [funder, 0, 0, 0, 0])
+    if status == "requested":
+        row[2] += share
+        continue
+    row[1] += share
+    if not mine:
+        row[4] += share
+    for expected_date, expected, received, paid in mine:
+        row[3] += sum(a for d, a in paid if start <= d <= end)
+        if start <= expected_date <= end:
+            row[4] += max(expected - (received or 0), 0)
+ordered = sorted(rows.values(), key=lambda r: (-r[1], r[0]))
+ordered.append([TOTAL] + [sum(r[i] for r in ordered) for i in range(1, 5)])
+sys.stdout.write(TITLE.format(year=label, org=org_name) + "\\n")
+table(HEADERS, [[r[0]] + [money(v) for v in r[1:]] for r in ordered], [False, True, True, True, True])
 """
 
 
@@ -119,12 +213,14 @@ def bare_script(folder: Path, command: str) -> Path:
         "funders": ["term.funder", "col.kind", "col.fiscal_start", "col.language", "col.fee_cap"],
         "grants": ["label.reference", "term.funder", "label.status", "label.amount", "col.received", "label.start",
                    "label.end"],
-        "ledger": [],
+        "ledger": ["term.funder", "col.confirmed", "col.requested", "col.received", "col.to_receive"],
     }[command]  # fmt: skip
     literals = (
         f"HEADERS = {[translate(h, 'fr') for h in headers]!r}\n"
         f"KINDS = { ({k.value: translate(f'funder_kind.{k.value}', 'fr') for k in FunderKind})!r}\n"
         f"STATUSES = { ({s.value: translate(f'grant_status.{s.value}', 'fr') for s in GrantStatus})!r}\n"
+        f"TOTAL = {translate('label.total', 'fr')!r}\n"
+        f"TITLE = {translate('cli.ledger_title', 'fr', year='{year}', org='{org}')!r}\n"
     )
     path = folder / f"bare_{command}.py"
     path.write_text(literals + BARE_COMMON + body, encoding="utf-8")
@@ -147,7 +243,6 @@ def main() -> None:
         python = str(BIN / "python")
         for command in ("funders", "grants", "ledger"):
             script = str(bare_script(folder, command))
-            compared = command != "ledger"
 
             def product(command: str = command) -> str:
                 return run([fundtrack, "--database", url, "--lang", "fr", command])
@@ -155,13 +250,7 @@ def main() -> None:
             def bare(script: str = script) -> str:
                 return run([python, script, url])
 
-            harness.compare(
-                f"fundtrack {command} (whole process){'' if compared else ', output not compared'}",
-                product,
-                bare,
-                goal=1.5,
-                check=None if compared else (lambda a, b: None),
-            )
+            harness.compare(f"fundtrack {command} (whole process)", product, bare, goal=1.5)
     harness.finish()
 
 
