@@ -20,6 +20,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Literal
 
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -207,7 +208,7 @@ class Table:
         sheet = self.sheet
         lines = 1
         for i, heading in enumerate(self._headings):
-            lines = max(lines, layout.wrap_lines(heading, self._header_room(i), bold=True))
+            lines = max(lines, _heading_lines(heading, self._header_room(i)))
         if lines > 1 or sheet.has_height(self.header_row):
             # readers do not grow a row for wrapped text that xlsxwriter wrote: say how tall
             sheet.set_height(self.header_row, LINE_HEIGHT * lines)
@@ -383,7 +384,7 @@ class Table:
         sheet = self.sheet
         for i, column in enumerate(self.columns):
             col = self.first_col + i
-            word = layout.longest_word(self._headings[i], bold=True)
+            word = _heading_word(self._headings[i])
             if self._header_style(i) == "header_number":
                 word += layout.INDENT_UNITS
             if column.kind in NUMERIC_KINDS:
@@ -486,10 +487,10 @@ def fit_columns(
     which the text wraps; never narrower than its heading's or its values' longest word);
     a number column takes the width of its widest figure, its total included.
     """
-    out = []
+    fitted: list[float] = []
+    headings = [c.heading if c.heading is not None else translate(c.label, lang) for c in columns]
     for i, column in enumerate(columns):
-        heading = column.heading if column.heading is not None else translate(column.label, lang)
-        word = layout.longest_word(heading, bold=True) + (layout.INDENT_UNITS if column.kind in NUMERIC_KINDS else 0.0)
+        word = _heading_word(headings[i]) + (layout.INDENT_UNITS if column.kind in NUMERIC_KINDS else 0.0)
         values = [v.value if isinstance(v, Formula) else v for v in (row[i] for row in rows)]
         if column.kind in NUMERIC_KINDS:
             numbers = [Decimal(v) for v in values if isinstance(v, Decimal | int) and not isinstance(v, bool)]
@@ -505,12 +506,22 @@ def fit_columns(
         else:
             texts = [str(v) for v in values if v is not None and v != ""]
             longest = max((layout.text_width(t[:2000]) for t in texts), default=0.0)
-            words = max((layout.longest_word(t) for t in texts), default=0.0)
+            words = max((_longest_word(t) for t in texts), default=0.0)
             target = max(min(column.width, longest), words, word, 4.0)
-        out.append(replace(column, width=_rounded(target, column.kind)))
-    headings = [c.heading if c.heading is not None else translate(c.label, lang) for c in columns]
-    widths = widen_for_headings([c.width for c in out], headings, [c.kind for c in columns])
-    return [replace(c, width=w) for c, w in zip(out, widths, strict=True)]
+        fitted.append(_rounded(target, column.kind))
+    widths = widen_for_headings(fitted, headings, [c.kind for c in columns])
+    return [replace(c, width=w) for c, w in zip(columns, widths, strict=True)]
+
+
+def _longest_word(value: str) -> float:
+    """:func:`layout.longest_word` of a cell's text, measured once for a short one (the same
+    references, titles and states come back in table after table)."""
+    return _short_longest_word(value) if len(value) <= 64 else layout.longest_word(value)
+
+
+@lru_cache(maxsize=8192)
+def _short_longest_word(value: str) -> float:
+    return layout.longest_word(value)
 
 
 def widen_for_headings(
@@ -524,14 +535,29 @@ def widen_for_headings(
 
     def needed(i: int) -> int:
         indent = layout.INDENT_UNITS if kinds[i] in NUMERIC_KINDS else 0.0
-        room = layout.usable_width(layout.stored_width(out[i])) - indent
-        return layout.wrap_lines(headings[i], room, bold=True)
+        return _heading_lines(headings[i], layout.usable_width(layout.stored_width(out[i])) - indent)
 
+    # each heading's lines are measured again only when its column widens
+    lines_of = [needed(i) for i in range(len(out))]
     for _ in range(400):
-        if sum(layout.stored_width(w) for w in out) + 0.5 > budget:
+        if not out or sum(layout.stored_width(w) for w in out) + 0.5 > budget:
             break
-        worst = max(range(len(out)), key=needed, default=None)
-        if worst is None or needed(worst) <= lines:
+        worst = lines_of.index(max(lines_of))
+        if lines_of[worst] <= lines:
             break
         out[worst] += 0.5
+        lines_of[worst] = needed(worst)
     return out
+
+
+@lru_cache(maxsize=4096)
+def _heading_lines(heading: str, room: float) -> int:
+    """The lines a (bold) heading takes in ``room`` units: the same headings head every table
+    of a kind, over columns of a few widths."""
+    return layout.wrap_lines(heading, room, bold=True)
+
+
+@lru_cache(maxsize=1024)
+def _heading_word(heading: str) -> float:
+    """The widest word of a (bold) heading."""
+    return layout.longest_word(heading, bold=True)

@@ -313,7 +313,8 @@ def sheet_name(wanted: str, taken: set[str]) -> str:
     base = _SHEET_FORBIDDEN.sub("-", wanted).strip().strip("'") or "Sheet"
     base = base[:MAX_SHEET_NAME]
     name, n = base, 2
-    while name.casefold() in {t.casefold() for t in taken}:
+    folded = {t.casefold() for t in taken}
+    while name.casefold() in folded:
         suffix = f" ({n})"
         name = base[: MAX_SHEET_NAME - len(suffix)] + suffix
         n += 1
