@@ -31,6 +31,7 @@ from fundtrack.reports import layout
 from fundtrack.reports.xlsx import (
     M_BAD_VALUE,
     MAX_STRING,
+    NUMBER_TYPES,
     NUMERIC_KINDS,
     CellKind,
     CellRange,
@@ -40,6 +41,7 @@ from fundtrack.reports.xlsx import (
     ReportError,
     ReportSheet,
     number_value,
+    number_width,
 )
 
 M_TOTAL = msg("label.total")
@@ -286,7 +288,7 @@ class Table:
         return lines
 
     def _note_number(self, i: int, value: object) -> None:
-        if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        if isinstance(value, NUMBER_TYPES) and not isinstance(value, bool):
             number = Decimal(value)
             if abs(number) > self._largest[i]:
                 self._largest[i] = abs(number)
@@ -294,7 +296,7 @@ class Table:
                 self._negative[i] = True
 
     def _add_to_sum(self, i: int, value: object, kind: CellKind) -> None:
-        if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        if isinstance(value, NUMBER_TYPES) and not isinstance(value, bool):
             self._sums[i] += value
         elif not (isinstance(value, str) and value == ""):
             raise ReportError(M_BAD_VALUE, value=value, kind=kind)
@@ -370,7 +372,7 @@ class Table:
         for i in self._number_cols:
             col = self.first_col + i
             kind = self.columns[i].kind
-            sheet.needs_number_width(col, layout.number_width(self._largest[i], self._negative[i], kind, lang))
+            sheet.needs_number_width(col, number_width(self._largest[i], self._negative[i], kind, lang))
         for i in self._text_cols:
             sheet.note_text_width(self.first_col + i, self._longest[i])
         if not self._fit:
@@ -466,7 +468,7 @@ def _number_writer(ws: Any) -> Callable[[int, int, object, Any], Any]:
     write_number = ws.write_number
 
     def write(row: int, col: int, value: object, fmt: Any) -> Any:
-        if not isinstance(value, Decimal | int) or isinstance(value, bool):
+        if not isinstance(value, NUMBER_TYPES) or isinstance(value, bool):
             raise ReportError(M_BAD_VALUE, value=value, kind="number")
         return write_number(row, col, float(value), fmt)
 
@@ -493,13 +495,13 @@ def fit_columns(
         word = _heading_word(headings[i]) + (layout.INDENT_UNITS if column.kind in NUMERIC_KINDS else 0.0)
         values = [v.value if isinstance(v, Formula) else v for v in (row[i] for row in rows)]
         if column.kind in NUMERIC_KINDS:
-            numbers = [Decimal(v) for v in values if isinstance(v, Decimal | int) and not isinstance(v, bool)]
+            numbers = [Decimal(v) for v in values if isinstance(v, NUMBER_TYPES) and not isinstance(v, bool)]
             largest = max((abs(v) for v in numbers), default=Decimal(0))
             negative = any(v < 0 for v in numbers)
-            need = layout.number_width(largest, negative, column.kind, lang)
+            need = number_width(largest, negative, column.kind, lang)
             if column.total == "sum":
                 total = sum(numbers, Decimal(0))
-                need = max(need, layout.number_width(abs(total), total < 0, column.kind, lang, bold=True))
+                need = max(need, number_width(abs(total), total < 0, column.kind, lang, True))
             target = max(need, word, 4.0)
         elif column.kind == "date":
             target = max(layout.widest_date(lang, dates == "words"), word)

@@ -31,11 +31,13 @@ import errno
 import math
 import os
 import re
+import unicodedata
 from array import array
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Literal
@@ -51,6 +53,7 @@ from fundtrack.reports import layout
 CellKind = Literal["text", "wrap", "money", "percent", "date", "integer", "number"]
 DateStyle = Literal["iso", "words"]
 NUMERIC_KINDS: frozenset[str] = frozenset({"money", "percent", "integer", "number"})
+NUMBER_TYPES = (Decimal, int)  # what a number cell takes (a bool is refused apart)
 
 MAX_STRING = 32767  # Excel's limit for one cell's text
 MAX_SHEET_NAME = 31
@@ -249,6 +252,13 @@ class CellRange:
         return [self.sheet, self.first_row, self.first_col, self.last_row, self.last_col]
 
 
+@lru_cache(maxsize=8192)
+def number_width(largest: Decimal, negative: bool, kind: str, lang: Lang, bold: bool = False) -> float:
+    """:func:`layout.number_width`, measured once for each figure: a total is measured when its
+    column is fitted to its rows, when it is written and when its column is sized."""
+    return layout.number_width(largest, negative, kind, lang, bold=bold)
+
+
 def money_number(value: Decimal) -> float:
     """The float xlsxwriter writes for an exact money value (checked to the cent first)."""
     return float(exact(value))
@@ -323,8 +333,6 @@ def sheet_name(wanted: str, taken: set[str]) -> str:
 
 def range_name(wanted: str) -> str:
     """A workbook-level defined name from ``wanted``: ASCII letters, digits, ``_`` and ``.``."""
-    import unicodedata
-
     ascii_text = unicodedata.normalize("NFKD", wanted).encode("ascii", "ignore").decode()
     name = _NAME_CHARS.sub("_", ascii_text).strip("_")
     if not name:
@@ -580,8 +588,9 @@ class ReportSheet:
 
     def room(self, col: int, last_col: int | None = None) -> float:
         """The room for text of a cell spanning columns ``col`` to ``last_col`` (units)."""
-        last = col if last_col is None else last_col
-        stored = sum(layout.stored_width(self.width_of(c)) for c in range(col, last + 1))
+        if last_col is None or last_col == col:
+            return layout.usable_width(layout.stored_width(self._widths.get(col, layout.DEFAULT_WIDTH)))
+        stored = sum(layout.stored_width(self.width_of(c)) for c in range(col, last_col + 1))
         return layout.usable_width(stored)
 
     def ensure_width(self, col: int, needed: float) -> None:
@@ -781,10 +790,10 @@ class ReportSheet:
             self._note_number(col, value, kind, style)
 
     def _note_number(self, col: int, value: object, kind: CellKind, style: str | None) -> None:
-        if kind not in NUMERIC_KINDS or not isinstance(value, Decimal | int) or isinstance(value, bool):
+        if kind not in NUMERIC_KINDS or not isinstance(value, NUMBER_TYPES) or isinstance(value, bool):
             return
         bold = bool(style and style.endswith("_total"))
-        width = layout.number_width(abs(Decimal(value)), value < 0, kind, self.workbook.lang, bold=bold)
+        width = number_width(abs(Decimal(value)), value < 0, kind, self.workbook.lang, bold)
         self.needs_number_width(col, width)
 
     def cell_text(self, row: int, col: int, value: str) -> str:
@@ -798,12 +807,12 @@ class ReportSheet:
         self.ws.write_string(row, col, self.cell_text(row, col, value if isinstance(value, str) else str(value)), fmt)
 
     def _write_money(self, row: int, col: int, value: Any, fmt: Any) -> None:
-        if not isinstance(value, Decimal | int) or isinstance(value, bool):
+        if not isinstance(value, NUMBER_TYPES) or isinstance(value, bool):
             raise ReportError(M_BAD_VALUE, value=value, kind="money")
         self.ws.write_number(row, col, money_number(Decimal(value)), fmt)
 
     def _write_number(self, row: int, col: int, value: Any, fmt: Any) -> None:
-        if not isinstance(value, Decimal | int) or isinstance(value, bool):
+        if not isinstance(value, NUMBER_TYPES) or isinstance(value, bool):
             raise ReportError(M_BAD_VALUE, value=value, kind="number")
         self.ws.write_number(row, col, float(value), fmt)
 
