@@ -320,10 +320,14 @@ _CELL_LIKE = re.compile(r"^([A-Za-z]{1,3}\d+|[Rr]\d*[Cc]\d*|[RrCc])$")
 
 def sheet_name(wanted: str, taken: set[str]) -> str:
     """A valid, unique sheet name close to ``wanted`` (31 characters, no ``[]:*?/\\``)."""
+    return _unique_sheet_name(wanted, {t.casefold() for t in taken})
+
+
+def _unique_sheet_name(wanted: str, folded: set[str]) -> str:
+    """:func:`sheet_name` among the names ``folded`` (casefolded) already taken."""
     base = _SHEET_FORBIDDEN.sub("-", wanted).strip().strip("'") or "Sheet"
     base = base[:MAX_SHEET_NAME]
     name, n = base, 2
-    folded = {t.casefold() for t in taken}
     while name.casefold() in folded:
         suffix = f" ({n})"
         name = base[: MAX_SHEET_NAME - len(suffix)] + suffix
@@ -396,6 +400,7 @@ class ReportWorkbook:
         self.names: dict[str, CellRef] = {}
         self.cuts: list[Cut] = []
         self._sheets: list[ReportSheet] = []
+        self._taken: set[str] = set()  # the sheets' names, casefolded
         properties: dict[str, str] = {}
         if title:
             properties["title"] = title
@@ -418,9 +423,10 @@ class ReportWorkbook:
 
     def add_sheet_named(self, wanted: str, *, footer: str | None = None) -> ReportSheet:
         """A new sheet named ``wanted`` (made valid and unique)."""
-        name = sheet_name(wanted, {s.name for s in self._sheets})
+        name = _unique_sheet_name(wanted, self._taken)
         sheet = ReportSheet(self, self.book.add_worksheet(name), name, footer=footer)
         self._sheets.append(sheet)
+        self._taken.add(name.casefold())
         return sheet
 
     def define_name(self, wanted: str, ref: CellRef) -> str:
