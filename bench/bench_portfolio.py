@@ -15,9 +15,10 @@ Each figure goes through :mod:`harness` (same output first, then interleaved pai
   ``bench_variance.py``, goal ≤ 1.2;
 - Centraide's report across its grants in every organisation it funds
   (:func:`fundtrack.reports.funder_portfolio.funder_portfolio` and its workbook, as the
-  funder's login reaches them) against one bare SQL reading the same figures and
-  xlsxwriter writing them (a summary with a column per organisation, a sheet of grants
-  per organisation), goal ≤ 1.2;
+  funder's login reaches them) against bare SQL and bare xlsxwriter writing the same
+  workbook (:mod:`funder_book`: the summary with a column per organisation, and each
+  organisation's summary sheet), both read back with openpyxl and compared sheet by sheet,
+  cell by cell (values, formulas and their stored values, formats) before timing, goal ≤ 1.2;
 - the admin's expense list of one organisation: the page the treasurer gets through the
   Flask test client (logged in; the library has no listing query of its own for expenses:
   the view's query is Flask-Admin's, scoped), against the bare SQL of the same page
@@ -61,7 +62,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import xlsxwriter
 from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.exc import OperationalError
 
@@ -70,6 +70,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness
 import portfolio
 from bench_variance import bare_side, product_side
+from funder_book import bare_portfolio, same_workbooks
 
 from fundtrack.db import database_url, make_engine, session_factory
 from fundtrack.models import Expense, User
@@ -142,46 +143,24 @@ def variance_figures(engine: Engine, small: Engine, organisations: int) -> None:
 # --- a funder's report across organisations ----------------------------------------------------
 
 FunderFigures = dict[str, tuple[Decimal, Decimal, Decimal, Decimal]]  # organisation: granted, received, charged, left
-
-FUNDER_SQL = text(
-    """
-WITH reach AS (
-  SELECT a.organisation_id, a.funder_id FROM user_access a JOIN funders f ON f.id = a.funder_id
-  WHERE a.user_id = :user AND f.organisation_id = a.organisation_id
-), gr AS (
-  SELECT g.id, g.organisation_id, g.reference, g.title, g.amount FROM grants g
-  JOIN reach r ON r.organisation_id = g.organisation_id AND r.funder_id = g.funder_id
-  WHERE g.status <> 'declined' AND g.start_date <= :end AND g.end_date >= :start
-), received AS (
-  SELECT i.grant_id, SUM(r.amount) AS amount FROM instalments i
-  JOIN instalment_receipts r ON r.instalment_id = i.id
-  WHERE i.grant_id IN (SELECT id FROM gr) AND r.received_date <= :end GROUP BY i.grant_id
-), charged AS (
-  SELECT c.grant_id, SUM(c.amount) AS amount FROM expense_charges c JOIN expenses e ON e.id = c.expense_id
-  WHERE c.grant_id IN (SELECT id FROM gr) AND e.expense_date <= :end GROUP BY c.grant_id
-)
-SELECT o.name, gr.reference, gr.title, gr.amount, COALESCE(received.amount, 0), COALESCE(charged.amount, 0)
-FROM gr JOIN organisations o ON o.id = gr.organisation_id
-LEFT JOIN received ON received.grant_id = gr.id LEFT JOIN charged ON charged.grant_id = gr.id
-ORDER BY o.name, gr.reference
-"""
-)
+FunderOutput = tuple[FunderFigures, bytes]  # and the workbook
 
 
 def cents(value: int) -> Decimal:
     return Decimal(value).scaleb(-2)
 
 
-def funder_product(engine: Engine, user_id: int, *, one: bool = False) -> Callable[[], FunderFigures]:
+def funder_product(engine: Engine, user_id: int, *, one: bool = False) -> Callable[[], FunderOutput]:
     factory = session_factory(engine)
 
-    def run() -> FunderFigures:
+    def run() -> FunderOutput:
+        target = io.BytesIO()
         with factory() as s:
             parts = parts_of_account(s, user_id)
             if one:
                 parts = [p for p in parts if p.scope.organisation_id == ORG]
             book = funder_portfolio(s, parts, as_of=AS_OF)
-            write_funder_portfolio(book, io.BytesIO())
+            write_funder_portfolio(book, target)
         out: FunderFigures = {}
         for report in book.reports:
             f = book.figures(report)
@@ -191,43 +170,27 @@ def funder_product(engine: Engine, user_id: int, *, one: bool = False) -> Callab
                 f["grants_spent"],
                 f["grants_balance"],
             )
-        return out
+        return out, target.getvalue()
 
     return run
 
 
-def funder_bare(engine: Engine, user_id: int) -> Callable[[], FunderFigures]:
-    def run() -> FunderFigures:
-        with engine.connect() as conn:
-            rows = conn.execute(FUNDER_SQL, {"user": user_id, "start": FUNDER_YEAR.start, "end": FUNDER_YEAR.end}).all()
-        by_org: dict[str, list[tuple[str, str, int, int, int]]] = {}
-        for org, ref, title, amount, received, charged in rows:
-            by_org.setdefault(org, []).append((ref, title, amount, received, charged))
-        out: FunderFigures = {}
-        target = io.BytesIO()
-        book = xlsxwriter.Workbook(target, {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True})
-        fmt = book.add_format({"num_format": '#,##0.00 "$"'})
-        summary = book.add_worksheet("Sommaire")
-        summary.write_string(0, 0, portfolio.CENTRAIDE)
-        for col, (org, grants) in enumerate(by_org.items(), start=1):
-            granted = sum(g[2] for g in grants)
-            received = sum(g[3] for g in grants)
-            charged = sum(g[4] for g in grants)
-            figures = (cents(granted), cents(received), cents(charged), cents(granted - charged))
-            out[org] = figures
-            summary.write_string(2, col, org)
-            for row, value in enumerate(figures, start=3):
-                summary.write_number(row, col, float(value), fmt)
-            sheet = book.add_worksheet(org[:31])
-            for row, (ref, title, amount, got, spent) in enumerate(grants, start=1):
-                sheet.write_string(row, 0, ref)
-                sheet.write_string(row, 1, title)
-                for c, figure in enumerate((amount, got, spent, amount - spent), start=2):
-                    sheet.write_number(row, c, float(cents(figure)), fmt)
-        book.close()
-        return out
+def funder_bare(engine: Engine, user_id: int) -> Callable[[], FunderOutput]:
+    def run() -> FunderOutput:
+        figures, data = bare_portfolio(engine, user_id, portfolio.CENTRAIDE, FUNDER_YEAR, FUNDER_YEAR.label, AS_OF)
+        return {org: tuple(cents(v) for v in f) for org, f in figures.items()}, data  # type: ignore[misc]
 
     return run
+
+
+def same_funder_books(product: FunderOutput, bare: FunderOutput) -> None:
+    """The same figures, and workbooks holding the same sheets, cells and names."""
+    harness.same(product[0], bare[0], "funder's report, the figures")
+    same_workbooks(product[1], bare[1], "funder's report, the workbook")
+
+
+def same_figures(product: FunderOutput, other: FunderOutput) -> None:
+    harness.same(product[0], other[0], "funder's report, the figures")
 
 
 def funder_figures(engine: Engine, small: Engine, organisations: int) -> None:
@@ -241,6 +204,7 @@ def funder_figures(engine: Engine, small: Engine, organisations: int) -> None:
         funder_product(engine, user_id),
         funder_bare(engine, user_id),
         goal=1.2,
+        check=same_funder_books,
         rounds=harness.MIN_ROUNDS,
     )
     with session_factory(small)() as s:
@@ -251,6 +215,7 @@ def funder_figures(engine: Engine, small: Engine, organisations: int) -> None:
         funder_product(engine, user_id, one=True),
         funder_product(small, small_user, one=True),
         goal=1.2,
+        check=same_figures,
     )
 
 

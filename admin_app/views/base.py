@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from babel.dates import format_date
-from flask import abort, flash, request
+from flask import abort, flash, g, has_request_context, request
 from flask_admin.contrib.sqla import ModelView
 from markupsafe import Markup, escape
 from marshmallow import Schema
@@ -157,6 +157,17 @@ class FundtrackView(ModelView):  # type: ignore[misc]
 
     @property
     def column_formatters(self) -> dict[str, Callable[..., Any]]:  # type: ignore[override]
+        """The formatters of this request (its language): made once per request, not once per
+        cell as Flask-Admin asks for them."""
+        if not has_request_context():
+            return self._formatters()
+        made: dict[int, dict[str, Callable[..., Any]]] = g.setdefault("fundtrack_formatters", {})
+        found = made.get(id(self))
+        if found is None:
+            found = made[id(self)] = self._formatters()
+        return found
+
+    def _formatters(self) -> dict[str, Callable[..., Any]]:
         out: dict[str, Callable[..., Any]] = {}
         for name in self.money_columns:
             out[name] = lambda v, c, m, n: money(getattr(m, n))

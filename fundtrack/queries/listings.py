@@ -7,12 +7,14 @@ read through SQLAlchemy Core.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from fundtrack.models import Funder, Grant, GrantStatus, Instalment, Project
+from fundtrack.periods import DateRange
 from fundtrack.queries.listing_rows import funders_select, grants_select
 from fundtrack.queries.scope import Scope
 
@@ -46,15 +48,44 @@ def list_grants(
     return list(session.scalars(query.options(*GRANT_LOADS)))
 
 
-def list_grants_of_funders(session: Session, funder_ids: Sequence[int]) -> list[Grant]:
+# what a report's summary shows of each grant (its funder is already in the session)
+SUMMARY_LOADS = (
+    selectinload(Grant.schedule),
+    selectinload(Grant.instalments).selectinload(Instalment.receipts),
+    selectinload(Grant.projects),
+    selectinload(Grant.report_dues),
+)
+
+
+def list_grants_of_funders(
+    session: Session,
+    funder_ids: Sequence[int],
+    *,
+    touching: Mapping[DateRange, Sequence[int]] | None = None,
+    loads: Sequence[ExecutableOption] = GRANT_LOADS,
+) -> list[Grant]:
     """The grants of the funders ``funder_ids`` (each funder row is one organisation's), in
-    the order :func:`list_grants` gives, loaded as it loads them: one statement for all
-    the funders and one per relation, whatever their number."""
+    the order :func:`list_grants` gives, loaded as it loads them (or with ``loads``): one
+    statement for all the funders and one per relation, whatever their number.
+
+    ``touching`` (a period: the funders read in it) keeps only the grants not declined that
+    touch their funder's period, as a report of that period shows them."""
     query = (
         select(Grant)
         .join(Grant.funder)
         .where(Grant.funder_id.in_(list(funder_ids)), Grant.organisation_id == Funder.organisation_id)
-        .options(*GRANT_LOADS)
+        .options(*loads)
         .order_by(Grant.start_date, Grant.reference)
     )
+    if touching is not None:
+        query = query.where(
+            Grant.status != GrantStatus.DECLINED,
+            or_(
+                *(
+                    and_(Grant.funder_id.in_(list(ids)), Grant.start_date <= period.end, Grant.end_date >= period.start)
+                    for period, ids in touching.items()
+                ),
+                false(),
+            ),
+        )
     return list(session.scalars(query))

@@ -38,7 +38,7 @@ from fundtrack.models.staffing import Position
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear, Month
 from fundtrack.queries.charges import charged_expense_rows, count_charged_expenses
-from fundtrack.queries.listings import list_grants, list_grants_of_funders
+from fundtrack.queries.listings import SUMMARY_LOADS, list_grants, list_grants_of_funders
 from fundtrack.queries.lookups import M_UNKNOWN_FUNDER, M_UNKNOWN_GRANT, funder_by_name
 from fundtrack.queries.scope import Scope
 from fundtrack.queries.terms import grant_terms
@@ -362,10 +362,6 @@ def funder_summaries(
         if funder is None or (scope.funder_id is not None and funder.id != scope.funder_id):
             raise NotFound(M_UNKNOWN_FUNDER, field="funder", name=name)
     orgs = {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_([o for o, _ in wanted])))}
-    ids = [funders[(scope.organisation_id, name)].id for scope, name in parts]
-    by_funder: dict[int, list[Grant]] = {}
-    for g in list_grants_of_funders(session, ids):
-        by_funder.setdefault(g.funder_id, []).append(g)
     chosen = [
         (
             scope,
@@ -374,11 +370,14 @@ def funder_summaries(
         )
         for scope, name in parts
     ]
+    years: dict[DateRange, list[int]] = {}
+    for _, f, (_, year, _) in chosen:
+        years.setdefault(year, []).append(f.id)
+    by_funder: dict[int, list[Grant]] = {}
+    for g in list_grants_of_funders(session, [f.id for _, f, _ in chosen], touching=years, loads=SUMMARY_LOADS):
+        by_funder.setdefault(g.funder_id, []).append(g)
     shown = {f.id: _report_grants(by_funder.get(f.id, []), year, None) for _, f, (_, year, _) in chosen}
-    totals: dict[DateRange, Charged] = {}
-    for year in {year for _, _, (_, year, _) in chosen}:
-        of_year = [f.id for _, f, (_, y, _) in chosen if y == year]
-        totals[year] = _charged(session, of_year, year)
+    totals = {year: _charged(session, of_year, year) for year, of_year in years.items()}
     reports = []
     for scope, funder, (code, year, label) in chosen:
         org = orgs[scope.organisation_id]

@@ -168,13 +168,14 @@ def write_funder_portfolio(portfolio: FunderPortfolio, target: str | Path | IO[b
         columns.append(Column("total", "label.total", "money", 16))
         table = Table(summary, columns)
         names = [_names(portfolio, i) for i in range(len(portfolio.reports))]
+        figures = [portfolio.figures(report) for report in portfolio.reports]
         for label, key in FIGURES:
             row: list[object] = [book.t(label)]
-            for i, report in enumerate(portfolio.reports):
-                row.append(Formula(range_name(names[i][key]), portfolio.figures(report)[key]))
+            for i in range(len(portfolio.reports)):
+                row.append(Formula(range_name(names[i][key]), figures[i][key]))
             if portfolio.reports:
                 span = f"{table.ref('o0')}:{table.ref(f'o{len(portfolio.reports) - 1}')}"
-                row.append(Formula(f"SUM({span})", portfolio.total(key)))
+                row.append(Formula(f"SUM({span})", sum((f[key] for f in figures), ZERO)))
             else:
                 row.append(ZERO)
             table.add(row)

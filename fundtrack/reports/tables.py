@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Literal
 
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -30,6 +31,7 @@ from fundtrack.reports import layout
 from fundtrack.reports.xlsx import (
     M_BAD_VALUE,
     MAX_STRING,
+    NUMBER_TYPES,
     NUMERIC_KINDS,
     CellKind,
     CellRange,
@@ -39,6 +41,7 @@ from fundtrack.reports.xlsx import (
     ReportError,
     ReportSheet,
     number_value,
+    number_width,
 )
 
 M_TOTAL = msg("label.total")
@@ -207,7 +210,7 @@ class Table:
         sheet = self.sheet
         lines = 1
         for i, heading in enumerate(self._headings):
-            lines = max(lines, layout.wrap_lines(heading, self._header_room(i), bold=True))
+            lines = max(lines, _heading_lines(heading, self._header_room(i)))
         if lines > 1 or sheet.has_height(self.header_row):
             # readers do not grow a row for wrapped text that xlsxwriter wrote: say how tall
             sheet.set_height(self.header_row, LINE_HEIGHT * lines)
@@ -285,7 +288,7 @@ class Table:
         return lines
 
     def _note_number(self, i: int, value: object) -> None:
-        if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        if isinstance(value, NUMBER_TYPES) and not isinstance(value, bool):
             number = Decimal(value)
             if abs(number) > self._largest[i]:
                 self._largest[i] = abs(number)
@@ -293,7 +296,7 @@ class Table:
                 self._negative[i] = True
 
     def _add_to_sum(self, i: int, value: object, kind: CellKind) -> None:
-        if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        if isinstance(value, NUMBER_TYPES) and not isinstance(value, bool):
             self._sums[i] += value
         elif not (isinstance(value, str) and value == ""):
             raise ReportError(M_BAD_VALUE, value=value, kind=kind)
@@ -369,7 +372,7 @@ class Table:
         for i in self._number_cols:
             col = self.first_col + i
             kind = self.columns[i].kind
-            sheet.needs_number_width(col, layout.number_width(self._largest[i], self._negative[i], kind, lang))
+            sheet.needs_number_width(col, number_width(self._largest[i], self._negative[i], kind, lang))
         for i in self._text_cols:
             sheet.note_text_width(self.first_col + i, self._longest[i])
         if not self._fit:
@@ -383,7 +386,7 @@ class Table:
         sheet = self.sheet
         for i, column in enumerate(self.columns):
             col = self.first_col + i
-            word = layout.longest_word(self._headings[i], bold=True)
+            word = _heading_word(self._headings[i])
             if self._header_style(i) == "header_number":
                 word += layout.INDENT_UNITS
             if column.kind in NUMERIC_KINDS:
@@ -465,7 +468,7 @@ def _number_writer(ws: Any) -> Callable[[int, int, object, Any], Any]:
     write_number = ws.write_number
 
     def write(row: int, col: int, value: object, fmt: Any) -> Any:
-        if not isinstance(value, Decimal | int) or isinstance(value, bool):
+        if not isinstance(value, NUMBER_TYPES) or isinstance(value, bool):
             raise ReportError(M_BAD_VALUE, value=value, kind="number")
         return write_number(row, col, float(value), fmt)
 
@@ -486,31 +489,49 @@ def fit_columns(
     which the text wraps; never narrower than its heading's or its values' longest word);
     a number column takes the width of its widest figure, its total included.
     """
-    out = []
+    fitted: list[float] = []
+    headings = [c.heading if c.heading is not None else translate(c.label, lang) for c in columns]
     for i, column in enumerate(columns):
-        heading = column.heading if column.heading is not None else translate(column.label, lang)
-        word = layout.longest_word(heading, bold=True) + (layout.INDENT_UNITS if column.kind in NUMERIC_KINDS else 0.0)
+        word = _heading_word(headings[i]) + (layout.INDENT_UNITS if column.kind in NUMERIC_KINDS else 0.0)
         values = [v.value if isinstance(v, Formula) else v for v in (row[i] for row in rows)]
         if column.kind in NUMERIC_KINDS:
-            numbers = [Decimal(v) for v in values if isinstance(v, Decimal | int) and not isinstance(v, bool)]
+            numbers = [Decimal(v) for v in values if isinstance(v, NUMBER_TYPES) and not isinstance(v, bool)]
             largest = max((abs(v) for v in numbers), default=Decimal(0))
             negative = any(v < 0 for v in numbers)
-            need = layout.number_width(largest, negative, column.kind, lang)
+            need = number_width(largest, negative, column.kind, lang)
             if column.total == "sum":
                 total = sum(numbers, Decimal(0))
-                need = max(need, layout.number_width(abs(total), total < 0, column.kind, lang, bold=True))
+                need = max(need, number_width(abs(total), total < 0, column.kind, lang, True))
             target = max(need, word, 4.0)
         elif column.kind == "date":
             target = max(layout.widest_date(lang, dates == "words"), word)
         else:
             texts = [str(v) for v in values if v is not None and v != ""]
             longest = max((layout.text_width(t[:2000]) for t in texts), default=0.0)
-            words = max((layout.longest_word(t) for t in texts), default=0.0)
+            words = max((_longest_word(t) for t in texts), default=0.0)
             target = max(min(column.width, longest), words, word, 4.0)
-        out.append(replace(column, width=_rounded(target, column.kind)))
-    headings = [c.heading if c.heading is not None else translate(c.label, lang) for c in columns]
-    widths = widen_for_headings([c.width for c in out], headings, [c.kind for c in columns])
-    return [replace(c, width=w) for c, w in zip(out, widths, strict=True)]
+        fitted.append(_rounded(target, column.kind))
+    widths = widen_for_headings(fitted, headings, [c.kind for c in columns])
+    return [_resized(c, w) for c, w in zip(columns, widths, strict=True)]
+
+
+def _resized(column: Column, width: float) -> Column:
+    """``column`` at ``width``: a copy of every field but the width, without the field lookups of
+    ``dataclasses.replace`` (a portfolio fits thousands of columns; a Column has no checks to run)."""
+    resized = object.__new__(Column)
+    resized.__dict__.update(column.__dict__, width=width)
+    return resized
+
+
+def _longest_word(value: str) -> float:
+    """:func:`layout.longest_word` of a cell's text, measured once for a short one (the same
+    references, titles and states come back in table after table)."""
+    return _short_longest_word(value) if len(value) <= 64 else layout.longest_word(value)
+
+
+@lru_cache(maxsize=8192)
+def _short_longest_word(value: str) -> float:
+    return layout.longest_word(value)
 
 
 def widen_for_headings(
@@ -524,14 +545,29 @@ def widen_for_headings(
 
     def needed(i: int) -> int:
         indent = layout.INDENT_UNITS if kinds[i] in NUMERIC_KINDS else 0.0
-        room = layout.usable_width(layout.stored_width(out[i])) - indent
-        return layout.wrap_lines(headings[i], room, bold=True)
+        return _heading_lines(headings[i], layout.usable_width(layout.stored_width(out[i])) - indent)
 
+    # each heading's lines are measured again only when its column widens
+    lines_of = [needed(i) for i in range(len(out))]
     for _ in range(400):
-        if sum(layout.stored_width(w) for w in out) + 0.5 > budget:
+        if not out or sum(layout.stored_width(w) for w in out) + 0.5 > budget:
             break
-        worst = max(range(len(out)), key=needed, default=None)
-        if worst is None or needed(worst) <= lines:
+        worst = lines_of.index(max(lines_of))
+        if lines_of[worst] <= lines:
             break
         out[worst] += 0.5
+        lines_of[worst] = needed(worst)
     return out
+
+
+@lru_cache(maxsize=4096)
+def _heading_lines(heading: str, room: float) -> int:
+    """The lines a (bold) heading takes in ``room`` units: the same headings head every table
+    of a kind, over columns of a few widths."""
+    return layout.wrap_lines(heading, room, bold=True)
+
+
+@lru_cache(maxsize=1024)
+def _heading_word(heading: str) -> float:
+    """The widest word of a (bold) heading."""
+    return layout.longest_word(heading, bold=True)

@@ -31,11 +31,13 @@ import errno
 import math
 import os
 import re
+import unicodedata
 from array import array
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Literal
@@ -51,6 +53,7 @@ from fundtrack.reports import layout
 CellKind = Literal["text", "wrap", "money", "percent", "date", "integer", "number"]
 DateStyle = Literal["iso", "words"]
 NUMERIC_KINDS: frozenset[str] = frozenset({"money", "percent", "integer", "number"})
+NUMBER_TYPES = (Decimal, int)  # what a number cell takes (a bool is refused apart)
 
 MAX_STRING = 32767  # Excel's limit for one cell's text
 MAX_SHEET_NAME = 31
@@ -249,6 +252,13 @@ class CellRange:
         return [self.sheet, self.first_row, self.first_col, self.last_row, self.last_col]
 
 
+@lru_cache(maxsize=8192)
+def number_width(largest: Decimal, negative: bool, kind: str, lang: Lang, bold: bool = False) -> float:
+    """:func:`layout.number_width`, measured once for each figure: a total is measured when its
+    column is fitted to its rows, when it is written and when its column is sized."""
+    return layout.number_width(largest, negative, kind, lang, bold=bold)
+
+
 def money_number(value: Decimal) -> float:
     """The float xlsxwriter writes for an exact money value (checked to the cent first)."""
     return float(exact(value))
@@ -310,10 +320,15 @@ _CELL_LIKE = re.compile(r"^([A-Za-z]{1,3}\d+|[Rr]\d*[Cc]\d*|[RrCc])$")
 
 def sheet_name(wanted: str, taken: set[str]) -> str:
     """A valid, unique sheet name close to ``wanted`` (31 characters, no ``[]:*?/\\``)."""
+    return _unique_sheet_name(wanted, {t.casefold() for t in taken})
+
+
+def _unique_sheet_name(wanted: str, folded: set[str]) -> str:
+    """:func:`sheet_name` among the names ``folded`` (casefolded) already taken."""
     base = _SHEET_FORBIDDEN.sub("-", wanted).strip().strip("'") or "Sheet"
     base = base[:MAX_SHEET_NAME]
     name, n = base, 2
-    while name.casefold() in {t.casefold() for t in taken}:
+    while name.casefold() in folded:
         suffix = f" ({n})"
         name = base[: MAX_SHEET_NAME - len(suffix)] + suffix
         n += 1
@@ -322,8 +337,6 @@ def sheet_name(wanted: str, taken: set[str]) -> str:
 
 def range_name(wanted: str) -> str:
     """A workbook-level defined name from ``wanted``: ASCII letters, digits, ``_`` and ``.``."""
-    import unicodedata
-
     ascii_text = unicodedata.normalize("NFKD", wanted).encode("ascii", "ignore").decode()
     name = _NAME_CHARS.sub("_", ascii_text).strip("_")
     if not name:
@@ -387,6 +400,7 @@ class ReportWorkbook:
         self.names: dict[str, CellRef] = {}
         self.cuts: list[Cut] = []
         self._sheets: list[ReportSheet] = []
+        self._taken: set[str] = set()  # the sheets' names, casefolded
         properties: dict[str, str] = {}
         if title:
             properties["title"] = title
@@ -409,9 +423,10 @@ class ReportWorkbook:
 
     def add_sheet_named(self, wanted: str, *, footer: str | None = None) -> ReportSheet:
         """A new sheet named ``wanted`` (made valid and unique)."""
-        name = sheet_name(wanted, {s.name for s in self._sheets})
+        name = _unique_sheet_name(wanted, self._taken)
         sheet = ReportSheet(self, self.book.add_worksheet(name), name, footer=footer)
         self._sheets.append(sheet)
+        self._taken.add(name.casefold())
         return sheet
 
     def define_name(self, wanted: str, ref: CellRef) -> str:
@@ -579,8 +594,9 @@ class ReportSheet:
 
     def room(self, col: int, last_col: int | None = None) -> float:
         """The room for text of a cell spanning columns ``col`` to ``last_col`` (units)."""
-        last = col if last_col is None else last_col
-        stored = sum(layout.stored_width(self.width_of(c)) for c in range(col, last + 1))
+        if last_col is None or last_col == col:
+            return layout.usable_width(layout.stored_width(self._widths.get(col, layout.DEFAULT_WIDTH)))
+        stored = sum(layout.stored_width(self.width_of(c)) for c in range(col, last_col + 1))
         return layout.usable_width(stored)
 
     def ensure_width(self, col: int, needed: float) -> None:
@@ -780,10 +796,10 @@ class ReportSheet:
             self._note_number(col, value, kind, style)
 
     def _note_number(self, col: int, value: object, kind: CellKind, style: str | None) -> None:
-        if kind not in NUMERIC_KINDS or not isinstance(value, Decimal | int) or isinstance(value, bool):
+        if kind not in NUMERIC_KINDS or not isinstance(value, NUMBER_TYPES) or isinstance(value, bool):
             return
         bold = bool(style and style.endswith("_total"))
-        width = layout.number_width(abs(Decimal(value)), value < 0, kind, self.workbook.lang, bold=bold)
+        width = number_width(abs(Decimal(value)), value < 0, kind, self.workbook.lang, bold)
         self.needs_number_width(col, width)
 
     def cell_text(self, row: int, col: int, value: str) -> str:
@@ -797,12 +813,12 @@ class ReportSheet:
         self.ws.write_string(row, col, self.cell_text(row, col, value if isinstance(value, str) else str(value)), fmt)
 
     def _write_money(self, row: int, col: int, value: Any, fmt: Any) -> None:
-        if not isinstance(value, Decimal | int) or isinstance(value, bool):
+        if not isinstance(value, NUMBER_TYPES) or isinstance(value, bool):
             raise ReportError(M_BAD_VALUE, value=value, kind="money")
         self.ws.write_number(row, col, money_number(Decimal(value)), fmt)
 
     def _write_number(self, row: int, col: int, value: Any, fmt: Any) -> None:
-        if not isinstance(value, Decimal | int) or isinstance(value, bool):
+        if not isinstance(value, NUMBER_TYPES) or isinstance(value, bool):
             raise ReportError(M_BAD_VALUE, value=value, kind="number")
         self.ws.write_number(row, col, float(value), fmt)
 
