@@ -239,13 +239,13 @@ def test_the_expense_detail_streams_and_totals_what_was_charged(
             read.append(i)
             yield ExpenseLine(
                 date(2026, 4, 1),
+                "PIC-2025-2028",
                 "@SUM(A1)" if i == 0 else "Traiteur du Parc",
                 "=1+1" if i == 1 else f"Repas {i}",
                 "Traiteur",
-                Decimal("1074.87"),
-                Decimal("537.44"),
+                107487,
+                53744,
                 f"R-{i}",
-                "PIC-2025-2028",
             )
 
     report = replace(base, expenses=ExpenseStream(2500, rows))
