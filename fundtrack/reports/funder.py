@@ -497,6 +497,9 @@ def _staff_paid(
     ids = [g.id for g in grants]
     if not ids:
         return ()
+    # the payroll categories' ids, so that the other expenses of the period are passed over
+    # as they are read (before their charges are looked up and grouped)
+    staff = select(BudgetCategory.id).where(BudgetCategory.code.in_(STAFF_CATEGORIES))
     query = (
         select(Grant.reference, BudgetLine.description, BudgetCategory.code, func.sum(ExpenseCharge.amount))
         .select_from(ExpenseCharge)
@@ -510,6 +513,7 @@ def _staff_paid(
             ExpenseCharge.grant_id.in_(ids),
             Expense.expense_date >= period.start,
             Expense.expense_date <= period.end,
+            Expense.category_id.in_(staff),
             BudgetCategory.code.in_(STAFF_CATEGORIES),
         )
         .group_by(Grant.reference, BudgetLine.description, BudgetCategory.code)
