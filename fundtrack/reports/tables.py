@@ -44,6 +44,7 @@ from fundtrack.reports.xlsx import (
 M_TOTAL = msg("label.total")
 M_ROW_LENGTH = msg("report.row_length")
 _DONE = object()  # tells a column writer of Table.add_cents that the rows are written
+_WIDTHS_KEPT = 2048  # text widths a column writer of Table.add_cents remembers at most
 
 
 @dataclass(frozen=True)
@@ -366,9 +367,12 @@ class Table:
 
     def _text_cell(self, i: int, col: int, fmt: Any) -> Callable[[int, object], int]:
         write_string, write_blank = self._ws.write_string, self._ws.write_blank
-        cell_text, text_width, wrap_lines = self.sheet.cell_text, layout.text_width, layout.wrap_lines
+        cell_text, measure, wrap_lines = self.sheet.cell_text, layout.text_width_uncached, layout.wrap_lines
         room, wrap_fmt = self._rooms[i], self._wrap_fmt
         longest = [self._longest[i]]
+        # the column's own widths already measured, forgotten now and then: values that repeat
+        # (a payee, a category) are measured once, and unique ones do not pile up in memory
+        widths: dict[str, float] = {}
 
         def text_cell(row: int, value: object) -> int:
             if value is _DONE:
@@ -383,7 +387,11 @@ class Table:
                 write_string(row, col, cell_text(row, col, shown), wrap_fmt)
                 longest[0] = max(longest[0], room)
                 return lines
-            width = text_width(shown)
+            width = widths.get(shown)
+            if width is None:
+                if len(widths) >= _WIDTHS_KEPT:
+                    widths.clear()
+                width = widths[shown] = measure(shown)
             if width <= room:
                 write_string(row, col, shown, fmt)
                 if width > longest[0]:
