@@ -8,13 +8,28 @@ Core; kept under ``bench/.cache/``). Each figure times, in interleaved pairs:
   :func:`fundtrack.reports.funder_xlsx.write_funder_report` (the whole workbook, the
   expense detail streamed from the database);
 - the bare side: open a connection, read the same expense rows with one SQL statement
-  (the same joins, filters and order) and write them with bare xlsxwriter in
-  constant-memory mode (the same cells, money as numbers, a total row of formulas).
+  (the same joins, filters and order, the money in integer cents as stored) and write
+  them with bare xlsxwriter in constant-memory mode as the same printable sheet: the
+  same cells (money as numbers, a total row of formulas), the same cell formats, column
+  widths (the money columns as wide as their widest figure needs), row heights (a text
+  wider than its column wraps: its row is as tall as its lines, measured with the text
+  widths of :mod:`fundtrack.reports.layout`, as the product measures them), frozen
+  header, autofilter, orientation, paper, margins and footer. A script that writes the
+  report a funder prints has that work to do; without it the bare side wrote a sheet
+  that printed cut.
+
+What the bare side does not do stays the product's own cost: the report's other sheets
+and the figures they show (grants, budget vs actual, staffing, instalments, summed by
+the database over the charges), and the print plan (scale, repeated header, page
+breaks chosen from the rows' heights).
 
 Before timing, the two expense sheets are read back (openpyxl) and compared cell by
-cell, to the cent. Goal: ≤ 1.2× at 100,000 rows. Then the product's peak Python memory
-(tracemalloc) at 10,000 and at the largest size: it should stay flat (goal: the large
-peak at most 1.5× the small one). 1,000,000 rows with ``FUNDTRACK_BENCH_FULL=1``.
+cell, to the cent, then row by row for their layout: each row's height, each cell's
+format (font, fill, border, number format, alignment), the columns' widths, the pane,
+the autofilter and the page setup above. Goal: ≤ 1.2× at 100,000 rows. Then the
+product's peak Python memory (tracemalloc) at 10,000 and at the largest size: it should
+stay flat (goal: the large peak at most 1.5× the small one). 1,000,000 rows with
+``FUNDTRACK_BENCH_FULL=1``.
 
 Run: .venv/bin/python bench/bench_reports.py [--rows 100000]
 """
@@ -22,18 +37,22 @@ Run: .venv/bin/python bench/bench_reports.py [--rows 100000]
 from __future__ import annotations
 
 import argparse
+import math
 import sqlite3
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import xlsxwriter
 from openpyxl import load_workbook
+from openpyxl.styles.numbers import BUILTIN_FORMATS
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
@@ -50,9 +69,10 @@ from fundtrack.models.base import Base
 from fundtrack.periods import FiscalCalendar
 from fundtrack.queries.lookups import category_by_code
 from fundtrack.queries.scope import Scope
+from fundtrack.reports import layout
 from fundtrack.reports.funder import funder_report
 from fundtrack.reports.funder_xlsx import EXPENSE_COLUMNS, write_funder_report
-from fundtrack.reports.xlsx import MONEY_FORMATS
+from fundtrack.reports.xlsx import DATE_WORD_FORMATS, MONEY_FORMATS
 from fundtrack.schemas.interchange import NewOrganisation
 from fundtrack.schemas.ledger import FunderSchema, GrantSchema, ProjectSchema
 from fundtrack.services.funders import create_funder, create_project
@@ -67,6 +87,7 @@ PAYEES = [
     "Imprimerie Villeray",
 ]
 FUNDER = "Centraide du Grand Montréal"
+ORGANISATION = "Table de quartier de Parc-Extension"
 AS_OF = date(2026, 11, 25)
 PERIOD = FiscalCalendar(4).starting(2026)
 CATEGORY_CODES = ["translation", "catering", "room_rental", "communications", "supplies"]
@@ -85,7 +106,7 @@ def cached_database(count: int) -> Path:
     engine = make_engine(f"sqlite:///{partial}")
     Base.metadata.create_all(engine)
     with session_factory(engine)() as session, session.begin():
-        acting = create_organisation(session, NewOrganisation("Table de quartier de Parc-Extension"))
+        acting = create_organisation(session, NewOrganisation(ORGANISATION))
         create_funder(session, acting, FunderSchema().load({"name": FUNDER, "kind": "centraide"}))
         project = create_project(
             session, acting, ProjectSchema().load({"name": "Fonctionnement de la Table", "operations": True})
@@ -211,37 +232,100 @@ def bare(db: Path, out: Path) -> Callable[[], Path]:
     return run
 
 
+# the expense sheet's cell formats, as a script writing the same printable sheet sets them
+_TOP = {"valign": "top"}
+_HEADER = {
+    "bold": True,
+    "text_wrap": True,
+    "valign": "top",
+    "bg_color": "#DDE4EE",
+    "bottom": 1,
+    "bottom_color": "#7F7F7F",
+}
+_TOTAL = {"bold": True, "top": 1, "top_color": "#7F7F7F", "bg_color": "#F2F2F2"}
+BARE_FORMATS: dict[str, dict[str, Any]] = {
+    "title": {"bold": True, "font_size": 14},
+    "subtitle": {"bold": True, "font_size": 11, "font_color": "#1F3864"},
+    "header": _HEADER,
+    "header_number": {**_HEADER, "align": "right", "indent": 1},
+    "date": {"num_format": DATE_WORD_FORMATS["fr"], "align": "left", **_TOP},
+    "text": _TOP,
+    "wrap": {"text_wrap": True, **_TOP},
+    "money": {"num_format": MONEY_FORMATS["fr"], **_TOP},
+    "text_total": {**_TOP, **_TOTAL},
+    "money_total": {"num_format": MONEY_FORMATS["fr"], **_TOP, **_TOTAL},
+}
+LINE_PT = 15  # a line of wrapped 11-point text
+MAX_LINES = 27  # a row is at most 409 points tall
+
+
+def _room(width: float, indent: float = 0.0) -> float:
+    """The room for text in a column ``width`` characters wide (the cell's padding off)."""
+    return layout.usable_width(layout.stored_width(width)) - indent
+
+
 def _bare_write(path: Path, rows: Any) -> None:
     book = xlsxwriter.Workbook(
         str(path),
         {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
     )
     ws = book.add_worksheet(SHEET)
-    bold = book.add_format({"bold": True})
-    header = book.add_format({"bold": True, "text_wrap": True})
-    date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
-    money = book.add_format({"num_format": MONEY_FORMATS["fr"]})
-    plain = book.add_format()
-    ws.write_string(0, 0, "Détail des dépenses", bold)
+    f = {name: book.add_format(props) for name, props in BARE_FORMATS.items()}
+    ws.set_landscape()
+    ws.set_paper(1)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.7)
+    ws.set_footer(f"&L{ORGANISATION} — {FUNDER}&R{translate('report.page', 'fr')}")
+    ws.write_string(0, 0, translate("report.funder.expenses", "fr"), f["title"])
+    ws.set_row(0, 21)
+    ws.write_string(1, 0, f"{FUNDER} — {PERIOD.label}", f["subtitle"])
+    header_lines = 1
     for col, column in enumerate(EXPENSE_COLUMNS):
-        ws.write_string(1, col, column.key, header)
+        heading = translate(column.label, "fr")
+        number = column.kind == "money"
+        ws.write_string(2, col, heading, f["header_number" if number else "header"])
         ws.set_column(col, col, column.width)
-    r = 2
-    net_total = charged_total = 0
+        room = _room(column.width, layout.INDENT_UNITS if number else 0.0)
+        header_lines = max(header_lines, layout.wrap_lines(heading, room, bold=True))
+    if header_lines > 1:
+        ws.set_row(2, LINE_PT * header_lines)
+    ws.freeze_panes(3, 0)
+    ws.repeat_rows(2)
+    # a text wider than its column wraps: its row is made as tall as its lines
+    rooms = [_room(EXPENSE_COLUMNS[col].width) for col in range(8)]
+    text_width, wrap_lines = layout.text_width, layout.wrap_lines
+    date_fmt, wrap, money = f["date"], f["wrap"], f["money"]
+    r = 3
+    net_total = charged_total = largest_net = largest_charged = 0
     for day, grant, payee, description, category, net, charged, receipt in rows:
         ws.write_datetime(r, 0, date.fromisoformat(day) if isinstance(day, str) else day, date_fmt)
-        ws.write_string(r, 1, grant, plain)
-        ws.write_string(r, 2, payee, plain)
-        ws.write_string(r, 3, description, plain)
-        ws.write_string(r, 4, category, plain)
+        lines = 1
+        for col, value in ((1, grant), (2, payee), (3, description), (4, category), (7, receipt or "")):
+            ws.write_string(r, col, value, wrap)
+            if text_width(value) > rooms[col]:
+                lines = max(lines, wrap_lines(value, rooms[col]))
         ws.write_number(r, 5, net / 100, money)  # integer cents read, written as dollars
         ws.write_number(r, 6, charged / 100, money)
-        ws.write_string(r, 7, receipt or "", plain)
+        if lines > 1:
+            ws.set_row(r, LINE_PT * min(lines, MAX_LINES))
         net_total += net
         charged_total += charged
+        largest_net = max(largest_net, net)
+        largest_charged = max(largest_charged, charged)
         r += 1
-    ws.write_formula(r, 5, f"=SUM(F3:F{r})", money, net_total / 100)
-    ws.write_formula(r, 6, f"=SUM(G3:G{r})", money, charged_total / 100)
+    # the money columns as wide as their widest figure (the bold total included) needs
+    for col, largest, total in ((5, largest_net, net_total), (6, largest_charged, charged_total)):
+        need = max(
+            layout.number_width(Decimal(largest).scaleb(-2), False, "money", "fr"),
+            layout.number_width(Decimal(total).scaleb(-2), False, "money", "fr", bold=True),
+        )
+        if _room(EXPENSE_COLUMNS[col].width) < need:
+            ws.set_column(col, col, math.ceil((need + 0.2) * 4) / 4)
+    ws.autofilter(2, 0, r - 1, 7)
+    ws.write_string(r, 0, translate("label.total", "fr"), f["text_total"])
+    for col in (1, 2, 3, 4, 7):
+        ws.write_blank(r, col, None, f["text_total"])
+    ws.write_formula(r, 5, f"=SUM(F4:F{r})", f["money_total"], net_total / 100)
+    ws.write_formula(r, 6, f"=SUM(G4:G{r})", f["money_total"], charged_total / 100)
     book.close()
 
 
@@ -259,8 +343,64 @@ def expense_cells(path: Path) -> list[tuple[Any, ...]]:
         book.close()
 
 
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_PAGE = ("orientation", "paperSize")
+
+
+def _sheet_part(archive: zipfile.ZipFile, name: str) -> str:
+    """The path of sheet ``name``'s XML inside the workbook."""
+    sheets = ElementTree.fromstring(archive.read("xl/workbook.xml")).iter(f"{_MAIN}sheet")
+    rel = next(s.get(_REL) for s in sheets if s.get("name") == name)
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    target = next(r.get("Target") for r in rels if r.get("Id") == rel)
+    return "xl/" + str(target).removeprefix("/xl/")
+
+
+def expense_layout(path: Path) -> dict[str, Any]:
+    """How the expense sheet is laid out, read back: each row's height and each cell's format
+    (font, fill, border, number format, alignment: openpyxl's reading of the styles), the
+    column widths, the frozen pane, the autofilter, the page's orientation, paper, margins
+    and footer (the print scale and the page breaks are the product's alone: not compared)."""
+    book = load_workbook(path, read_only=True)
+    try:
+        styles: dict[int, tuple[str, ...]] = {}
+
+        def style(index: int) -> tuple[str, ...]:
+            if index not in styles:
+                s = book._cell_styles[index]
+                number = BUILTIN_FORMATS.get(s.numFmtId) if s.numFmtId < 164 else book._number_formats[s.numFmtId - 164]
+                parts = (book._fonts[s.fontId], book._fills[s.fillId], book._borders[s.borderId])
+                styles[index] = (*map(repr, parts), str(number), repr(book._alignments[s.alignmentId]))
+            return styles[index]
+
+        rows: list[tuple[Any, ...]] = []
+        out: dict[str, Any] = {"rows": rows}
+        with zipfile.ZipFile(path) as archive, archive.open(_sheet_part(archive, SHEET)) as xml:
+            for _, element in ElementTree.iterparse(xml):
+                tag = element.tag.removeprefix(_MAIN)
+                if tag == "row":
+                    cells = tuple((c.get("r"), style(int(c.get("s") or 0))) for c in element)
+                    rows.append((element.get("r"), element.get("ht"), element.get("customHeight"), cells))
+                    element.clear()
+                elif tag == "col":
+                    out.setdefault("cols", []).append(dict(element.attrib))
+                elif tag in ("pane", "autoFilter", "pageMargins", "headerFooter"):
+                    out[tag] = (dict(element.attrib), [(e.tag, e.text) for e in element])
+                elif tag == "pageSetup":
+                    out[tag] = {k: element.get(k) for k in _PAGE}
+        return out
+    finally:
+        book.close()
+
+
 def same_sheets(product_file: Path, bare_file: Path) -> None:
     harness.same(expense_cells(product_file), expense_cells(bare_file), "funder report, expense sheet")
+    product_layout, bare_layout = expense_layout(product_file), expense_layout(bare_file)
+    harness.same(
+        product_layout.pop("rows"), bare_layout.pop("rows"), "funder report, expense rows' heights and formats"
+    )
+    harness.same(product_layout, bare_layout, "funder report, expense sheet's columns, pane, filter and page")
 
 
 def main() -> None:

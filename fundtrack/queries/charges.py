@@ -8,9 +8,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import BigInteger, ColumnElement, exists, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
+from fundtrack.i18n import Lang
 from fundtrack.models import BudgetCategory, Expense, ExpenseCharge, Grant
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange
@@ -79,17 +80,17 @@ def charges_of_grant(session: Session, grant_id: int) -> ChargesOfGrant:
 
 
 class ChargedExpenseRow(NamedTuple):
-    """One expense charged to one grant, as a funder's report lists it."""
+    """One expense charged to one grant, as a funder's report lists it (in the order of its
+    columns), its money in integer cents as stored."""
 
     day: date
+    grant: str
     payee: str
     description: str
-    category_fr: str
-    category_en: str
-    net_cost: Decimal
-    charged: Decimal
-    receipt_reference: str | None
-    grant: str
+    category: str
+    net_cents: int
+    charged_cents: int
+    receipt_reference: str
 
 
 def _charged_conditions(scope: Scope, period: DateRange | None, grant_ids: Sequence[int] | None) -> list[Any]:
@@ -121,21 +122,24 @@ def charged_expense_rows(
     period: DateRange | None = None,
     grant_ids: Sequence[int] | None = None,
     batch: int = 1000,
+    lang: Lang = "fr",
 ) -> Iterator[ChargedExpenseRow]:
     """The charges of expenses in ``period`` to the grants the scope sees (or to ``grant_ids``
-    among them), oldest first: one row per expense and grant, streamed from the database
-    ``batch`` rows at a time (no ORM objects: memory does not grow with the rows)."""
+    among them), oldest first: one row per expense and grant, the category's label in
+    ``lang``, an expense without a receipt reference with ``""``. Read on the session's
+    connection without the ORM (plain rows, the money left in cents) and streamed ``batch``
+    rows at a time: memory does not grow with the rows."""
+    label = BudgetCategory.label_en if lang == "en" else BudgetCategory.label_fr
     query = (
         select(
             Expense.expense_date,
+            Grant.reference,
             Expense.payee,
             Expense.description,
-            BudgetCategory.label_fr,
-            BudgetCategory.label_en,
-            Expense.net_cost,
-            ExpenseCharge.amount,
-            Expense.receipt_reference,
-            Grant.reference,
+            label,
+            type_coerce(Expense.net_cost, BigInteger),
+            type_coerce(ExpenseCharge.amount, BigInteger),
+            func.coalesce(Expense.receipt_reference, ""),
         )
         .select_from(ExpenseCharge)
         .join(ExpenseCharge.expense)
@@ -143,9 +147,10 @@ def charged_expense_rows(
         .join(BudgetCategory, BudgetCategory.id == Expense.category_id)
         .where(*_charged_conditions(scope, period, grant_ids))
         .order_by(Expense.expense_date, Expense.id, Grant.reference)
-        .execution_options(yield_per=batch)
     )
-    result = session.execute(query)
+    if session.autoflush:
+        session.flush()  # as the session's own execute would
+    result = session.connection().execution_options(yield_per=batch).execute(query)
     try:
         for row in result:
             yield ChargedExpenseRow(*row)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from typing import Literal, NamedTuple
+from typing import Literal
 
 from babel.dates import format_date
 from sqlalchemy import case, func, select, tuple_
@@ -37,7 +37,7 @@ from fundtrack.models import (
 from fundtrack.models.staffing import Position
 from fundtrack.money import ZERO
 from fundtrack.periods import DateRange, FiscalCalendar, FiscalYear, Month
-from fundtrack.queries.charges import charged_expense_rows, count_charged_expenses
+from fundtrack.queries.charges import ChargedExpenseRow, charged_expense_rows, count_charged_expenses
 from fundtrack.queries.listings import SUMMARY_LOADS, list_grants, list_grants_of_funders
 from fundtrack.queries.lookups import M_UNKNOWN_FUNDER, M_UNKNOWN_GRANT, funder_by_name
 from fundtrack.queries.scope import Scope
@@ -142,17 +142,10 @@ class ReportDueLine:
         return "report.due.submitted" if self.state == "received" else f"report.due.{self.state}"
 
 
-class ExpenseLine(NamedTuple):
-    """One expense charged to the funder's grants: its net cost and the part charged to them."""
-
-    expense_date: date
-    payee: str
-    description: str
-    category: str
-    net_cost: Decimal
-    charged: Decimal
-    receipt: str
-    grant: str = ""
+# One expense charged to one of the funder's grants, in the order of the expense sheet's
+# columns: its date, the grant, payee, description, category, its net cost and the part
+# charged to the grant (integer cents, as stored), its receipt reference.
+ExpenseLine = ChargedExpenseRow
 
 
 @dataclass(frozen=True)
@@ -220,7 +213,8 @@ class StaffPaid:
 
 @dataclass(frozen=True)
 class ExpenseStream:
-    """The expense detail, read row by row when the sheet is written (never held in memory)."""
+    """The expense detail, read row by row when the sheet is written (never held in memory):
+    :data:`ExpenseLine` rows, money in integer cents."""
 
     count: int
     rows: Callable[[], Iterator[ExpenseLine]]
@@ -502,6 +496,9 @@ def _staff_paid(
     ids = [g.id for g in grants]
     if not ids:
         return ()
+    # the payroll categories' ids, so that the other expenses of the period are passed over
+    # as they are read (before their charges are looked up and grouped)
+    staff = select(BudgetCategory.id).where(BudgetCategory.code.in_(STAFF_CATEGORIES))
     query = (
         select(Grant.reference, BudgetLine.description, BudgetCategory.code, func.sum(ExpenseCharge.amount))
         .select_from(ExpenseCharge)
@@ -515,6 +512,7 @@ def _staff_paid(
             ExpenseCharge.grant_id.in_(ids),
             Expense.expense_date >= period.start,
             Expense.expense_date <= period.end,
+            Expense.category_id.in_(staff),
             BudgetCategory.code.in_(STAFF_CATEGORIES),
         )
         .group_by(Grant.reference, BudgetLine.description, BudgetCategory.code)
@@ -542,11 +540,9 @@ def _expenses(session: Session, scope: Scope, grants: list[Grant], period: DateR
     """
     ids = [g.id for g in grants]
     count = count_charged_expenses(session, scope, period, ids)
-    english = lang == "en"
 
     def rows() -> Iterator[ExpenseLine]:
-        for r in charged_expense_rows(session, scope, period, ids):
-            yield ExpenseLine(r[0], r[1], r[2], r[4] if english else r[3], r[5], r[6], r[7] or "", r[8])
+        return charged_expense_rows(session, scope, period, ids, lang=lang)
 
     return ExpenseStream(count, rows)
 

@@ -274,15 +274,7 @@ def _write_expenses(
     if not stream.count:
         sheet.title(book.t("report.funder.no_expenses"), "note")
     table = Table(sheet, EXPENSE_COLUMNS, freeze=True, repeat=True, autofilter=True, widths=False)
-    add = table.add
-    pending = 0
-    for e in stream.rows():
-        add((e.expense_date, e.grant, e.payee, e.description, e.category, e.net_cost, e.charged, e.receipt))
-        pending += 1
-        if pending == PROGRESS_EVERY:
-            _tick(progress, pending)
-            pending = 0
-    _tick(progress, pending)
+    table.add_cents(stream.rows(), every=PROGRESS_EVERY, tick=progress)
     return table.finish(names={"net": names["expenses_net"], "charged": names["expenses_charged"]})
 
 

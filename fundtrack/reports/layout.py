@@ -145,6 +145,13 @@ def text_width(text: str, *, bold: bool = False, size: float = BASE_FONT_PT) -> 
     return units if size == BASE_FONT_PT else units * size / BASE_FONT_PT
 
 
+def text_width_uncached(text: str) -> float:
+    """:func:`text_width` of regular text at the base size, measured without the shared cache
+    of short texts: for a long run of texts mostly seen once (the descriptions of an expense
+    detail), which would only churn it."""
+    return _units(text, False) if text else 0.0
+
+
 # a line may end after a dash or a slash; after a hyphen only before a letter (not "2025-2026")
 _BREAKS = re.compile(r"(?<=[–—/])(?=.)|(?<=-)(?=[^\d\W])")
 

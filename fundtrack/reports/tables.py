@@ -17,7 +17,7 @@ its widest figure), so that the sheet prints as large as it can.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -26,7 +26,7 @@ from typing import Any, Literal
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from fundtrack.i18n import Lang, msg, translate
-from fundtrack.money import exact
+from fundtrack.money import exact, from_cents
 from fundtrack.reports import layout
 from fundtrack.reports.xlsx import (
     M_BAD_VALUE,
@@ -46,6 +46,8 @@ from fundtrack.reports.xlsx import (
 
 M_TOTAL = msg("label.total")
 M_ROW_LENGTH = msg("report.row_length")
+_DONE = object()  # tells a column writer of Table.add_cents that the rows are written
+_WIDTHS_KEPT = 2048  # text widths a column writer of Table.add_cents remembers at most
 
 
 @dataclass(frozen=True)
@@ -270,6 +272,140 @@ class Table:
             self._kept.append((row, [v if isinstance(v, str) else "" for v in (values[i] for i in self._text_cols)]))
         self.rows += 1
         return row
+
+    def add_cents(
+        self, rows: Iterable[Sequence[object]], *, every: int = 1000, tick: Callable[[int], None] | None = None
+    ) -> int:
+        """Write ``rows`` as :meth:`add` would, money given in integer cents (as stored) and no
+        formulas: the long detail of a report, read straight from the database.
+
+        Each column's writer is chosen once for the table, not for each cell; cents are
+        summed as integers and written as dollars. ``tick`` is called with the number of
+        rows written every ``every`` rows and once at the end. Returns the rows written.
+        """
+        sheet = self.sheet
+        last_col = self.first_col + len(self._plan) - 1
+        cells = [self._cent_cell(i) for i in range(len(self._plan))]
+        expected = len(cells)
+        claim, set_height = sheet._claim, sheet.set_height
+        written = pending = 0
+        for values in rows:
+            if len(values) != expected:
+                raise ReportError(M_ROW_LENGTH, got=len(values), expected=expected)
+            row = sheet.row
+            sheet.row = row + 1
+            claim(row, last_col)
+            lines = 1
+            for cell, value in zip(cells, values):  # noqa: B905 (the length is checked above)
+                used = cell(row, value)
+                if used > lines:
+                    lines = used
+            if lines > 1:
+                set_height(row, LINE_HEIGHT * min(lines, MAX_LINES))
+            written += 1
+            pending += 1
+            if pending == every and tick is not None:
+                tick(pending)
+                pending = 0
+        for cell in cells:
+            cell(-1, _DONE)
+        self.rows += written
+        if tick is not None:
+            tick(pending)
+        return written
+
+    def _cent_cell(self, i: int) -> Callable[[int, object], int]:
+        """The writer of column ``i`` for :meth:`add_cents`: writes one value, returns its lines.
+
+        Called with :data:`_DONE` once the rows are written, it adds what it counted (sums,
+        largest figures, longest text) to the table's own."""
+        col, _, fmt, _, kind = self._plan[i]
+        if kind in ("text", "wrap"):
+            return self._text_cell(i, col, fmt)
+        if kind == "date":
+            return self._date_cell(col, fmt)
+        if kind == "money":
+            return self._money_cell(i, col, fmt)
+        raise ReportError(M_BAD_VALUE, value=kind, kind="money")
+
+    def _date_cell(self, col: int, fmt: Any) -> Callable[[int, object], int]:
+        write_datetime, write_blank = self._ws.write_datetime, self._ws.write_blank
+
+        def date_cell(row: int, value: object) -> int:
+            if value is None:
+                write_blank(row, col, None, fmt)
+            elif value is not _DONE:
+                write_datetime(row, col, value, fmt)
+            return 1
+
+        return date_cell
+
+    def _money_cell(self, i: int, col: int, fmt: Any) -> Callable[[int, object], int]:
+        write_number, write_blank = self._ws.write_number, self._ws.write_blank
+        summed = self._summed[i]
+        counted = [0, 0, False]  # the sum, the largest absolute value, whether any is negative
+
+        def money_cell(row: int, value: object) -> int:
+            if type(value) is int:
+                write_number(row, col, value / 100, fmt)  # the same float as from the Decimal dollars
+                counted[0] += value
+                if value < 0:
+                    counted[2] = True
+                    value = -value
+                if value > counted[1]:
+                    counted[1] = value
+            elif value is None:
+                write_blank(row, col, None, fmt)
+            elif value is _DONE:
+                self._note_number(i, from_cents(counted[1]))
+                if counted[2]:
+                    self._negative[i] = True
+                if summed:
+                    self._sums[i] += from_cents(counted[0])
+            else:
+                raise ReportError(M_BAD_VALUE, value=value, kind="money")
+            return 1
+
+        return money_cell
+
+    def _text_cell(self, i: int, col: int, fmt: Any) -> Callable[[int, object], int]:
+        write_string, write_blank = self._ws.write_string, self._ws.write_blank
+        cell_text, measure, wrap_lines = self.sheet.cell_text, layout.text_width_uncached, layout.wrap_lines
+        room, wrap_fmt = self._rooms[i], self._wrap_fmt
+        longest = [self._longest[i]]
+        # the column's own widths already measured, forgotten now and then: values that repeat
+        # (a payee, a category) are measured once, and unique ones do not pile up in memory
+        widths: dict[str, float] = {}
+
+        def text_cell(row: int, value: object) -> int:
+            if value is _DONE:
+                self._longest[i] = longest[0]
+                return 1
+            if value is None:
+                write_blank(row, col, None, fmt)
+                return 1
+            shown = value if type(value) is str else str(value)
+            if len(shown) > MAX_STRING:
+                lines = wrap_lines(shown, room)
+                write_string(row, col, cell_text(row, col, shown), wrap_fmt)
+                longest[0] = max(longest[0], room)
+                return lines
+            width = widths.get(shown)
+            if width is None:
+                if len(widths) >= _WIDTHS_KEPT:
+                    widths.clear()
+                width = widths[shown] = measure(shown)
+            if width <= room:
+                write_string(row, col, shown, fmt)
+                if width > longest[0]:
+                    longest[0] = width
+                return 1
+            write_string(row, col, shown, wrap_fmt)
+            if room > longest[0]:
+                longest[0] = room
+            return wrap_lines(shown, room)
+
+        return text_cell
 
     def _add_text(self, i: int, row: int, col: int, write: Callable[..., Any], fmt: Any, value: object) -> int:
         """Write a text cell, wrapped if it is wider than its column; return its lines."""

@@ -239,13 +239,13 @@ def test_the_expense_detail_streams_and_totals_what_was_charged(
             read.append(i)
             yield ExpenseLine(
                 date(2026, 4, 1),
+                "PIC-2025-2028",
                 "@SUM(A1)" if i == 0 else "Traiteur du Parc",
                 "=1+1" if i == 1 else f"Repas {i}",
                 "Traiteur",
-                Decimal("1074.87"),
-                Decimal("537.44"),
+                107487,
+                53744,
                 f"R-{i}",
-                "PIC-2025-2028",
             )
 
     report = replace(base, expenses=ExpenseStream(2500, rows))
@@ -263,3 +263,32 @@ def test_the_expense_detail_streams_and_totals_what_was_charged(
     assert dec(ws.cell(total, 6).value) == Decimal("1074.87") * 2500
     assert dec(ws.cell(total, 7).value) == Decimal("537.44") * 2500
     assert load(path)["Dépenses"].cell(total, 7).value == f"=SUM(G4:G{total - 1})"
+
+
+def test_an_expense_detail_wraps_a_long_payee_cuts_a_huge_description_and_keeps_negative_amounts(
+    tmp_path: Path, example: Session, org_scope: Scope
+) -> None:
+    from dataclasses import replace
+
+    from fundtrack.reports.funder import ExpenseLine, ExpenseStream
+
+    base = funder_report(example, org_scope, CENTRAIDE, as_of=TODAY)
+    day = date(2026, 4, 1)
+    huge = "x" * 40_000
+    lines = [
+        ExpenseLine(day, "PIC-2025-2028", "Traiteur", "Repas", "Traiteur", 1000, 500, "R-1"),
+        ExpenseLine(
+            day, "PIC-2025-2028", "Imprimerie de la rue Jarry et fils, Villeray", huge, "Traiteur", -250, -125, ""
+        ),
+    ]
+    report = replace(base, expenses=ExpenseStream(len(lines), lambda: iter(lines)))
+    path = tmp_path / "expenses.xlsx"
+    cuts = write_funder_report(report, path)
+    assert [(c.sheet, c.cell, c.length) for c in cuts] == [("Dépenses", "D5", 40_000)]
+    ws = load(path)["Dépenses"]
+    assert ws.row_dimensions[4].height is None  # one line
+    assert ws.row_dimensions[5].height > 15  # the payee and the cut description wrap
+    assert ws["D5"].value.startswith("xxx") and len(ws["D5"].value) == 32_767
+    assert ws["F4"].value == 10 and ws["G5"].value == -1.25
+    values = load(path, values=True)["Dépenses"]
+    assert dec(values["F6"].value) == Decimal("7.50") and dec(values["G6"].value) == Decimal("3.75")
