@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from fundtrack.db import unit_of_work
+from fundtrack.db import make_engine, unit_of_work, upgrade
 from fundtrack.models import BudgetLine, BudgetLineAmount, Organisation, budget_stamps
+from fundtrack.models.base import Base
 from fundtrack.models.stamps import STAMPED
 from fundtrack.periods import FiscalCalendar
 from fundtrack.queries.scope import Scope
@@ -160,20 +162,20 @@ def test_another_organisations_budget_does_not_disturb_the_figures(
     assert figures(factory, org) == before
 
 
-def test_the_migrations_make_the_same_triggers_as_the_models(
-    engine: Engine, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    """A database built by the migrations stamps the same tables as one built from the models."""
-    from fundtrack.db import make_engine, upgrade
-
-    if engine.dialect.name != "sqlite":
-        pytest.skip("compared on SQLite: the PostgreSQL triggers are exercised by the tests above")
-    migrated = make_engine(f"sqlite:///{tmp_path_factory.mktemp('stamps') / 'migrated.sqlite3'}")
+def test_the_migrations_make_the_same_triggers_as_the_models(tmp_path: Path) -> None:
+    """A SQLite database built by the migrations has the stamp's triggers, word for word, of
+    one built from the models (on PostgreSQL the tests above run on the models' schema)."""
+    migrated = make_engine(f"sqlite:///{tmp_path / 'migrated.sqlite3'}")
+    modelled = make_engine(f"sqlite:///{tmp_path / 'modelled.sqlite3'}")
     try:
         upgrade(migrated)
+        Base.metadata.create_all(modelled)
         query = text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'budget_stamp_%'")
-        with migrated.connect() as a, engine.connect() as b:
-            assert dict(a.execute(query).all()) == dict(b.execute(query).all())
+        with migrated.connect() as a, modelled.connect() as b:
+            triggers = dict(a.execute(query).all())
+            assert triggers == dict(b.execute(query).all())
+            assert len(triggers) == 3 * len(STAMPED)
             assert a.scalar(select(func.count()).select_from(budget_stamps)) == 0
     finally:
         migrated.dispose()
+        modelled.dispose()
