@@ -14,7 +14,8 @@ SQL statement that does the same work and returns the same figures to the cent:
   whole months still to come (an even split by largest remainder, summed in SQL);
 - by grant: the allocations per grant (and their months to come), the charges per
   grant joined to their expenses of the year, and the own funds (the lines' budget
-  less the allocations, the net cost less the charges).
+  less the allocations, the net cost less the charges). On PostgreSQL both sides read the
+  charges by the organisation's grants (the bare side reads their ids first, in its timing).
 
 The product reads the budget's structure once and keeps it under the organisation's budget
 stamp (``fundtrack/models/stamps.py``): each of its timed calls reads the stamp, then the
@@ -48,7 +49,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, insert, text
+from sqlalchemy import Engine, bindparam, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.schema import CreateIndex, CreateTable
@@ -329,9 +330,11 @@ def bare_by_line(period: DateRange, as_of: date) -> Any:
     )
 
 
-def bare_by_grant(period: DateRange, as_of: date) -> Any:
+def bare_by_grant(period: DateRange, as_of: date, postgresql: bool) -> Any:
+    """On PostgreSQL the charges are read by the organisation's grants, as the product reads them."""
     months = months_elapsed(period, as_of)
-    return text(
+    by_grants = " AND c.grant_id IN :grants" if postgresql else ""
+    statement = text(
         f"""
 SELECT 'a' AS kind, g.reference, SUM(al.amount), SUM({to_come_sql("al.amount", months)})
 FROM allocations al JOIN grants g ON g.id = al.grant_id
@@ -340,7 +343,7 @@ GROUP BY g.reference
 UNION ALL
 SELECT 'c', g.reference, SUM(c.amount), SUM(CASE WHEN e.expense_date <= :as_of THEN c.amount ELSE 0 END)
 FROM expense_charges c JOIN expenses e ON e.id = c.expense_id JOIN grants g ON g.id = c.grant_id
-WHERE e.organisation_id = :org AND e.expense_date >= :start AND e.expense_date <= :end
+WHERE e.organisation_id = :org AND e.expense_date >= :start AND e.expense_date <= :end{by_grants}
 GROUP BY g.reference
 UNION ALL
 SELECT 'l', NULL, SUM(budget), SUM(to_come) FROM ({LINES_SQL.format(to_come=to_come_sql("a.amount", months))}) b
@@ -349,6 +352,10 @@ SELECT 'n', NULL, SUM(net_cost), SUM(CASE WHEN expense_date <= :as_of THEN net_c
 FROM expenses WHERE organisation_id = :org AND expense_date >= :start AND expense_date <= :end
 """
     )
+    return statement.bindparams(bindparam("grants", expanding=True)) if postgresql else statement
+
+
+GRANT_IDS_SQL = text("SELECT id FROM grants WHERE organisation_id = :org")
 
 
 def months_elapsed(period: DateRange, as_of: date) -> int:
@@ -393,11 +400,17 @@ def bare_side(engine: Engine, org_id: int, period: DateRange, as_of: date, dimen
             }
 
         return by_line
-    query = bare_by_grant(period, as_of)
+    postgresql = engine.dialect.name == "postgresql"
+    query = bare_by_grant(period, as_of, postgresql)
 
     def by_grant() -> Figures:
         with factory() as s:
-            rows = s.connection().execute(query, params).all()
+            conn = s.connection()
+            if postgresql:  # the charges read by the organisation's grants, as the product reads them
+                grants = conn.execute(GRANT_IDS_SQL, params).scalars().all()
+                rows = conn.execute(query, {**params, "grants": grants}).all()
+            else:
+                rows = conn.execute(query, params).all()
         alloc: dict[str, tuple[int, int]] = {}
         charged: dict[str, tuple[int, int]] = {}
         lines = net = (0, 0)
