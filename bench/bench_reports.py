@@ -42,17 +42,14 @@ import sqlite3
 import sys
 import tempfile
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 import xlsxwriter
 from openpyxl import load_workbook
-from openpyxl.styles.numbers import BUILTIN_FORMATS
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
@@ -60,6 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness
 from bench_variance import CACHE, schema_stamp
+from sheet_layout import sheet_layouts
 
 import fundtrack.models  # noqa: F401  (registers every table)
 from fundtrack.db import make_engine, session_factory
@@ -343,55 +341,12 @@ def expense_cells(path: Path) -> list[tuple[Any, ...]]:
         book.close()
 
 
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-_PAGE = ("orientation", "paperSize")
-
-
-def _sheet_part(archive: zipfile.ZipFile, name: str) -> str:
-    """The path of sheet ``name``'s XML inside the workbook."""
-    sheets = ElementTree.fromstring(archive.read("xl/workbook.xml")).iter(f"{_MAIN}sheet")
-    rel = next(s.get(_REL) for s in sheets if s.get("name") == name)
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    target = next(r.get("Target") for r in rels if r.get("Id") == rel)
-    return "xl/" + str(target).removeprefix("/xl/")
-
-
 def expense_layout(path: Path) -> dict[str, Any]:
-    """How the expense sheet is laid out, read back: each row's height and each cell's format
-    (font, fill, border, number format, alignment: openpyxl's reading of the styles), the
+    """How the expense sheet is laid out, read back (:func:`sheet_layout.sheet_layouts`): each
+    row's height and each cell's format (font, fill, border, number format, alignment), the
     column widths, the frozen pane, the autofilter, the page's orientation, paper, margins
     and footer (the print scale and the page breaks are the product's alone: not compared)."""
-    book = load_workbook(path, read_only=True)
-    try:
-        styles: dict[int, tuple[str, ...]] = {}
-
-        def style(index: int) -> tuple[str, ...]:
-            if index not in styles:
-                s = book._cell_styles[index]
-                number = BUILTIN_FORMATS.get(s.numFmtId) if s.numFmtId < 164 else book._number_formats[s.numFmtId - 164]
-                parts = (book._fonts[s.fontId], book._fills[s.fillId], book._borders[s.borderId])
-                styles[index] = (*map(repr, parts), str(number), repr(book._alignments[s.alignmentId]))
-            return styles[index]
-
-        rows: list[tuple[Any, ...]] = []
-        out: dict[str, Any] = {"rows": rows}
-        with zipfile.ZipFile(path) as archive, archive.open(_sheet_part(archive, SHEET)) as xml:
-            for _, element in ElementTree.iterparse(xml):
-                tag = element.tag.removeprefix(_MAIN)
-                if tag == "row":
-                    cells = tuple((c.get("r"), style(int(c.get("s") or 0))) for c in element)
-                    rows.append((element.get("r"), element.get("ht"), element.get("customHeight"), cells))
-                    element.clear()
-                elif tag == "col":
-                    out.setdefault("cols", []).append(dict(element.attrib))
-                elif tag in ("pane", "autoFilter", "pageMargins", "headerFooter"):
-                    out[tag] = (dict(element.attrib), [(e.tag, e.text) for e in element])
-                elif tag == "pageSetup":
-                    out[tag] = {k: element.get(k) for k in _PAGE}
-        return out
-    finally:
-        book.close()
+    return sheet_layouts(path, [SHEET])[SHEET]
 
 
 def same_sheets(product_file: Path, bare_file: Path) -> None:
