@@ -17,8 +17,15 @@ Each figure goes through :mod:`harness` (same output first, then interleaved pai
   (:func:`fundtrack.reports.funder_portfolio.funder_portfolio` and its workbook, as the
   funder's login reaches them) against bare SQL and bare xlsxwriter writing the same
   workbook (:mod:`funder_book`: the summary with a column per organisation, and each
-  organisation's summary sheet), both read back with openpyxl and compared sheet by sheet,
-  cell by cell (values, formulas and their stored values, formats) before timing, goal ≤ 1.2;
+  organisation's summary sheet), laid out as the product lays it out: the same column
+  widths fitted to the text and the figures, row heights of wrapped text, margins and
+  footer, measured with the text widths of :mod:`fundtrack.reports.layout`. Both are read
+  back and compared sheet by sheet before timing: cell by cell (values, formulas and their
+  stored values, formats), then for the layout (each row's height, each cell's format with
+  its alignment, the columns' widths, the pane, the page's orientation, paper, margins,
+  header and footer), goal ≤ 1.2. What the bare side leaves to the product is the print
+  plan: the scale (the summary of 270 organisations prints at a fixed scale with column A
+  repeated), the repeated header rows and the page breaks;
 - the admin's expense list of one organisation: the page the treasurer gets through the
   Flask test client (logged in; the library has no listing query of its own for expenses:
   the view's query is Flask-Admin's, scoped), against the bare SQL of the same page
