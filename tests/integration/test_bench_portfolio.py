@@ -1,6 +1,7 @@
 """The federation's generated portfolio (bench/portfolio.py) keeps every rule ``fundtrack
 check`` verifies, and Centraide's login reaches its funder in each organisation it funds:
-the benchmark's figures are read on data the application could have written."""
+the benchmark's figures are read on data the application could have written. The funder
+report's bare side (bench/funder_book.py) writes the product's workbook, laid out alike."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from tests.conftest import POSTGRES_URL
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
+import bench_portfolio
 import portfolio
 
 pytestmark = pytest.mark.postgres
@@ -90,3 +92,19 @@ def test_a_database_of_the_same_stamp_is_reused(generated: str) -> None:
     name = generated.rsplit("/", 1)[-1]
     url, loaded = portfolio.ensure(POSTGRES_URL, ORGANISATIONS, EXPENSES, name=name)
     assert (url, loaded) == (generated, None)
+
+
+def test_the_bare_funder_workbook_is_the_products_laid_out_alike(generated: str) -> None:
+    """The benchmark's check passes on a small portfolio: the same figures, sheets, cells and
+    names, and each sheet's layout (rows' heights, cells' formats, columns' widths, page setup)."""
+    engine = make_engine(generated)
+    try:
+        with session_factory(engine)() as s:
+            user_id = s.scalar(select(User.id).where(User.email == portfolio.FUNDER_EMAIL))
+        assert user_id is not None
+        product = bench_portfolio.funder_product(engine, user_id)()
+        bare = bench_portfolio.funder_bare(engine, user_id)()
+        assert len(product[0]) == ORGANISATIONS - 1
+        bench_portfolio.same_funder_books(product, bare)
+    finally:
+        engine.dispose()
