@@ -54,6 +54,7 @@ footer. The print plan (scale, repeated rows and columns, page breaks) is not co
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from collections.abc import Iterator
@@ -164,7 +165,10 @@ def _widened(need: float, gap: float) -> float:
     return math.ceil((need + gap) * 4) / 4
 
 
+@functools.cache
 def _heading_lines(heading: str, width: float, number: bool) -> int:
+    """The lines a (bold) heading takes in a column ``width`` characters wide: the same headings
+    head every sheet's tables, over columns of a few widths, so each is measured once."""
     return layout.wrap_lines(heading, _room(width, INDENT if number else 0.0), bold=True)
 
 
