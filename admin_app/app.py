@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import inspect
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, g
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
@@ -38,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["BABEL_DOMAIN"] = "fundtrack"
 
     db.init_app(app)
+    _sync_teardowns(app)
     with app.app_context():
         # fundtrack's own engine: its SQLite settings (foreign keys, busy timeout, write transactions)
         engine = make_engine(url)
@@ -71,3 +73,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return {"status": "ok"}
 
     return app
+
+
+ASYNC_SESSIONS = "_sqlalchemy_async_sessions"  # where Flask-SQLAlchemy-Lite keeps a request's async sessions
+
+
+def _sync_teardowns(app: Flask) -> None:
+    """Flask-SQLAlchemy-Lite closes async sessions in an ``async`` teardown, which Flask runs
+    through asgiref in a new thread at the end of every request (about a millisecond each)
+    although the admin opens no async session. Wrap it so it runs only when a request did."""
+
+    def only_when_used(close: Callable[[BaseException | None], Any]) -> Callable[[BaseException | None], None]:
+        def teardown(exc: BaseException | None) -> None:
+            if g.get(ASYNC_SESSIONS) is not None:
+                app.ensure_sync(close)(exc)
+
+        return teardown
+
+    app.teardown_appcontext_funcs[:] = [
+        only_when_used(f) if inspect.iscoroutinefunction(f) else f for f in app.teardown_appcontext_funcs
+    ]
