@@ -28,11 +28,12 @@ from admin_app.context import acting, writing
 from admin_app.extensions import db
 from admin_app.files import receipt_remove_url, receipt_url, store
 from admin_app.forms import BaseForm, MoneyField
-from admin_app.views.base import FundtrackView, label, money
+from admin_app.views.base import LEAN_LIST, FundtrackView, label, money
 from fundtrack.errors import FundtrackError
 from fundtrack.i18n import lazy, msg, translate
 from fundtrack.limits import MAX_ATTACHMENT_BYTES
 from fundtrack.models import BudgetCategory, Expense, ExpenseCharge, Funder, Grant, PaymentMethod, Project
+from fundtrack.money import shown
 from fundtrack.roles import Action
 from fundtrack.schemas.attachments import EXPENSE, AttachmentSchema
 from fundtrack.schemas.budgets import ExpenseSchema
@@ -49,6 +50,7 @@ from fundtrack.services.expenses import (
 M_PROPOSED = msg("admin.expenses.proposed")
 M_REVERSED = msg("admin.expenses.reversed")
 M_CORRECTING = msg("admin.expenses.correcting")
+TAXES_SHOWN = msg("admin.expenses.taxes_shown")
 SPLIT_ROWS = 3
 SPLIT = "split"
 
@@ -177,8 +179,8 @@ class ExpenseForm(BaseForm):
 # --- the view ------------------------------------------------------------------------------
 
 
-def _charges(expense: Expense) -> str:
-    return ", ".join(f"{c.grant.reference} ({money(c.amount)})" for c in expense.charges)
+def _charges(expense: Expense, lang: str) -> str:
+    return ", ".join(f"{c.grant.reference} ({money(c.amount, lang)})" for c in expense.charges)
 
 
 def _receipt_icon(expense: Expense) -> Markup:
@@ -196,6 +198,7 @@ class ExpenseView(FundtrackView):
     allow_edit = False  # corrected by reversal, never edited in place
     allow_delete = False
     form = ExpenseForm
+    list_template = LEAN_LIST
     create_template = "fundtrack/expense_create.html"
     details_template = "fundtrack/expense_details.html"
     renamed_fields: ClassVar[dict[str, str]] = {"file": "receipt", "expense": "corrects"}
@@ -309,8 +312,8 @@ class ExpenseView(FundtrackView):
             "category": lambda v, c, m, n: m.category.label(lang),
             "project": lambda v, c, m, n: m.project.name,
             "line": lambda v, c, m, n: m.line.description if m.line is not None else "",
-            "taxes": lambda v, c, m, n: translate("admin.expenses.taxes_shown", gst=money(m.gst), qst=money(m.qst)),
-            "charged": lambda v, c, m, n: _charges(m),
+            "taxes": lambda v, c, m, n: translate(TAXES_SHOWN, lang, gst=shown(m.gst), qst=shown(m.qst)),
+            "charged": lambda v, c, m, n: _charges(m, lang),
             "receipt": lambda v, c, m, n: _receipt_icon(m),
             "payment_method": lambda v, c, m, n: (
                 translate(f"payment_method.{m.payment_method.value}") if m.payment_method else ""
