@@ -13,7 +13,7 @@ from collections import OrderedDict
 from datetime import date
 from typing import Any, ClassVar
 
-from flask import abort, flash, has_request_context, redirect, request, url_for
+from flask import abort, flash, g, has_request_context, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.model.base import FilterGroup
@@ -32,8 +32,9 @@ from admin_app.views.base import LEAN_LIST, FundtrackView, label, money
 from fundtrack.errors import FundtrackError
 from fundtrack.i18n import lazy, msg, translate
 from fundtrack.limits import MAX_ATTACHMENT_BYTES
-from fundtrack.models import BudgetCategory, Expense, ExpenseCharge, Funder, Grant, PaymentMethod, Project
+from fundtrack.models import BudgetCategory, Expense, ExpenseCharge, Grant, PaymentMethod, Project
 from fundtrack.money import shown
+from fundtrack.queries.filter_options import FilterOptions, filter_options
 from fundtrack.roles import Action
 from fundtrack.schemas.attachments import EXPENSE, AttachmentSchema
 from fundtrack.schemas.budgets import ExpenseSchema
@@ -55,36 +56,37 @@ SPLIT_ROWS = 3
 SPLIT = "split"
 
 
-# --- filters: their options are the acting organisation's, read at each request --------------
+# --- filters: their options are the acting organisation's, read once per request ------------
+# (fundtrack keeps them under the organisation's budget stamp: one statement per request)
+
+
+def _options() -> FilterOptions | None:
+    if not has_request_context():
+        return None
+    found = g.get("fundtrack_filter_options")
+    if not isinstance(found, FilterOptions):
+        found = g.fundtrack_filter_options = filter_options(db.session, acting().scope)
+    return found
 
 
 def _projects() -> list[tuple[str, str]]:
-    if not has_request_context():
-        return []
-    query = select(Project.id, Project.name).where(Project.organisation_id == acting().organisation_id)
-    return [(str(i), n) for i, n in db.session.execute(query.order_by(Project.name))]
+    found = _options()
+    return list(found.projects) if found else []
 
 
 def _categories() -> list[tuple[str, str]]:
-    if not has_request_context():
-        return []
-    query = select(BudgetCategory).where(BudgetCategory.organisation_id == acting().organisation_id)
-    lang = acting().lang
-    return [(str(c.id), c.label(lang)) for c in db.session.scalars(query.order_by(BudgetCategory.position))]
+    found = _options()
+    return list(found.categories(acting().lang)) if found else []
 
 
 def _grants() -> list[tuple[str, str]]:
-    if not has_request_context():
-        return []
-    query = select(Grant.id, Grant.reference).where(acting().scope.grants_filter())
-    return [(str(i), r) for i, r in db.session.execute(query.order_by(Grant.reference))]
+    found = _options()
+    return list(found.grants) if found else []
 
 
 def _funders() -> list[tuple[str, str]]:
-    if not has_request_context():
-        return []
-    query = select(Funder.id, Funder.name).where(Funder.organisation_id == acting().organisation_id)
-    return [(str(i), n) for i, n in db.session.execute(query.order_by(Funder.name))]
+    found = _options()
+    return list(found.funders) if found else []
 
 
 def _fiscal_years() -> list[tuple[str, str]]:

@@ -97,6 +97,23 @@ def test_the_filters_and_the_search_narrow_the_list(browser: Browser) -> None:
     assert "Paie — coordonnatrice" in unknown  # a value not among the options filters nothing
 
 
+def test_a_project_added_is_offered_by_the_project_filter_at_once(app: Flask, browser: Browser) -> None:
+    """The filter options are kept between requests (under the budget stamp): a project the
+    treasurer adds is offered by the next list, and filters it."""
+    browser.login(Role.TREASURER)
+    before = browser.get("/expenses/")
+    assert "Jardin communautaire" not in before.text
+    assert browser.post_form("/projects/new/", {"name": "Jardin communautaire"}).status_code == 302
+    after = browser.get("/expenses/")
+    option = re.search(r'\["(\d+)", "Jardin communautaire"\]', after.text)
+    assert option, "the project filter offers the new project"
+    filtered = text(browser.get(f"/expenses/?flt0_1={option.group(1)}&page_size=100"))
+    assert "Paie — coordonnatrice" not in filtered  # the new project has no expense yet
+    with statements(app) as seen:
+        assert browser.get("/expenses/?page_size=5").status_code == 200
+    assert len(seen) <= 8, seen
+
+
 def test_the_list_sorts_by_date_supplier_project_and_amount(app: Flask, browser: Browser) -> None:
     browser.login(Role.TREASURER)
     for column in range(10):
