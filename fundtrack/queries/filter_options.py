@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from threading import Lock
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -67,7 +68,8 @@ def filter_options(session: Session, scope: Scope) -> FilterOptions:
         found = kept.get(scope)
     if session.autoflush:
         session.flush()
-    rows = session.connection().execute(_statement(scope), {"known": found.stamp if found else None}).all()
+    params = {"org": scope.organisation_id, "funder": scope.funder_id, "known": found.stamp if found else None}
+    rows = session.connection().execute(_statement(scope.funder_id is not None), params).all()
     stamp = next((r.id for r in rows if r.kind == _STAMP), None)
     if found is not None and stamp is not None and stamp == found.stamp:
         with _kept_lock:
@@ -98,10 +100,13 @@ def _options(stamp: int | None, rows: Sequence[Any]) -> FilterOptions:
     )
 
 
-def _statement(scope: Scope) -> Any:
-    """The current stamp (a row of kind ``_STAMP``, none when the organisation has no
-    stamp yet), and the option rows unless the stamp is ``:known``."""
-    org = scope.organisation_id
+@lru_cache(maxsize=2)
+def _statement(narrowed: bool) -> Any:
+    """The current stamp of organisation ``:org`` (a row of kind ``_STAMP``, none when it
+    has no stamp yet), and its option rows unless the stamp is ``:known``; the grants of
+    funder ``:funder`` alone when ``narrowed`` (the scope's :meth:`~Scope.grants_filter`,
+    with parameters: the statement is built once)."""
+    org = bindparam("org", type_=Integer)
     current = select(budget_stamps.c.stamp).where(budget_stamps.c.organisation_id == org).scalar_subquery()
     known = bindparam("known", type_=BigInteger)
     stale = or_(known.is_(None), current.is_(None), current != known)
@@ -130,8 +135,11 @@ def _statement(scope: Scope) -> Any:
         BudgetCategory.position,
         text_null,
     ).where(BudgetCategory.organisation_id == org, stale)
+    grants_seen = Grant.organisation_id == org
+    if narrowed:
+        grants_seen = grants_seen & (Grant.funder_id == bindparam("funder", type_=Integer))
     grants = select(kind(_GRANT), Grant.id, Grant.reference, text_null, int_null, Grant.reference).where(
-        scope.grants_filter(), stale
+        grants_seen, stale
     )
     funders = select(kind(_FUNDER), Funder.id, Funder.name, text_null, int_null, Funder.name).where(
         Funder.organisation_id == org, stale
