@@ -201,18 +201,37 @@ class FundtrackView(ModelView):  # type: ignore[misc]
         return SimpleNamespace(**{self._primary_key: ROW_MARK})
 
     def list_cells(self, rows: Sequence[Any]) -> Iterator[tuple[str, Markup]]:
-        """Each row's id and its cells written as Flask-Admin's list writes them (the same
-        formatters, type formatters and escaping), with the formatters looked up once a page."""
+        """Each row's id and its cells written as Flask-Admin's list writes them (its
+        ``_get_list_value``: the column's formatter or the field's value, its choices, else
+        the first type formatter the value is an instance of; escaped), with the formatters
+        looked up once a page and the type formatter once per type of value."""
         formatters = self.column_formatters
-        type_formatters = self.column_type_formatters
-        openings = [(name, str(Markup('<td class="col-{}">').format(name))) for name, _ in self._list_columns]
-        value = self._get_list_value
-        for row in rows:
-            cells = "".join(
-                f"{opening}{escape(value(None, row, name, formatters, type_formatters))}</td>"
-                for name, opening in openings
+        type_formatters = list(self.column_type_formatters.items())
+        by_type: dict[type, Callable[..., Any] | None] = {}
+        columns = [
+            (
+                name,
+                str(Markup('<td class="col-{}">').format(name)),
+                formatters.get(name),
+                self._column_choices_map.get(name),
             )
-            yield str(self.get_pk_value(row)), Markup(cells)
+            for name, _ in self._list_columns
+        ]
+        for row in rows:
+            cells = []
+            for name, opening, formatter, choices in columns:
+                value = formatter(self, None, row, name) if formatter is not None else self._get_field_value(row, name)
+                if choices:
+                    value = choices.get(value) or value
+                else:
+                    kind = type(value)
+                    if kind not in by_type:
+                        by_type[kind] = next((f for t, f in type_formatters if issubclass(kind, t)), None)
+                    shape = by_type[kind]
+                    if shape is not None:
+                        value = shape(self, value, name)
+                cells.append(f"{opening}{escape(value)}</td>")
+            yield str(self.get_pk_value(row)), Markup("".join(cells))
 
     # --- writes through the services ------------------------------------------------------
 
