@@ -34,6 +34,7 @@ from fundtrack.i18n import lazy, msg, translate
 from fundtrack.limits import MAX_ATTACHMENT_BYTES
 from fundtrack.models import BudgetCategory, Expense, ExpenseCharge, Grant, PaymentMethod, Project
 from fundtrack.money import shown
+from fundtrack.queries.expense_list import ChargesAndReceipts, charges_and_receipts
 from fundtrack.queries.filter_options import FilterOptions, filter_options
 from fundtrack.roles import Action
 from fundtrack.schemas.attachments import EXPENSE, AttachmentSchema
@@ -51,6 +52,7 @@ from fundtrack.services.expenses import (
 M_PROPOSED = msg("admin.expenses.proposed")
 M_REVERSED = msg("admin.expenses.reversed")
 M_CORRECTING = msg("admin.expenses.correcting")
+LISTING = "fundtrack_expense_listing"  # set on flask.g while the list reads its page
 TAXES_SHOWN = msg("admin.expenses.taxes_shown")
 SPLIT_ROWS = 3
 SPLIT = "split"
@@ -181,12 +183,24 @@ class ExpenseForm(BaseForm):
 # --- the view ------------------------------------------------------------------------------
 
 
+def _page_extras() -> ChargesAndReceipts | None:
+    found = g.get("fundtrack_expense_extras") if has_request_context() else None
+    return found if isinstance(found, ChargesAndReceipts) else None
+
+
 def _charges(expense: Expense, lang: str) -> str:
-    return ", ".join(f"{c.grant.reference} ({money(c.amount, lang)})" for c in expense.charges)
+    extras = _page_extras()
+    charges = (
+        extras.charges.get(expense.id, ())
+        if extras is not None
+        else [(c.grant.reference, c.amount) for c in expense.charges]
+    )
+    return ", ".join(f"{reference} ({money(amount, lang)})" for reference, amount in charges)
 
 
 def _receipt_icon(expense: Expense) -> Markup:
-    if expense.receipt is None:
+    extras = _page_extras()
+    if (expense.id not in extras.receipts) if extras is not None else (expense.receipt is None):
         return Markup("")
     text = translate("admin.files.receipt")
     return Markup(
@@ -279,16 +293,23 @@ class ExpenseView(FundtrackView):
     # --- reads --------------------------------------------------------------------------
 
     def get_query(self) -> Query[Any]:
-        return (
-            super()
-            .get_query()
-            .options(
-                joinedload(Expense.project),
-                joinedload(Expense.category),
-                selectinload(Expense.charges).joinedload(ExpenseCharge.grant),
-                selectinload(Expense.receipt),
-            )
+        query = super().get_query().options(joinedload(Expense.project), joinedload(Expense.category))
+        if g.get(LISTING):  # the list reads its page's charges and receipts at once (get_list)
+            return query
+        return query.options(
+            selectinload(Expense.charges).joinedload(ExpenseCharge.grant), selectinload(Expense.receipt)
         )
+
+    def get_list(self, *args: Any, **kwargs: Any) -> Any:
+        """The page of expenses, its charges and receipts read in one statement for the page
+        (kept on ``flask.g`` for the formatters) rather than loaded on each expense."""
+        g.setdefault(LISTING, True)
+        try:
+            count, data = super().get_list(*args, **kwargs)
+        finally:
+            g.pop(LISTING, None)
+        g.fundtrack_expense_extras = charges_and_receipts(db.session, [e.id for e in data])
+        return count, data
 
     def _get_filter_groups(self) -> Any:
         """The filters with this request's options (the acting organisation's projects,
