@@ -15,6 +15,7 @@ from admin_app import settings
 from admin_app.auth import init_auth
 from admin_app.context import current_lang, init_context
 from admin_app.extensions import babel, csrf, db, limiter
+from admin_app.menu import keep_menu, kept_menu, menu_key
 from admin_app.pages import register_pages
 from admin_app.pages.home import Home
 from admin_app.security import init_security, nonce
@@ -54,7 +55,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(
         Blueprint("fundtrack_static", __name__, static_folder=str(HERE / "static"), static_url_path="/fundtrack-static")
     )
-    app.jinja_env.globals.update(t=translate, ui_lang=current_lang)
+    app.jinja_env.globals.update(
+        t=translate, ui_lang=current_lang, menu_key=menu_key, kept_menu=kept_menu, keep_menu=keep_menu
+    )
 
     admin = Admin(
         app,
