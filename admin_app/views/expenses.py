@@ -34,7 +34,7 @@ from fundtrack.i18n import lazy, msg, translate
 from fundtrack.limits import MAX_ATTACHMENT_BYTES
 from fundtrack.models import BudgetCategory, Expense, ExpenseCharge, Grant, PaymentMethod, Project
 from fundtrack.money import shown
-from fundtrack.queries.expense_list import ChargesAndReceipts, charges_and_receipts
+from fundtrack.queries.expense_list import ExpenseFacts, expense_facts
 from fundtrack.queries.filter_options import FilterOptions, filter_options
 from fundtrack.roles import Action
 from fundtrack.schemas.attachments import EXPENSE, AttachmentSchema
@@ -53,6 +53,7 @@ M_PROPOSED = msg("admin.expenses.proposed")
 M_REVERSED = msg("admin.expenses.reversed")
 M_CORRECTING = msg("admin.expenses.correcting")
 LISTING = "fundtrack_expense_listing"  # set on flask.g while the list reads its page
+PAGE_FACTS = "fundtrack_expense_facts"  # on flask.g: what the list read for its page
 TAXES_SHOWN = msg("admin.expenses.taxes_shown")
 SPLIT_ROWS = 3
 SPLIT = "split"
@@ -183,24 +184,31 @@ class ExpenseForm(BaseForm):
 # --- the view ------------------------------------------------------------------------------
 
 
-def _page_extras() -> ChargesAndReceipts | None:
-    found = g.get("fundtrack_expense_extras") if has_request_context() else None
-    return found if isinstance(found, ChargesAndReceipts) else None
+def _facts(expense: Expense) -> ExpenseFacts | None:
+    """What the list read of ``expense`` for its page (None out of a list: read the model)."""
+    page = g.get(PAGE_FACTS) if has_request_context() else None
+    return page.get(expense.id) if isinstance(page, dict) else None
+
+
+def _project(expense: Expense) -> str:
+    facts = _facts(expense)
+    return facts.project if facts is not None else expense.project.name
+
+
+def _category(expense: Expense, lang: str) -> str:
+    facts = _facts(expense)
+    return facts.category(lang) if facts is not None else expense.category.label(lang)
 
 
 def _charges(expense: Expense, lang: str) -> str:
-    extras = _page_extras()
-    charges = (
-        extras.charges.get(expense.id, ())
-        if extras is not None
-        else [(c.grant.reference, c.amount) for c in expense.charges]
-    )
+    facts = _facts(expense)
+    charges = facts.charges if facts is not None else [(c.grant.reference, c.amount) for c in expense.charges]
     return ", ".join(f"{reference} ({money(amount, lang)})" for reference, amount in charges)
 
 
 def _receipt_icon(expense: Expense) -> Markup:
-    extras = _page_extras()
-    if (expense.id not in extras.receipts) if extras is not None else (expense.receipt is None):
+    facts = _facts(expense)
+    if not (facts.receipt if facts is not None else expense.receipt is not None):
         return Markup("")
     text = translate("admin.files.receipt")
     return Markup(
@@ -215,6 +223,7 @@ class ExpenseView(FundtrackView):
     allow_delete = False
     form = ExpenseForm
     list_template = LEAN_LIST
+    column_auto_select_related = False  # the list reads its projects and categories itself (get_list)
     create_template = "fundtrack/expense_create.html"
     details_template = "fundtrack/expense_details.html"
     renamed_fields: ClassVar[dict[str, str]] = {"file": "receipt", "expense": "corrects"}
@@ -293,22 +302,26 @@ class ExpenseView(FundtrackView):
     # --- reads --------------------------------------------------------------------------
 
     def get_query(self) -> Query[Any]:
-        query = super().get_query().options(joinedload(Expense.project), joinedload(Expense.category))
-        if g.get(LISTING):  # the list reads its page's charges and receipts at once (get_list)
+        query = super().get_query()
+        if g.get(LISTING):  # the list reads its page's projects, categories, charges and receipts at once
             return query
         return query.options(
-            selectinload(Expense.charges).joinedload(ExpenseCharge.grant), selectinload(Expense.receipt)
+            joinedload(Expense.project),
+            joinedload(Expense.category),
+            selectinload(Expense.charges).joinedload(ExpenseCharge.grant),
+            selectinload(Expense.receipt),
         )
 
     def get_list(self, *args: Any, **kwargs: Any) -> Any:
-        """The page of expenses, its charges and receipts read in one statement for the page
-        (kept on ``flask.g`` for the formatters) rather than loaded on each expense."""
+        """The page of expenses, with what it shows of their projects, categories, charges
+        and receipts read by fundtrack in one statement for the page (kept on ``flask.g``
+        for the formatters) rather than loaded with each expense."""
         g.setdefault(LISTING, True)
         try:
             count, data = super().get_list(*args, **kwargs)
         finally:
             g.pop(LISTING, None)
-        g.fundtrack_expense_extras = charges_and_receipts(db.session, [e.id for e in data])
+        setattr(g, PAGE_FACTS, expense_facts(db.session, [e.id for e in data]))
         return count, data
 
     def _get_filter_groups(self) -> Any:
@@ -332,8 +345,8 @@ class ExpenseView(FundtrackView):
     def extra_formatters(self) -> dict[str, Any]:
         lang = acting().lang if has_request_context() else "fr"
         return {
-            "category": lambda v, c, m, n: m.category.label(lang),
-            "project": lambda v, c, m, n: m.project.name,
+            "category": lambda v, c, m, n: _category(m, lang),
+            "project": lambda v, c, m, n: _project(m),
             "line": lambda v, c, m, n: m.line.description if m.line is not None else "",
             "taxes": lambda v, c, m, n: translate(TAXES_SHOWN, lang, gst=shown(m.gst), qst=shown(m.qst)),
             "charged": lambda v, c, m, n: _charges(m, lang),
