@@ -19,6 +19,7 @@ from admin_app.menu import keep_menu, kept_menu, menu_key
 from admin_app.pages import register_pages
 from admin_app.pages.home import Home
 from admin_app.security import init_security, nonce
+from admin_app.static_urls import admin_static_url
 from admin_app.views import register_views
 from fundtrack.db import configure_sessionmaker, database_url, make_engine
 from fundtrack.i18n import LOCALE_DIR, translate
@@ -56,7 +57,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         Blueprint("fundtrack_static", __name__, static_folder=str(HERE / "static"), static_url_path="/fundtrack-static")
     )
     app.jinja_env.globals.update(
-        t=translate, ui_lang=current_lang, menu_key=menu_key, kept_menu=kept_menu, keep_menu=keep_menu
+        t=translate,
+        ui_lang=current_lang,
+        menu_key=menu_key,
+        kept_menu=kept_menu,
+        keep_menu=keep_menu,
+        admin_static_url=admin_static_url,
     )
 
     admin = Admin(
