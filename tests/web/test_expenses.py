@@ -67,6 +67,19 @@ def test_the_treasurer_reads_the_list_with_amounts_taxes_and_charged_grants_in_f
     assert "31 mars 2026" in shown
 
 
+def test_each_row_of_the_list_links_to_its_own_details(browser: Browser) -> None:
+    browser.login(Role.TREASURER)
+    page = browser.get("/expenses/?page_size=20")
+    links = re.findall(
+        r'<a class="icon" href="(/expenses/details/\?id=(\d+)&amp;url=[^"]+)" title="([^"]+)"', page.text
+    )
+    assert len(links) == len({expense_id for _, expense_id, _ in links}) == 20
+    assert {html.unescape(title) for _, _, title in links} == {"Afficher L'enregistrement"}
+    for url, expense_id, _ in links:
+        details = browser.get(html.unescape(url))
+        assert details.status_code == 200 and f"id={expense_id}" in details.request.url
+
+
 def test_the_list_reads_as_many_statements_for_100_rows_as_for_5(app: Flask, browser: Browser) -> None:
     browser.login(Role.TREASURER)
     counts = []
