@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import inspect
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, g
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
@@ -14,9 +15,11 @@ from admin_app import settings
 from admin_app.auth import init_auth
 from admin_app.context import current_lang, init_context
 from admin_app.extensions import babel, csrf, db, limiter
+from admin_app.menu import keep_menu, kept_menu, menu_key
 from admin_app.pages import register_pages
 from admin_app.pages.home import Home
 from admin_app.security import init_security, nonce
+from admin_app.static_urls import admin_static_url
 from admin_app.views import register_views
 from fundtrack.db import configure_sessionmaker, database_url, make_engine
 from fundtrack.i18n import LOCALE_DIR, translate
@@ -38,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["BABEL_DOMAIN"] = "fundtrack"
 
     db.init_app(app)
+    _sync_teardowns(app)
     with app.app_context():
         # fundtrack's own engine: its SQLite settings (foreign keys, busy timeout, write transactions)
         engine = make_engine(url)
@@ -52,7 +56,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(
         Blueprint("fundtrack_static", __name__, static_folder=str(HERE / "static"), static_url_path="/fundtrack-static")
     )
-    app.jinja_env.globals.update(t=translate, ui_lang=current_lang)
+    app.jinja_env.globals.update(
+        t=translate,
+        ui_lang=current_lang,
+        menu_key=menu_key,
+        kept_menu=kept_menu,
+        keep_menu=keep_menu,
+        admin_static_url=admin_static_url,
+    )
 
     admin = Admin(
         app,
@@ -71,3 +82,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return {"status": "ok"}
 
     return app
+
+
+ASYNC_SESSIONS = "_sqlalchemy_async_sessions"  # where Flask-SQLAlchemy-Lite keeps a request's async sessions
+
+
+def _sync_teardowns(app: Flask) -> None:
+    """Flask-SQLAlchemy-Lite closes async sessions in an ``async`` teardown, which Flask runs
+    through asgiref in a new thread at the end of every request (about a millisecond each)
+    although the admin opens no async session. Wrap it so it runs only when a request did."""
+
+    def only_when_used(close: Callable[[BaseException | None], Any]) -> Callable[[BaseException | None], None]:
+        def teardown(exc: BaseException | None) -> None:
+            if g.get(ASYNC_SESSIONS) is not None:
+                app.ensure_sync(close)(exc)
+
+        return teardown
+
+    app.teardown_appcontext_funcs[:] = [
+        only_when_used(f) if inspect.iscoroutinefunction(f) else f for f in app.teardown_appcontext_funcs
+    ]

@@ -17,9 +17,11 @@ base does the rest, the same way for every model:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 from babel.dates import format_date
@@ -43,14 +45,22 @@ LOCALES = {"fr": "fr_CA", "en": "en_CA"}
 MAX_SEARCH = 200  # characters of a list's search
 MAX_SEARCH_TERMS = 10  # words of a list's search
 WRITES = ("create_view", "edit_view", "delete_view", "action_view", "ajax_update")
+LEAN_LIST = "fundtrack/lean_list.html"
+ROW_MARK = "ftrowmarkft"  # stands for a row's id in the actions cell the lean list renders once
 
 
-def money(value: Decimal | None) -> str:
-    return "" if value is None else format_money(value, current_lang())  # type: ignore[arg-type]
+def money(value: Decimal | None, lang: str | None = None) -> str:
+    return "" if value is None else format_money(value, lang or current_lang())  # type: ignore[arg-type]
 
 
-def day(value: date | None) -> str:
-    return "" if value is None else format_date(value, format="medium", locale=LOCALES[current_lang()])
+def day(value: date | None, lang: str | None = None) -> str:
+    return "" if value is None else _day(value, lang or current_lang())
+
+
+@lru_cache(maxsize=4096)
+def _day(value: date, lang: str) -> str:
+    # Babel reads its pattern again for each date; a list shows the same few days many times
+    return str(format_date(value, format="medium", locale=LOCALES[lang]))
 
 
 class RevisionForm(BaseForm):
@@ -169,15 +179,59 @@ class FundtrackView(ModelView):  # type: ignore[misc]
 
     def _formatters(self) -> dict[str, Callable[..., Any]]:
         out: dict[str, Callable[..., Any]] = {}
+        lang = current_lang() if has_request_context() else None  # else read at each call
         for name in self.money_columns:
-            out[name] = lambda v, c, m, n: money(getattr(m, n))
+            out[name] = lambda v, c, m, n: money(getattr(m, n), lang)
         for name in self.date_columns:
-            out[name] = lambda v, c, m, n: day(getattr(m, n))
+            out[name] = lambda v, c, m, n: day(getattr(m, n), lang)
         out.update(self.extra_formatters())
         return out
 
     def extra_formatters(self) -> Mapping[str, Callable[..., Any]]:
         return {}
+
+    # --- the lean list (``list_template = LEAN_LIST``) ----------------------------------------
+
+    row_mark = ROW_MARK
+
+    def marked_row(self) -> Any:
+        """A stand-in row whose id is :data:`ROW_MARK`, for the actions cell rendered once: a
+        view that uses the lean list has row actions that read the row's id alone (view, edit,
+        delete)."""
+        return SimpleNamespace(**{self._primary_key: ROW_MARK})
+
+    def list_cells(self, rows: Sequence[Any]) -> Iterator[tuple[str, Markup]]:
+        """Each row's id and its cells written as Flask-Admin's list writes them (its
+        ``_get_list_value``: the column's formatter or the field's value, its choices, else
+        the first type formatter the value is an instance of; escaped), with the formatters
+        looked up once a page and the type formatter once per type of value."""
+        formatters = self.column_formatters
+        type_formatters = list(self.column_type_formatters.items())
+        by_type: dict[type, Callable[..., Any] | None] = {}
+        columns = [
+            (
+                name,
+                str(Markup('<td class="col-{}">').format(name)),
+                formatters.get(name),
+                self._column_choices_map.get(name),
+            )
+            for name, _ in self._list_columns
+        ]
+        for row in rows:
+            cells = []
+            for name, opening, formatter, choices in columns:
+                value = formatter(self, None, row, name) if formatter is not None else self._get_field_value(row, name)
+                if choices:
+                    value = choices.get(value) or value
+                else:
+                    kind = type(value)
+                    if kind not in by_type:
+                        by_type[kind] = next((f for t, f in type_formatters if issubclass(kind, t)), None)
+                    shape = by_type[kind]
+                    if shape is not None:
+                        value = shape(self, value, name)
+                cells.append(f"{opening}{escape(value)}</td>")
+            yield str(self.get_pk_value(row)), Markup("".join(cells))
 
     # --- writes through the services ------------------------------------------------------
 

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from datetime import date
 from typing import Any, ClassVar
 
-from flask import abort, flash, has_request_context, redirect, request, url_for
+from flask import abort, flash, g, has_request_context, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.model.base import FilterGroup
@@ -28,11 +28,14 @@ from admin_app.context import acting, writing
 from admin_app.extensions import db
 from admin_app.files import receipt_remove_url, receipt_url, store
 from admin_app.forms import BaseForm, MoneyField
-from admin_app.views.base import FundtrackView, label, money
+from admin_app.views.base import LEAN_LIST, FundtrackView, label, money
 from fundtrack.errors import FundtrackError
 from fundtrack.i18n import lazy, msg, translate
 from fundtrack.limits import MAX_ATTACHMENT_BYTES
-from fundtrack.models import BudgetCategory, Expense, ExpenseCharge, Funder, Grant, PaymentMethod, Project
+from fundtrack.models import BudgetCategory, Expense, ExpenseCharge, Grant, PaymentMethod, Project
+from fundtrack.money import shown
+from fundtrack.queries.expense_list import ExpenseFacts, expense_facts
+from fundtrack.queries.filter_options import FilterOptions, filter_options
 from fundtrack.roles import Action
 from fundtrack.schemas.attachments import EXPENSE, AttachmentSchema
 from fundtrack.schemas.budgets import ExpenseSchema
@@ -49,40 +52,44 @@ from fundtrack.services.expenses import (
 M_PROPOSED = msg("admin.expenses.proposed")
 M_REVERSED = msg("admin.expenses.reversed")
 M_CORRECTING = msg("admin.expenses.correcting")
+LISTING = "fundtrack_expense_listing"  # set on flask.g while the list reads its page
+PAGE_FACTS = "fundtrack_expense_facts"  # on flask.g: what the list read for its page
+TAXES_SHOWN = msg("admin.expenses.taxes_shown")
 SPLIT_ROWS = 3
 SPLIT = "split"
 
 
-# --- filters: their options are the acting organisation's, read at each request --------------
+# --- filters: their options are the acting organisation's, read once per request ------------
+# (fundtrack keeps them under the organisation's budget stamp: one statement per request)
+
+
+def _options() -> FilterOptions | None:
+    if not has_request_context():
+        return None
+    found = g.get("fundtrack_filter_options")
+    if not isinstance(found, FilterOptions):
+        found = g.fundtrack_filter_options = filter_options(db.session, acting().scope)
+    return found
 
 
 def _projects() -> list[tuple[str, str]]:
-    if not has_request_context():
-        return []
-    query = select(Project.id, Project.name).where(Project.organisation_id == acting().organisation_id)
-    return [(str(i), n) for i, n in db.session.execute(query.order_by(Project.name))]
+    found = _options()
+    return list(found.projects) if found else []
 
 
 def _categories() -> list[tuple[str, str]]:
-    if not has_request_context():
-        return []
-    query = select(BudgetCategory).where(BudgetCategory.organisation_id == acting().organisation_id)
-    lang = acting().lang
-    return [(str(c.id), c.label(lang)) for c in db.session.scalars(query.order_by(BudgetCategory.position))]
+    found = _options()
+    return list(found.categories(acting().lang)) if found else []
 
 
 def _grants() -> list[tuple[str, str]]:
-    if not has_request_context():
-        return []
-    query = select(Grant.id, Grant.reference).where(acting().scope.grants_filter())
-    return [(str(i), r) for i, r in db.session.execute(query.order_by(Grant.reference))]
+    found = _options()
+    return list(found.grants) if found else []
 
 
 def _funders() -> list[tuple[str, str]]:
-    if not has_request_context():
-        return []
-    query = select(Funder.id, Funder.name).where(Funder.organisation_id == acting().organisation_id)
-    return [(str(i), n) for i, n in db.session.execute(query.order_by(Funder.name))]
+    found = _options()
+    return list(found.funders) if found else []
 
 
 def _fiscal_years() -> list[tuple[str, str]]:
@@ -177,12 +184,31 @@ class ExpenseForm(BaseForm):
 # --- the view ------------------------------------------------------------------------------
 
 
-def _charges(expense: Expense) -> str:
-    return ", ".join(f"{c.grant.reference} ({money(c.amount)})" for c in expense.charges)
+def _facts(expense: Expense) -> ExpenseFacts | None:
+    """What the list read of ``expense`` for its page (None out of a list: read the model)."""
+    page = g.get(PAGE_FACTS) if has_request_context() else None
+    return page.get(expense.id) if isinstance(page, dict) else None
+
+
+def _project(expense: Expense) -> str:
+    facts = _facts(expense)
+    return facts.project if facts is not None else expense.project.name
+
+
+def _category(expense: Expense, lang: str) -> str:
+    facts = _facts(expense)
+    return facts.category(lang) if facts is not None else expense.category.label(lang)
+
+
+def _charges(expense: Expense, lang: str) -> str:
+    facts = _facts(expense)
+    charges = facts.charges if facts is not None else [(c.grant.reference, c.amount) for c in expense.charges]
+    return ", ".join(f"{reference} ({money(amount, lang)})" for reference, amount in charges)
 
 
 def _receipt_icon(expense: Expense) -> Markup:
-    if expense.receipt is None:
+    facts = _facts(expense)
+    if not (facts.receipt if facts is not None else expense.receipt is not None):
         return Markup("")
     text = translate("admin.files.receipt")
     return Markup(
@@ -196,6 +222,8 @@ class ExpenseView(FundtrackView):
     allow_edit = False  # corrected by reversal, never edited in place
     allow_delete = False
     form = ExpenseForm
+    list_template = LEAN_LIST
+    column_auto_select_related = False  # the list reads its projects and categories itself (get_list)
     create_template = "fundtrack/expense_create.html"
     details_template = "fundtrack/expense_details.html"
     renamed_fields: ClassVar[dict[str, str]] = {"file": "receipt", "expense": "corrects"}
@@ -274,16 +302,27 @@ class ExpenseView(FundtrackView):
     # --- reads --------------------------------------------------------------------------
 
     def get_query(self) -> Query[Any]:
-        return (
-            super()
-            .get_query()
-            .options(
-                joinedload(Expense.project),
-                joinedload(Expense.category),
-                selectinload(Expense.charges).joinedload(ExpenseCharge.grant),
-                selectinload(Expense.receipt),
-            )
+        query = super().get_query()
+        if g.get(LISTING):  # the list reads its page's projects, categories, charges and receipts at once
+            return query
+        return query.options(
+            joinedload(Expense.project),
+            joinedload(Expense.category),
+            selectinload(Expense.charges).joinedload(ExpenseCharge.grant),
+            selectinload(Expense.receipt),
         )
+
+    def get_list(self, *args: Any, **kwargs: Any) -> Any:
+        """The page of expenses, with what it shows of their projects, categories, charges
+        and receipts read by fundtrack in one statement for the page (kept on ``flask.g``
+        for the formatters) rather than loaded with each expense."""
+        g.setdefault(LISTING, True)
+        try:
+            count, data = super().get_list(*args, **kwargs)
+        finally:
+            g.pop(LISTING, None)
+        setattr(g, PAGE_FACTS, expense_facts(db.session, [e.id for e in data]))
+        return count, data
 
     def _get_filter_groups(self) -> Any:
         """The filters with this request's options (the acting organisation's projects,
@@ -306,11 +345,11 @@ class ExpenseView(FundtrackView):
     def extra_formatters(self) -> dict[str, Any]:
         lang = acting().lang if has_request_context() else "fr"
         return {
-            "category": lambda v, c, m, n: m.category.label(lang),
-            "project": lambda v, c, m, n: m.project.name,
+            "category": lambda v, c, m, n: _category(m, lang),
+            "project": lambda v, c, m, n: _project(m),
             "line": lambda v, c, m, n: m.line.description if m.line is not None else "",
-            "taxes": lambda v, c, m, n: translate("admin.expenses.taxes_shown", gst=money(m.gst), qst=money(m.qst)),
-            "charged": lambda v, c, m, n: _charges(m),
+            "taxes": lambda v, c, m, n: translate(TAXES_SHOWN, lang, gst=shown(m.gst), qst=shown(m.qst)),
+            "charged": lambda v, c, m, n: _charges(m, lang),
             "receipt": lambda v, c, m, n: _receipt_icon(m),
             "payment_method": lambda v, c, m, n: (
                 translate(f"payment_method.{m.payment_method.value}") if m.payment_method else ""

@@ -6,7 +6,9 @@ and their allocations to the lines — while only the actuals move from one call
 that triggers replace in the same transaction as every INSERT, UPDATE or DELETE of those
 rows (:data:`STAMPED`), on SQLite and PostgreSQL alike, whichever code writes them (the
 services, a bulk load, a restore). A reader may keep what it read under the token it read
-before and after it: the same token means the same structure.
+before and after it: the same token means the same structure. The expense list's filter
+options (:mod:`fundtrack.queries.filter_options`: projects, categories, grants, funders) are
+kept under the same token.
 
 A token is random, not a counter, so that a state the database comes back to (a
 transaction rolled back, a backup restored) can only bring back the token of that very

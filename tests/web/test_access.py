@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
+from flask import Flask
 
 from fundtrack.roles import Role
 from tests.web.conftest import Browser
@@ -144,3 +146,26 @@ def test_a_refused_edit_keeps_what_was_typed_and_the_revision_read(browser: Brow
         r'value="(\d+)"[^>]*name="revision"', text
     )
     assert sent_back and sent_back.group(1) == data["revision"], "the form forgot the revision its author read"
+
+
+def active_menu_item(page: str) -> str:
+    found = re.search(r'class="(?:dropdown-item|nav-link) active\s*"\s+href="([^"]+)"', page)
+    assert found, "the page's own item is marked in the menu"
+    return found.group(1)
+
+
+def test_the_menu_is_each_readers_own_role_language_and_page(app: Flask) -> None:
+    """The menu is kept between requests: each reader still gets the one of their role, their
+    language and the page they are on, whoever asked for a page before them."""
+    treasurer, board = Browser(app.test_client()), Browser(app.test_client())
+    treasurer.login(Role.TREASURER)
+    board.login(Role.BOARD)
+    page = treasurer.get("/expenses/").text
+    assert 'href="/users/"' in page and "Importer des dépenses" in page
+    assert active_menu_item(page) == "/expenses/"
+    seen = board.get("/expenses/").text
+    assert 'href="/users/"' not in seen and "Importer des dépenses" not in seen
+    assert active_menu_item(board.get("/funders/").text) == "/funders/"
+    assert treasurer.post_form("/expenses/", {"next": "/expenses/"}, url="/language/en").status_code == 302
+    english = treasurer.get("/expenses/").text
+    assert "Import expenses" in english and "Importer des dépenses" not in english

@@ -67,6 +67,19 @@ def test_the_treasurer_reads_the_list_with_amounts_taxes_and_charged_grants_in_f
     assert "31 mars 2026" in shown
 
 
+def test_each_row_of_the_list_links_to_its_own_details(browser: Browser) -> None:
+    browser.login(Role.TREASURER)
+    page = browser.get("/expenses/?page_size=20")
+    links = re.findall(
+        r'<a class="icon" href="(/expenses/details/\?id=(\d+)&amp;url=[^"]+)" title="([^"]+)"', page.text
+    )
+    assert len(links) == len({expense_id for _, expense_id, _ in links}) == 20
+    assert {html.unescape(title) for _, _, title in links} == {"Afficher L'enregistrement"}
+    for url, expense_id, _ in links:
+        details = browser.get(html.unescape(url))
+        assert details.status_code == 200 and f"id={expense_id}" in details.request.url
+
+
 def test_the_list_reads_as_many_statements_for_100_rows_as_for_5(app: Flask, browser: Browser) -> None:
     browser.login(Role.TREASURER)
     counts = []
@@ -95,6 +108,23 @@ def test_the_filters_and_the_search_narrow_the_list(browser: Browser) -> None:
     assert "DESJ-2026" in desjardins and "Paie — coordonnatrice" not in desjardins
     unknown = text(browser.get("/expenses/?flt0_3=999999&page_size=100"))
     assert "Paie — coordonnatrice" in unknown  # a value not among the options filters nothing
+
+
+def test_a_project_added_is_offered_by_the_project_filter_at_once(app: Flask, browser: Browser) -> None:
+    """The filter options are kept between requests (under the budget stamp): a project the
+    treasurer adds is offered by the next list, and filters it."""
+    browser.login(Role.TREASURER)
+    before = browser.get("/expenses/")
+    assert "Jardin communautaire" not in before.text
+    assert browser.post_form("/projects/new/", {"name": "Jardin communautaire"}).status_code == 302
+    after = browser.get("/expenses/")
+    option = re.search(r'\["(\d+)", "Jardin communautaire"\]', after.text)
+    assert option, "the project filter offers the new project"
+    filtered = text(browser.get(f"/expenses/?flt0_1={option.group(1)}&page_size=100"))
+    assert "Paie — coordonnatrice" not in filtered  # the new project has no expense yet
+    with statements(app) as seen:
+        assert browser.get("/expenses/?page_size=5").status_code == 200
+    assert len(seen) <= 8, seen
 
 
 def test_the_list_sorts_by_date_supplier_project_and_amount(app: Flask, browser: Browser) -> None:
