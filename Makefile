@@ -37,9 +37,11 @@ demo: $(STAMP)
 	@echo
 	$(FT_DEMO) serve --host $(DEMO_HOST) --port $(DEMO_PORT)
 
-## make test: every check CI runs
+## make test: every check CI runs; pytest in one process per core (TEST_WORKERS=0: in this one),
+## each test file's tests in the same process
+TEST_WORKERS ?= auto
 test: check
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 check: lint typecheck imports
 
